@@ -1,0 +1,70 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { TokenService } from './auth/token.service';
+import { formatGraphQLError } from './common/format-graphql-error';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { mikroOrmOptions } from './database/mikro-orm.config';
+import { graphqlContext, graphqlWsOptions } from './graphql-transport';
+import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
+import { OperatorsModule } from './operators/operators.module';
+import { RatingsModule } from './ratings/ratings.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { VisitorsModule } from './visitors/visitors.module';
+
+/** Options that differ between `npm start`, tests and the schema generator. */
+export interface AppModuleOptions {
+  /** Where to write the generated SDL (`schema.graphql`); in memory when absent. */
+  schemaFile?: string;
+}
+
+/** The whole API. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+        MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
+        RealtimeModule,
+        AuthModule,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [TokenService],
+          useFactory: (tokens: TokenService) => ({
+            autoSchemaFile: options.schemaFile ?? true,
+            sortSchema: true,
+            path: '/graphql',
+            introspection: config.graphqlIntrospection,
+            graphiql: config.graphqlIde,
+            playground: false,
+            csrfPrevention: true,
+            context: graphqlContext(tokens),
+            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens) },
+            formatError: formatGraphQLError,
+          }),
+        }),
+        VisitorsModule,
+        OperatorsModule,
+        SessionsModule,
+        MessagesModule,
+        RatingsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

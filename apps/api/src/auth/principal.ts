@@ -1,0 +1,19 @@
+/** Who is calling: a visitor with a guest token, or a signed-in operator. */
+export type Principal =
+  | { kind: 'visitor'; visitorId: string; /** token expiry, Unix seconds */ expiresAt: number }
+  | { kind: 'operator'; operatorId: string; /** token expiry, Unix seconds */ expiresAt: number };
+
+export type PrincipalKind = Principal['kind'];
+
+export type VisitorPrincipal = Extract<Principal, { kind: 'visitor' }>;
+export type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
+
+/** What every resolver finds in its GraphQL context, for HTTP and WebSocket alike. */
+export interface RequestContext {
+  /** Absent when the caller sent no token. */
+  principal?: Principal;
+  /** Set when a token was sent but is malformed or expired: every operation then fails `UNAUTHENTICATED`. */
+  authError?: string;
+  /** Express request (HTTP only). */
+  req?: unknown;
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { Principal } from './principal';
+
+interface TokenClaims {
+  sub: string;
+  /** `v` visitor guest token, `o` operator access token. */
+  typ: 'v' | 'o';
+  exp: number;
+}
+
+/** Outcome of {@link TokenService.verify}. */
+export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+/**
+ * Signs and verifies Parley's JWTs (RFC 7519, HS256). Visitor guest tokens live
+ * `VISITOR_TOKEN_TTL_SECONDS`, operator access tokens `OPERATOR_TOKEN_TTL_SECONDS`.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A guest token for a visitor. */
+  signVisitor(visitorId: string): string {
+    return this.jwt.sign({ sub: visitorId, typ: 'v' }, { expiresIn: this.config.visitorTokenTtlSeconds });
+  }
+
+  /** An access token for an operator; expires after `OPERATOR_TOKEN_TTL_SECONDS`. */
+  signOperator(operatorId: string): string {
+    return this.jwt.sign({ sub: operatorId, typ: 'o' }, { expiresIn: this.config.operatorTokenTtlSeconds });
+  }
+
+  /** Verifies signature, algorithm and expiry; never throws. */
+  verify(token: string): TokenCheck {
+    let claims: TokenClaims;
+    try {
+      claims = this.jwt.verify<TokenClaims>(token, { algorithms: ['HS256'] });
+    } catch (error) {
+      const expired = (error as Error).name === 'TokenExpiredError';
+      return { ok: false, reason: expired ? 'Token expired' : 'Malformed or invalid token' };
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') {
+      return { ok: false, reason: 'Malformed or invalid token' };
+    }
+    if (claims.typ === 'v') return { ok: true, principal: { kind: 'visitor', visitorId: claims.sub, expiresAt: claims.exp } };
+    if (claims.typ === 'o') return { ok: true, principal: { kind: 'operator', operatorId: claims.sub, expiresAt: claims.exp } };
+    return { ok: false, reason: 'Malformed or invalid token' };
+  }
+
+  /**
+   * Builds the request context from a raw `Authorization` header value (`Bearer <token>`)
+   * or a WebSocket `connectionParams.authToken`.
+   */
+  contextFromToken(raw: unknown): { principal?: Principal; authError?: string } {
+    if (raw === undefined || raw === null || raw === '') return {};
+    if (typeof raw !== 'string') return { authError: 'Malformed or invalid token' };
+    const token = raw.startsWith('Bearer ') ? raw.slice(7).trim() : raw.trim();
+    const check = this.verify(token);
+    return check.ok ? { principal: check.principal } : { authError: check.reason };
+  }
+}

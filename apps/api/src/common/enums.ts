@@ -1,0 +1,26 @@
+import { registerEnumType } from '@nestjs/graphql';
+
+/** Lifecycle of a chat session: `WAITING` (in the queue) → `ACTIVE` (accepted by an operator) → `CLOSED`. */
+export enum ChatSessionStatus {
+  WAITING = 'WAITING',
+  ACTIVE = 'ACTIVE',
+  CLOSED = 'CLOSED',
+}
+
+/** Who wrote a message; `SYSTEM` lines record lifecycle facts (operator joined, chat closed). */
+export enum SenderRole {
+  VISITOR = 'VISITOR',
+  OPERATOR = 'OPERATOR',
+  SYSTEM = 'SYSTEM',
+}
+
+/** An operator's availability. Only `ONLINE` operators count as able to accept chats. */
+export enum Presence {
+  ONLINE = 'ONLINE',
+  AWAY = 'AWAY',
+  OFFLINE = 'OFFLINE',
+}
+
+registerEnumType(ChatSessionStatus, { name: 'ChatSessionStatus', description: 'WAITING → ACTIVE → CLOSED.' });
+registerEnumType(SenderRole, { name: 'SenderRole', description: 'Who wrote a message.' });
+registerEnumType(Presence, { name: 'Presence', description: 'Operator availability.' });

@@ -1,0 +1,36 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, Options } from '@mikro-orm/postgresql';
+import path from 'node:path';
+import { loadConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+
+/**
+ * MikroORM options for a database URL. Migrations live in `database/migrations` (compiled `.js`
+ * at run time; `.ts` sources when the CLI generates one). Schema sync is never used at run time.
+ */
+export function mikroOrmOptions(databaseUrl: string): Options {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: ENTITIES,
+    discovery: { warnWhenNoEntities: true },
+    forceUndefined: false,
+    allowGlobalContext: false,
+    extensions: [Migrator],
+    debug: false,
+    pool: { min: 0, max: 10 },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: path.join(__dirname, 'migrations'),
+      // Only the CLI (run from the repository root) writes new migrations, as TypeScript sources.
+      pathTs: path.resolve(process.cwd(), 'apps/api/src/database/migrations'),
+      glob: '!(*.d).{js,ts}',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  });
+}
+
+/** Used by the `mikro-orm` CLI (`npm run migration:create`, `migration:check`). */
+export default mikroOrmOptions(loadConfig().databaseUrl);

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config/app-config';
+import { prepareDatabase } from './database/prepare-database';
+import { seedDemoOperator } from './operators/seed-demo-operator';
+import { assertRedisReachable, describeStartupError } from './startup-errors';
+
+/** `npm start`: validate config, prepare the database, seed a demo operator when none exists, serve. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const applied = await prepareDatabase(config.databaseUrl);
+  await assertRedisReachable(config.redisUrl);
+  const app = await createApp(config);
+  const logger = new Logger('Parley');
+  if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
+  const demo = await seedDemoOperator(app);
+  await app.listen(config.port, config.host);
+  logger.log(`Parley API on ${config.publicUrl}/graphql (WebSocket: same URL, graphql-transport-ws)`);
+  if (demo) {
+    // Printed once, when the database had no operator: the only way to learn this random password.
+    process.stdout.write(`\nDemo operator created: e-mail ${demo.email}  password ${demo.password}\n\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : describeStartupError(error)}\n`);
+  process.exit(1);
+});

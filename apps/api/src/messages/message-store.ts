@@ -1,0 +1,140 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { SenderRole } from '../common/enums';
+import { isUniqueViolation, sql } from '../database/sql';
+import { MessageModel } from './models/message.model';
+
+interface MessageRow {
+  id: string;
+  session_id: string;
+  seq: number;
+  sender_role: SenderRole;
+  sender_name: string | null;
+  content: string;
+  client_message_id: string | null;
+  sent_at: Date;
+}
+
+const SELECT_MESSAGE = `
+  SELECT m.id, m.session_id, m.seq, m.sender_role, o.name AS sender_name, m.content, m.client_message_id, m.sent_at
+  FROM message m LEFT JOIN operator o ON o.id = m.sender_operator_id`;
+
+function toModel(row: MessageRow): MessageModel {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    seq: Number(row.seq),
+    senderRole: row.sender_role,
+    senderName: row.sender_name,
+    content: row.content,
+    clientMessageId: row.client_message_id,
+    sentAt: row.sent_at,
+  };
+}
+
+/** What {@link appendMessage} writes. `content` must already be validated. */
+export interface NewMessage {
+  sessionId: string;
+  senderRole: SenderRole;
+  senderOperatorId?: string;
+  content: string;
+  clientMessageId?: string;
+  /** SYSTEM lines written while closing may go into a session whose row already says CLOSED. */
+  allowClosed?: boolean;
+}
+
+/**
+ * Result of {@link appendMessage}: the message and whether this call created it
+ * (`false` when `clientMessageId` was already used in the session: a retry, nothing to publish),
+ * or `null` when the session is missing or closed.
+ */
+export type AppendResult = { message: MessageModel; created: boolean } | null;
+
+/** A message already stored under `clientMessageId` in the session, if any. */
+export async function findByClientMessageId(
+  em: EntityManager,
+  sessionId: string,
+  clientMessageId: string,
+): Promise<MessageModel | undefined> {
+  const rows = await sql<MessageRow>(em, `${SELECT_MESSAGE} WHERE m.session_id = ? AND m.client_message_id = ?`, [
+    sessionId,
+    clientMessageId,
+  ]);
+  return rows[0] ? toModel(rows[0]) : undefined;
+}
+
+/**
+ * Stores a message with the session's next `seq` in one statement: the session row's `last_seq` is
+ * bumped and the message inserted atomically, so concurrent senders serialise on the row lock and
+ * seqs have no gaps (a failed insert rolls the bump back). Idempotent on `clientMessageId`.
+ */
+export async function appendMessage(em: EntityManager, input: NewMessage): Promise<AppendResult> {
+  if (input.clientMessageId) {
+    const existing = await findByClientMessageId(em, input.sessionId, input.clientMessageId);
+    if (existing) return { message: existing, created: false };
+  }
+  const id = randomUUID();
+  try {
+    const rows = await sql<MessageRow>(
+      em,
+      `WITH s AS (
+         UPDATE chat_session SET last_seq = last_seq + 1
+         WHERE id = ? AND (status <> 'CLOSED' OR ?)
+         RETURNING id, last_seq
+       ), m AS (
+         INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, client_message_id, sent_at)
+         SELECT ?, s.id, s.last_seq, ?, ?, ?, ?, now() FROM s
+         RETURNING *
+       )
+       ${SELECT_MESSAGE.replace('FROM message m', 'FROM m')}`,
+      [
+        input.sessionId,
+        input.allowClosed === true,
+        id,
+        input.senderRole,
+        input.senderOperatorId ?? null,
+        input.content,
+        input.clientMessageId ?? null,
+      ],
+    );
+    return rows[0] ? { message: toModel(rows[0]), created: true } : null;
+  } catch (error) {
+    if (input.clientMessageId && isUniqueViolation(error, 'message_session_client_message_id_unique')) {
+      const existing = await findByClientMessageId(em, input.sessionId, input.clientMessageId);
+      if (existing) return { message: existing, created: false };
+    }
+    throw error;
+  }
+}
+
+/** Options of {@link listMessages}. */
+export interface MessageWindow {
+  /** Only messages with `seq > afterSeq`, oldest first. */
+  afterSeq?: number | null;
+  /** Only messages with `seq < beforeSeq`: the newest `limit` of them, returned oldest first (scrolling up). */
+  beforeSeq?: number | null;
+  limit: number;
+}
+
+/** A window of a session's history, always in ascending `seq`. */
+export async function listMessages(em: EntityManager, sessionId: string, window: MessageWindow): Promise<MessageModel[]> {
+  const params: unknown[] = [sessionId];
+  let where = 'm.session_id = ?';
+  if (window.afterSeq != null) {
+    where += ' AND m.seq > ?';
+    params.push(window.afterSeq);
+  }
+  if (window.beforeSeq != null) {
+    where += ' AND m.seq < ?';
+    params.push(window.beforeSeq);
+  }
+  const newestFirst = window.beforeSeq != null && window.afterSeq == null;
+  params.push(window.limit);
+  const rows = await sql<MessageRow>(
+    em,
+    `${SELECT_MESSAGE} WHERE ${where} ORDER BY m.seq ${newestFirst ? 'DESC' : 'ASC'} LIMIT ?`,
+    params,
+  );
+  const models = rows.map(toModel);
+  return newestFirst ? models.reverse() : models;
+}

@@ -1,0 +1,65 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE } from '@parley/shared';
+import { Principal } from '../auth/principal';
+import { SenderRole } from '../common/enums';
+import { EventsPublisher } from '../realtime/events.publisher';
+import { SendMessageInput } from '../sessions/dto/session.inputs';
+import { SessionError } from '../sessions/sessions.errors';
+import { requireText, SessionsService } from '../sessions/sessions.service';
+import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
+import { MessageModel } from './models/message.model';
+
+/** Sending and reading messages. */
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sessions: SessionsService,
+    private readonly events: EventsPublisher,
+  ) {}
+
+  /**
+   * Stores the message with the session's next seq, then publishes `MessageCreated`.
+   * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
+   * (also after the session closed, so a client's retry of a delivered message still succeeds).
+   * @throws SessionError `BAD_USER_INPUT` (empty or over 4,000 code points after trimming), `NOT_FOUND`,
+   *   `FORBIDDEN` (not your session / not assigned to you), `SESSION_CLOSED`
+   */
+  async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
+    const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
+    let session;
+    try {
+      session = await this.sessions.assertWritable(principal, input.sessionId);
+    } catch (error) {
+      if (!(error instanceof SessionError) || error.code !== 'SESSION_CLOSED') throw error;
+      const delivered = await findByClientMessageId(this.em.fork(), input.sessionId, input.clientMessageId);
+      if (delivered) return delivered;
+      throw error;
+    }
+    const result = await appendMessage(this.em.fork(), {
+      sessionId: session.id,
+      senderRole: principal.kind === 'visitor' ? SenderRole.VISITOR : SenderRole.OPERATOR,
+      senderOperatorId: principal.kind === 'operator' ? principal.operatorId : undefined,
+      content,
+      clientMessageId: input.clientMessageId,
+    });
+    if (!result) throw SessionError.closed(session.id); // closed between the check and the write
+    if (result.created) {
+      await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
+    }
+    return result.message;
+  }
+
+  /**
+   * A window of a session's history, ascending seq (access already checked on the parent session).
+   * @throws SessionError `BAD_USER_INPUT` when `first` is outside 1–200.
+   */
+  list(sessionId: string, window: Omit<MessageWindow, 'limit'> & { first?: number | null }): Promise<MessageModel[]> {
+    const first = window.first ?? 100;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw SessionError.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+    }
+    return listMessages(this.em.fork(), sessionId, { afterSeq: window.afterSeq, beforeSeq: window.beforeSeq, limit: first });
+  }
+}

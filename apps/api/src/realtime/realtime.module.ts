@@ -1,0 +1,53 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EventsPublisher } from './events.publisher';
+import { createRedisClient, PUB_SUB, REDIS } from './redis.providers';
+import { deserializeWithDates, serializeWithDates } from './redis-json';
+import { Topics } from './topics';
+
+/** Redis connections, pub/sub fan-out and channel names, shared by every feature. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const client = createRedisClient(config.redisUrl, 'commands');
+        await client.connect();
+        return client;
+      },
+    },
+    {
+      provide: PUB_SUB,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: async (config: AppConfig, publisher: Redis) => {
+        const subscriber = createRedisClient(config.redisUrl, 'subscriber');
+        await subscriber.connect();
+        return new RedisPubSub({
+          publisher,
+          subscriber,
+          serializer: serializeWithDates,
+          deserializer: deserializeWithDates,
+        });
+      },
+    },
+    { provide: Topics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Topics(config.redisPrefix) },
+    EventsPublisher,
+  ],
+  exports: [REDIS, PUB_SUB, Topics, EventsPublisher],
+})
+export class RealtimeModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.pubSub.getSubscriber().disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

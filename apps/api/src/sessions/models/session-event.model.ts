@@ -1,0 +1,72 @@
+import { createUnionType, Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { Presence, SenderRole } from '../../common/enums';
+import { MessageModel } from '../../messages/models/message.model';
+import { OperatorModel } from '../../operators/models/operator.model';
+
+@ObjectType('MessageCreated', { description: 'A message was stored. Check `message.seq`: it is exactly one more than the last seen.' })
+export class MessageCreatedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => MessageModel) message!: MessageModel;
+}
+
+@ObjectType('QueuePositionChanged', { description: 'The waiting visitor moved in the queue. Positions only go down.' })
+export class QueuePositionChangedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => Int, { description: '1-based place in the waiting queue.' }) position!: number;
+  @Field(() => Int, { nullable: true, description: 'Seconds; null when no operator is online.' })
+  estimatedWaitSeconds?: number | null;
+  @Field(() => Int, { description: 'Operators online now.' }) operatorsOnline!: number;
+}
+
+@ObjectType('OperatorJoined', { description: 'An operator accepted the chat session.' })
+export class OperatorJoinedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => OperatorModel) operator!: OperatorModel;
+}
+
+@ObjectType('SessionClosed', { description: 'The chat session was closed; the visitor may now rate it.' })
+export class SessionClosedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => String, { nullable: true }) resolution?: string | null;
+  @Field(() => SenderRole, { description: 'Who closed it.' }) closedBy!: SenderRole;
+  @Field(() => Date) closedAt!: Date;
+}
+
+@ObjectType('TypingChanged', { description: 'The other side started or stopped typing. Not stored.' })
+export class TypingChangedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => SenderRole) senderRole!: SenderRole;
+  @Field() isTyping!: boolean;
+}
+
+@ObjectType('ParticipantPresenceChanged', { description: "The assigned operator's presence changed." })
+export class ParticipantPresenceChangedEvent {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => SenderRole) role!: SenderRole;
+  @Field(() => Presence) presence!: Presence;
+}
+
+/** What is published to a session's channel: the GraphQL payload plus its type name. */
+export type SessionEventPayload =
+  | ({ __typename: 'MessageCreated' } & MessageCreatedEvent)
+  | ({ __typename: 'QueuePositionChanged' } & QueuePositionChangedEvent)
+  | ({ __typename: 'OperatorJoined' } & OperatorJoinedEvent)
+  | ({ __typename: 'SessionClosed' } & SessionClosedEvent)
+  | ({ __typename: 'TypingChanged' } & TypingChangedEvent)
+  | ({ __typename: 'ParticipantPresenceChanged' } & ParticipantPresenceChangedEvent);
+
+const EVENT_TYPES = {
+  MessageCreated: MessageCreatedEvent,
+  QueuePositionChanged: QueuePositionChangedEvent,
+  OperatorJoined: OperatorJoinedEvent,
+  SessionClosed: SessionClosedEvent,
+  TypingChanged: TypingChangedEvent,
+  ParticipantPresenceChanged: ParticipantPresenceChangedEvent,
+} as const;
+
+export const SessionEventUnion = createUnionType({
+  name: 'SessionEvent',
+  description: 'Everything that happens in one chat session, in order.',
+  types: () => Object.values(EVENT_TYPES),
+  resolveType: (payload: SessionEventPayload) => EVENT_TYPES[payload.__typename],
+});

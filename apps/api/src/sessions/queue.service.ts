@@ -1,0 +1,146 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { ChatSessionStatus } from '../common/enums';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { sql } from '../database/sql';
+import { PresenceService } from '../presence/presence.service';
+import { EventsPublisher } from '../realtime/events.publisher';
+import { ChatSession } from './chat-session.entity';
+import { ChatSessionModel, QueuePlace, QueueSnapshotModel, toChatSessionModel } from './models/chat-session.model';
+import { estimateWaitSeconds } from './queue-estimate';
+
+const PREVIEW_LENGTH = 140;
+
+/**
+ * The waiting queue: FIFO by `queuedAt` (ties by id), positions 1-based, wait estimates from the last
+ * `QUEUE_ESTIMATE_SAMPLE` accepts of the past 24 h and the operators online now.
+ */
+@Injectable()
+export class QueueService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(QueueService.name);
+  private presenceChanges?: Subscription;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly presence: PresenceService,
+    private readonly events: EventsPublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.presenceChanges = this.presence.changes.subscribe(() => this.broadcastInBackground());
+  }
+
+  onModuleDestroy(): void {
+    this.presenceChanges?.unsubscribe();
+  }
+
+  /** The whole waiting queue, FIFO, each session with its position, estimate and preview. */
+  async snapshot(): Promise<QueueSnapshotModel> {
+    const em = this.em.fork();
+    const [waiting, estimator] = await Promise.all([
+      em.find(
+        ChatSession,
+        { status: ChatSessionStatus.WAITING },
+        { populate: ['visitor'], orderBy: { queuedAt: 'asc', id: 'asc' } },
+      ),
+      this.estimator(),
+    ]);
+    const previews = await this.previews(em, waiting.map((s) => s.id));
+    const sessions = waiting.map((session, index) =>
+      toChatSessionModel(session, estimator(index + 1), previews.get(session.id)),
+    );
+    return { count: sessions.length, sessions };
+  }
+
+  /** Queue place of one WAITING session. */
+  async placeOf(session: ChatSession): Promise<QueuePlace> {
+    const [rows, estimator] = await Promise.all([
+      sql<{ position: string }>(
+        this.em.fork(),
+        `SELECT count(*) AS position FROM chat_session
+         WHERE status = 'WAITING' AND (queued_at, id) <= (?, ?)`,
+        [session.queuedAt, session.id],
+      ),
+      this.estimator(),
+    ]);
+    return estimator(Number(rows[0].position));
+  }
+
+  /** The session as the API shows it: with its queue place when WAITING, and its preview. */
+  async toModel(session: ChatSession): Promise<ChatSessionModel> {
+    const [place, previews] = await Promise.all([
+      session.status === ChatSessionStatus.WAITING ? this.placeOf(session) : undefined,
+      this.previews(this.em.fork(), [session.id]),
+    ]);
+    return toChatSessionModel(session, place, previews.get(session.id));
+  }
+
+  /**
+   * Pushes every waiting visitor its position and estimate (`QueuePositionChanged`) and operators the
+   * snapshot (`queueUpdated`). Called after each change to the queue: join, accept, leave, presence.
+   */
+  async broadcast(): Promise<void> {
+    const snapshot = await this.snapshot();
+    const { operatorsOnline } = await this.operatorsOnline();
+    await Promise.all(
+      snapshot.sessions.map((s) =>
+        this.events.publishSessionEvent({
+          __typename: 'QueuePositionChanged',
+          sessionId: s.id,
+          position: s.queuePosition!,
+          estimatedWaitSeconds: s.estimatedWaitSeconds ?? null,
+          operatorsOnline,
+        }),
+      ),
+    );
+    await this.events.publishQueue(snapshot);
+  }
+
+  /** Operators ONLINE now, across instances. */
+  async operatorsOnline(): Promise<{ operatorsOnline: number }> {
+    return { operatorsOnline: await this.presence.onlineCount() };
+  }
+
+  /** {@link broadcast} without awaiting; a failure is logged (the next change re-broadcasts). */
+  broadcastInBackground(): void {
+    this.broadcast().catch((error: Error) => this.logger.warn(`Queue broadcast failed: ${error.message}`));
+  }
+
+  private async estimator(): Promise<(position: number) => QueuePlace> {
+    const [operatorsOnline, rows] = await Promise.all([
+      this.presence.onlineCount(),
+      sql<{ wait: string }>(
+        this.em.fork(),
+        `SELECT EXTRACT(EPOCH FROM accepted_at - queued_at) AS wait FROM chat_session
+         WHERE accepted_at > now() - interval '24 hours'
+         ORDER BY accepted_at DESC LIMIT ?`,
+        [this.config.queueEstimateSample],
+      ),
+    ]);
+    const recentWaitsSeconds = rows.map((r) => Number(r.wait));
+    return (position) => ({
+      position,
+      estimatedWaitSeconds: estimateWaitSeconds({
+        position,
+        recentWaitsSeconds,
+        operatorsOnline,
+        fallbackSeconds: this.config.queueFallbackWaitSeconds,
+      }),
+    });
+  }
+
+  private async previews(em: EntityManager, sessionIds: string[]): Promise<Map<string, string>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await sql<{ session_id: string; content: string }>(
+      em,
+      `SELECT DISTINCT ON (session_id) session_id, content FROM message
+       WHERE session_id IN (?) AND sender_role = 'VISITOR'
+       ORDER BY session_id, seq`,
+      [sessionIds],
+    );
+    return new Map(rows.map((r) => [r.session_id, Array.from(r.content).slice(0, PREVIEW_LENGTH).join('')]));
+  }
+}

@@ -1,0 +1,150 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { MessageModel } from '../messages/models/message.model';
+import { SessionEventPayload } from './models/session-event.model';
+
+/** What a {@link SessionEventStream} needs from the rest of the API. */
+export interface SessionEventSource {
+  pubSub: RedisPubSub;
+  topic: string;
+  /** Stored messages with `seq > afterSeq` (and `< beforeSeq` when given), ascending, at most `limit`. */
+  loadMessages(afterSeq: number, beforeSeq: number | undefined, limit: number): Promise<MessageModel[]>;
+  /** The session's current highest seq (live-only subscriptions start from it). */
+  currentLastSeq(): Promise<number>;
+  /** Events to send right after the replay (e.g. the current queue position). */
+  initialEvents(): Promise<SessionEventPayload[]>;
+}
+
+const PAGE = 200;
+
+/**
+ * The `sessionEvents` stream: resume-exact delivery of one chat session's events.
+ *
+ * 1. Subscribes to the session's Redis channel first (events arriving meanwhile are held),
+ * 2. then replays stored messages with `seq > afterSeq` (or, without `afterSeq`, starts after the
+ *    current last seq),
+ * 3. then delivers live events in order. A `MessageCreated` whose seq was already delivered is dropped
+ *    (no duplicate); one that skips seqs first gets the missing ones from PostgreSQL (no gap).
+ *    A `QueuePositionChanged` with a higher position than one already delivered is stale and dropped
+ *    (positions never go up).
+ *
+ * A hand-written iterator rather than an async generator, so `return()` (client unsubscribes) ends a
+ * pending `next()` at once and releases the Redis subscription.
+ */
+export class SessionEventStream implements AsyncIterableIterator<SessionEventPayload> {
+  private readonly outbox: SessionEventPayload[] = [];
+  private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: unknown) => void }> = [];
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failure?: unknown;
+  private subscriptionId?: number;
+  private lastSeq = 0;
+  private lastPosition = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly source: SessionEventSource,
+    afterSeq: number | null | undefined,
+  ) {
+    this.enqueue(async () => {
+      const id = await source.pubSub.subscribe<SessionEventPayload>(source.topic, (event) =>
+        this.enqueue(() => this.handle(event)),
+      );
+      if (this.closed) source.pubSub.unsubscribe(id);
+      else this.subscriptionId = id;
+    });
+    this.enqueue(async () => {
+      if (afterSeq === null || afterSeq === undefined) {
+        this.lastSeq = await source.currentLastSeq();
+      } else {
+        this.lastSeq = Math.max(0, afterSeq);
+        await this.fill(undefined);
+      }
+      for (const event of await source.initialEvents()) this.deliver(event);
+    });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<SessionEventPayload>> {
+    const event = this.outbox.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<SessionEventPayload>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<SessionEventPayload>> {
+    this.close();
+    return Promise.reject(error);
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.chain = this.chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await task();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+  }
+
+  private async handle(event: SessionEventPayload): Promise<void> {
+    if (event.__typename === 'MessageCreated') {
+      const seq = event.message.seq;
+      if (seq <= this.lastSeq) return;
+      if (seq > this.lastSeq + 1) await this.fill(seq);
+      this.lastSeq = seq;
+    } else if (event.__typename === 'QueuePositionChanged') {
+      if (event.position > this.lastPosition) return;
+      this.lastPosition = event.position;
+    }
+    this.deliver(event);
+  }
+
+  /** Delivers stored messages after `lastSeq` (and before `beforeSeq`), page by page. */
+  private async fill(beforeSeq: number | undefined): Promise<void> {
+    for (;;) {
+      const page = await this.source.loadMessages(this.lastSeq, beforeSeq, PAGE);
+      for (const message of page) {
+        this.deliver({ __typename: 'MessageCreated', sessionId: message.sessionId, message });
+        this.lastSeq = message.seq;
+      }
+      if (page.length < PAGE) return;
+    }
+  }
+
+  private deliver(event: SessionEventPayload): void {
+    if (this.closed) return;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve({ value: event, done: false });
+    else this.outbox.push(event);
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.failure = error;
+    const waiters = this.waiters.splice(0);
+    this.release();
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.release();
+    this.outbox.length = 0;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+  }
+
+  private release(): void {
+    this.closed = true;
+    if (this.subscriptionId !== undefined) this.source.pubSub.unsubscribe(this.subscriptionId);
+    this.subscriptionId = undefined;
+  }
+}

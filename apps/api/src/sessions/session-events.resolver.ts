@@ -1,0 +1,69 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject } from '@nestjs/common';
+import { Args, ID, Int, Resolver, Subscription } from '@nestjs/graphql';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { ChatSessionStatus } from '../common/enums';
+import { listMessages } from '../messages/message-store';
+import { PUB_SUB } from '../realtime/redis.providers';
+import { Topics } from '../realtime/topics';
+import { ChatSession } from './chat-session.entity';
+import { QueueSnapshotModel } from './models/chat-session.model';
+import { SessionEventPayload, SessionEventUnion } from './models/session-event.model';
+import { QueueService } from './queue.service';
+import { SessionEventStream } from './session-event-stream';
+import { SessionsService } from './sessions.service';
+
+@Resolver()
+export class SessionEventsResolver {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sessions: SessionsService,
+    private readonly queue: QueueService,
+    private readonly topics: Topics,
+    @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
+  ) {}
+
+  @Subscription(() => SessionEventUnion, {
+    description:
+      'Everything that happens in one chat session. With `afterSeq`, every stored message with a greater seq ' +
+      'comes first, then live events, with no gap and no duplicate; without it, live events only. ' +
+      'A waiting visitor first gets its current QueuePositionChanged. Errors: NOT_FOUND, FORBIDDEN, UNAUTHENTICATED.',
+    resolve: (payload: SessionEventPayload) => payload,
+  })
+  @Allow('visitor', 'operator')
+  async sessionEvents(
+    @CurrentPrincipal() principal: Principal,
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Args('afterSeq', { type: () => Int, nullable: true }) afterSeq?: number,
+  ): Promise<AsyncIterableIterator<SessionEventPayload>> {
+    await this.sessions.assertReadable(principal, sessionId);
+    return new SessionEventStream(
+      {
+        pubSub: this.pubSub,
+        topic: this.topics.session(sessionId),
+        loadMessages: (after, before, limit) =>
+          listMessages(this.em.fork(), sessionId, { afterSeq: after, beforeSeq: before, limit }),
+        currentLastSeq: async () => (await this.em.fork().findOneOrFail(ChatSession, sessionId, { fields: ['lastSeq'] })).lastSeq,
+        initialEvents: async () => {
+          const session = await this.em.fork().findOneOrFail(ChatSession, sessionId);
+          if (session.status !== ChatSessionStatus.WAITING) return [];
+          const place = await this.queue.placeOf(session);
+          const { operatorsOnline } = await this.queue.operatorsOnline();
+          return [{ __typename: 'QueuePositionChanged', sessionId, ...place, operatorsOnline }];
+        },
+      },
+      afterSeq,
+    );
+  }
+
+  @Subscription(() => QueueSnapshotModel, {
+    description: 'Operator: the whole waiting queue, pushed whenever it changes (join, accept, leave, presence).',
+    resolve: (payload: QueueSnapshotModel) => payload,
+  })
+  @Allow('operator')
+  queueUpdated(): AsyncIterableIterator<QueueSnapshotModel> {
+    return this.pubSub.asyncIterableIterator<QueueSnapshotModel>(this.topics.queue()) as AsyncIterableIterator<QueueSnapshotModel>;
+  }
+}

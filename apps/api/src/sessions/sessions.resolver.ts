@@ -1,0 +1,108 @@
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
+import type { OperatorPrincipal, Principal, VisitorPrincipal } from '../auth/principal';
+import { ChatSessionStatus } from '../common/enums';
+import { StartSessionInput } from './dto/session.inputs';
+import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
+import { QueueService } from './queue.service';
+import { SessionsService } from './sessions.service';
+
+@Resolver(() => ChatSessionModel)
+export class SessionsResolver {
+  constructor(
+    private readonly sessionsService: SessionsService,
+    private readonly queue: QueueService,
+  ) {}
+
+  @Mutation(() => ChatSessionModel, {
+    description:
+      'Visitor: returns your open chat session, or creates one WAITING in the queue. Idempotent. ' +
+      'Errors: BAD_USER_INPUT (content empty or over 4,000 code points).',
+  })
+  @Allow('visitor')
+  startSession(
+    @CurrentPrincipal() principal: VisitorPrincipal,
+    @Args('input', { type: () => StartSessionInput, nullable: true }) input?: StartSessionInput,
+  ): Promise<ChatSessionModel> {
+    return this.sessionsService.startSession(principal.visitorId, input ?? {});
+  }
+
+  @Query(() => ChatSessionModel, {
+    description: 'A chat session: visitors only their own, operators any. Errors: NOT_FOUND, FORBIDDEN.',
+  })
+  @Allow('visitor', 'operator')
+  session(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ChatSessionModel> {
+    return this.sessionsService.getSession(principal, id);
+  }
+
+  @Query(() => [ChatSessionModel], { description: 'Operator: the waiting queue, FIFO by queuedAt.' })
+  @Allow('operator')
+  async waitingSessions(): Promise<ChatSessionModel[]> {
+    return (await this.queue.snapshot()).sessions;
+  }
+
+  @Query(() => ChatSessionPageModel, {
+    description:
+      'Operator: chat sessions, newest queued first. `mine` limits to sessions assigned to you. ' +
+      '`first` 1–200 (default 50); `after` is a previous page’s endCursor. Errors: BAD_USER_INPUT.',
+  })
+  @Allow('operator')
+  sessions(
+    @CurrentPrincipal() principal: OperatorPrincipal,
+    @Args('status', { type: () => ChatSessionStatus, nullable: true }) status?: ChatSessionStatus,
+    @Args('mine', { type: () => Boolean, nullable: true }) mine?: boolean,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ): Promise<ChatSessionPageModel> {
+    return this.sessionsService.listSessions({ status, operatorId: mine ? principal.operatorId : undefined, first, after });
+  }
+
+  @Query(() => ChatSessionPageModel, { description: 'Visitor: your own chat sessions, newest first (past chats).' })
+  @Allow('visitor')
+  mySessions(
+    @CurrentPrincipal() principal: VisitorPrincipal,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ): Promise<ChatSessionPageModel> {
+    return this.sessionsService.listSessions({ visitorId: principal.visitorId, first, after });
+  }
+
+  @Mutation(() => ChatSessionModel, {
+    description:
+      'Operator: take a WAITING chat session. Exactly one of racing operators wins; the others get ' +
+      'SESSION_ALREADY_TAKEN. Errors: NOT_FOUND, SESSION_ALREADY_TAKEN, SESSION_CLOSED.',
+  })
+  @Allow('operator')
+  acceptSession(
+    @CurrentPrincipal() principal: OperatorPrincipal,
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+  ): Promise<ChatSessionModel> {
+    return this.sessionsService.acceptSession(principal.operatorId, sessionId);
+  }
+
+  @Mutation(() => ChatSessionModel, {
+    description:
+      'Close a chat session. Operator: the assigned one (or anyone for a WAITING session), resolution required. ' +
+      'Visitor: own session, resolution optional. Errors: NOT_FOUND, FORBIDDEN, SESSION_CLOSED, BAD_USER_INPUT.',
+  })
+  @Allow('visitor', 'operator')
+  closeSession(
+    @CurrentPrincipal() principal: Principal,
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Args('resolution', { type: () => String, nullable: true }) resolution?: string,
+  ): Promise<ChatSessionModel> {
+    return this.sessionsService.closeSession(principal, sessionId, resolution);
+  }
+
+  @Mutation(() => Boolean, {
+    description: 'Tell the other side you are (not) typing; not stored. Errors: NOT_FOUND, FORBIDDEN, SESSION_CLOSED.',
+  })
+  @Allow('visitor', 'operator')
+  setTyping(
+    @CurrentPrincipal() principal: Principal,
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Args('isTyping') isTyping: boolean,
+  ): Promise<boolean> {
+    return this.sessionsService.setTyping(principal, sessionId, isTyping);
+  }
+}

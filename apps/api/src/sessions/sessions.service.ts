@@ -1,0 +1,245 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, normalizeText } from '@parley/shared';
+import { randomUUID } from 'node:crypto';
+import { Principal } from '../auth/principal';
+import { ChatSessionStatus, SenderRole } from '../common/enums';
+import { sql } from '../database/sql';
+import { appendMessage } from '../messages/message-store';
+import { MessageModel } from '../messages/models/message.model';
+import { Operator } from '../operators/operator.entity';
+import { toOperatorModel } from '../operators/models/operator.model';
+import { EventsPublisher } from '../realtime/events.publisher';
+import { ChatSession } from './chat-session.entity';
+import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
+import { QueueService } from './queue.service';
+import { assertCanRead, assertCanWrite, loadSession } from './session-access';
+import { SessionError } from './sessions.errors';
+
+/** Trims and checks text. @throws SessionError `BAD_USER_INPUT` naming `field`. */
+export function requireText(raw: string, max: number, field: string): string {
+  const result = normalizeText(raw, max);
+  if (result.ok) return result.text;
+  throw SessionError.badInput(
+    result.reason === 'empty' ? `${field} must not be empty` : `${field} must be at most ${max} characters`,
+    field,
+  );
+}
+
+interface Cursor {
+  queuedAt: string;
+  id: string;
+}
+
+function encodeCursor(session: ChatSession): string {
+  return Buffer.from(JSON.stringify({ queuedAt: session.queuedAt.toISOString(), id: session.id })).toString('base64url');
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
+    if (typeof cursor.id === 'string' && !Number.isNaN(Date.parse(cursor.queuedAt))) return cursor;
+  } catch {
+    // fall through
+  }
+  throw SessionError.badInput('after is not a cursor this API gave out', 'after');
+}
+
+/** The chat session lifecycle: start → accept → close, plus reading and typing. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly queue: QueueService,
+    private readonly events: EventsPublisher,
+  ) {}
+
+  /**
+   * Returns the visitor's open session, or creates one `WAITING` at the back of the queue.
+   * One open session per visitor is enforced by the partial unique index, so racing calls get the same one.
+   * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
+   * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long): nothing is created.
+   */
+  async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }): Promise<ChatSessionModel> {
+    const content = input.content === undefined || input.content === null ? undefined : requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
+    const em = this.em.fork();
+    const inserted = await sql<{ id: string }>(
+      em,
+      `INSERT INTO chat_session (id, visitor_id, status, queued_at, last_seq)
+       VALUES (?, ?, 'WAITING', now(), 0)
+       ON CONFLICT (visitor_id) WHERE status <> 'CLOSED' DO NOTHING
+       RETURNING id`,
+      [randomUUID(), visitorId],
+    );
+    const created = inserted.length > 0;
+    const session = await em.findOneOrFail(
+      ChatSession,
+      { visitor: visitorId, status: { $ne: ChatSessionStatus.CLOSED } },
+      { populate: ['visitor', 'operator'] },
+    );
+    let message: MessageModel | undefined;
+    if (content !== undefined) {
+      const result = await appendMessage(em, {
+        sessionId: session.id,
+        senderRole: SenderRole.VISITOR,
+        content,
+        clientMessageId: input.clientMessageId ?? randomUUID(),
+      });
+      if (result?.created) message = result.message;
+      if (result) session.lastSeq = Math.max(session.lastSeq, result.message.seq);
+    }
+    if (message) await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message });
+    if (created || message) await this.queue.broadcast();
+    return this.queue.toModel(session);
+  }
+
+  /** One session, if the principal may read it. @throws SessionError `NOT_FOUND`, `FORBIDDEN` */
+  async getSession(principal: Principal, sessionId: string): Promise<ChatSessionModel> {
+    const session = await loadSession(this.em.fork(), sessionId);
+    assertCanRead(principal, session);
+    return this.queue.toModel(session);
+  }
+
+  /** Checks read access without building the model (subscriptions). */
+  async assertReadable(principal: Principal, sessionId: string): Promise<ChatSession> {
+    const session = await loadSession(this.em.fork(), sessionId);
+    assertCanRead(principal, session);
+    return session;
+  }
+
+  /** Checks write access (messages, typing). @throws SessionError `NOT_FOUND`, `FORBIDDEN`, `SESSION_CLOSED` */
+  async assertWritable(principal: Principal, sessionId: string): Promise<ChatSession> {
+    const session = await loadSession(this.em.fork(), sessionId);
+    assertCanWrite(principal, session);
+    return session;
+  }
+
+  /**
+   * Sessions newest-queued first, optionally of one status and/or one operator; keyset-paginated.
+   * @param first page size, 1–200 (default 50). @throws SessionError `BAD_USER_INPUT` on a bad `first` or cursor.
+   */
+  async listSessions(filter: { status?: ChatSessionStatus; operatorId?: string; visitorId?: string; first?: number; after?: string }): Promise<ChatSessionPageModel> {
+    const first = filter.first ?? 50;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw SessionError.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+    }
+    const where: Record<string, unknown> = {};
+    if (filter.status) where.status = filter.status;
+    if (filter.operatorId) where.operator = filter.operatorId;
+    if (filter.visitorId) where.visitor = filter.visitorId;
+    if (filter.after) {
+      const cursor = decodeCursor(filter.after);
+      where.$or = [
+        { queuedAt: { $lt: new Date(cursor.queuedAt) } },
+        { queuedAt: new Date(cursor.queuedAt), id: { $lt: cursor.id } },
+      ];
+    }
+    const rows = await this.em.fork().find(ChatSession, where, {
+      populate: ['visitor', 'operator'],
+      orderBy: { queuedAt: 'desc', id: 'desc' },
+      limit: first + 1,
+    });
+    const page = rows.slice(0, first);
+    const nodes = await Promise.all(page.map((s) => this.queue.toModel(s)));
+    return {
+      nodes,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page[page.length - 1]) : null },
+    };
+  }
+
+  /**
+   * Atomically assigns a WAITING session to the operator: a conditional UPDATE, so when operators race
+   * exactly one wins. The winner's session gets a SYSTEM line; one `OperatorJoined` is published.
+   * @throws SessionError `NOT_FOUND`, `SESSION_ALREADY_TAKEN` (another operator was first, or it was
+   *   already yours), `SESSION_CLOSED`
+   */
+  async acceptSession(operatorId: string, sessionId: string): Promise<ChatSessionModel> {
+    const em = this.em.fork();
+    await loadSession(em, sessionId); // NOT_FOUND before anything else
+    const operator = await em.findOneOrFail(Operator, operatorId);
+    const system = await em.transactional(async (tx) => {
+      const won = await sql<{ id: string }>(
+        tx,
+        `UPDATE chat_session SET status = 'ACTIVE', operator_id = ?, accepted_at = now()
+         WHERE id = ? AND status = 'WAITING' RETURNING id`,
+        [operatorId, sessionId],
+      );
+      if (won.length === 0) return undefined;
+      return appendMessage(tx, {
+        sessionId,
+        senderRole: SenderRole.SYSTEM,
+        content: `${operator.name} joined the chat`,
+      });
+    });
+    if (!system) {
+      const current = await loadSession(this.em.fork(), sessionId);
+      if (current.status === ChatSessionStatus.CLOSED) throw SessionError.closed(sessionId);
+      throw SessionError.alreadyTaken(sessionId);
+    }
+    await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: system.message });
+    await this.events.publishSessionEvent({ __typename: 'OperatorJoined', sessionId, operator: toOperatorModel(operator) });
+    await this.queue.broadcast();
+    return this.queue.toModel(await loadSession(this.em.fork(), sessionId));
+  }
+
+  /**
+   * Closes a session. Operators: the assigned operator closes an ACTIVE session; any operator may close a
+   * WAITING one (spam, duplicates); `resolution` is required. Visitors close their own session (leaving);
+   * `resolution` is optional for them. A SYSTEM line records it; `SessionClosed` is published.
+   * @throws SessionError `NOT_FOUND`, `FORBIDDEN`, `SESSION_CLOSED`, `BAD_USER_INPUT`
+   */
+  async closeSession(principal: Principal, sessionId: string, rawResolution?: string | null): Promise<ChatSessionModel> {
+    const em = this.em.fork();
+    const session = await loadSession(em, sessionId);
+    assertCanRead(principal, session);
+    if (session.status === ChatSessionStatus.CLOSED) throw SessionError.closed(sessionId);
+    if (principal.kind === 'operator' && session.status === ChatSessionStatus.ACTIVE && session.operator?.id !== principal.operatorId) {
+      throw SessionError.forbidden('This chat session is assigned to another operator');
+    }
+    const resolution =
+      rawResolution === undefined || rawResolution === null
+        ? principal.kind === 'operator'
+          ? requireText('', MAX_RESOLUTION_LENGTH, 'resolution')
+          : null
+        : requireText(rawResolution, MAX_RESOLUTION_LENGTH, 'resolution');
+    const closedBy = principal.kind === 'operator' ? SenderRole.OPERATOR : SenderRole.VISITOR;
+    const wasWaiting = session.status === ChatSessionStatus.WAITING;
+
+    const result = await em.transactional(async (tx) => {
+      const rows = await sql<{ closed_at: Date }>(
+        tx,
+        `UPDATE chat_session SET status = 'CLOSED', closed_at = now(), resolution = ?
+         WHERE id = ? AND status = ? RETURNING closed_at`,
+        [resolution, sessionId, session.status],
+      );
+      if (rows.length === 0) return undefined;
+      const line = closedBy === SenderRole.OPERATOR ? `Chat closed: ${resolution}` : 'The visitor left the chat';
+      const system = await appendMessage(tx, { sessionId, senderRole: SenderRole.SYSTEM, content: line, allowClosed: true });
+      return { closedAt: rows[0].closed_at, system: system! };
+    });
+    if (!result) throw SessionError.closed(sessionId); // closed or re-assigned meanwhile
+    await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: result.system.message });
+    await this.events.publishSessionEvent({
+      __typename: 'SessionClosed',
+      sessionId,
+      resolution,
+      closedBy,
+      closedAt: result.closedAt,
+    });
+    if (wasWaiting) await this.queue.broadcast();
+    return this.queue.toModel(await loadSession(this.em.fork(), sessionId));
+  }
+
+  /** Publishes a typing change (not stored). @throws SessionError `NOT_FOUND`, `FORBIDDEN`, `SESSION_CLOSED` */
+  async setTyping(principal: Principal, sessionId: string, isTyping: boolean): Promise<boolean> {
+    await this.assertWritable(principal, sessionId);
+    await this.events.publishSessionEvent({
+      __typename: 'TypingChanged',
+      sessionId,
+      senderRole: principal.kind === 'visitor' ? SenderRole.VISITOR : SenderRole.OPERATOR,
+      isTyping,
+    });
+    return true;
+  }
+}
+

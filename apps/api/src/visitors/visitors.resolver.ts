@@ -1,0 +1,27 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Allow, CurrentPrincipal, Public } from '../auth/auth.decorators';
+import type { VisitorPrincipal } from '../auth/principal';
+import { CreateVisitorInput } from './dto/create-visitor.input';
+import { VisitorAuthModel, VisitorModel } from './models/visitor.model';
+import { VisitorsService } from './visitors.service';
+
+@Resolver(() => VisitorModel)
+export class VisitorsResolver {
+  constructor(private readonly visitors: VisitorsService) {}
+
+  @Mutation(() => VisitorAuthModel, {
+    description: 'Create a visitor and get its signed guest token. Open to anyone. Errors: BAD_USER_INPUT.',
+  })
+  @Public()
+  createVisitor(
+    @Args('input', { type: () => CreateVisitorInput, nullable: true }) input?: CreateVisitorInput,
+  ): Promise<VisitorAuthModel> {
+    return this.visitors.createVisitor(input ?? {});
+  }
+
+  @Query(() => VisitorModel, { description: 'Visitor: who the guest token belongs to.' })
+  @Allow('visitor')
+  visitorMe(@CurrentPrincipal() principal: VisitorPrincipal): Promise<VisitorModel> {
+    return this.visitors.getVisitor(principal.visitorId);
+  }
+}

@@ -1,0 +1,18 @@
+import { Client } from 'pg';
+import { prepareDatabase } from '../../src/database/prepare-database';
+
+/** The integration tests' own database, so a running dev server's data is never touched. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_test';
+
+/** Recreates the test database from scratch and applies the committed migrations, as `npm start` would. */
+export default async function globalSetup(): Promise<void> {
+  const admin = new URL(TEST_DATABASE_URL);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
+  await prepareDatabase(TEST_DATABASE_URL);
+  process.env.DATABASE_URL = TEST_DATABASE_URL;
+}

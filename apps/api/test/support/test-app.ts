@@ -1,0 +1,100 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { OperatorsService } from '../../src/operators/operators.service';
+import { gqlOk } from './api-client';
+import { TEST_DATABASE_URL } from './global-setup';
+
+/** A booted API listening on a free port, with its URLs. */
+export interface TestApi {
+  app: INestApplication;
+  config: AppConfig;
+  httpUrl: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real API (real PostgreSQL test database, real Redis) on a free port. Each call gets its own
+ * Redis prefix unless one is given, so test files never see each other's events; pass the same prefix to
+ * two instances to make them one deployment.
+ */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_PREFIX: `parley-test-${randomUUID().slice(0, 8)}`,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    config,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    close: () => app.close(),
+  };
+}
+
+/** Empties every table (between test files that count the queue). */
+export async function resetDatabase(api: TestApi): Promise<void> {
+  await api.app.get(EntityManager).fork().getConnection().execute('TRUNCATE rating, message, chat_session, visitor, operator CASCADE');
+}
+
+/** Creates a visitor through the API; returns its guest token and id. */
+export async function givenVisitor(api: TestApi, input: Record<string, unknown> = {}): Promise<{ token: string; id: string }> {
+  const data = await gqlOk(api.httpUrl, 'mutation($input: CreateVisitorInput) { createVisitor(input: $input) { token visitor { id } } }', {
+    input,
+  });
+  return { token: data.createVisitor.token, id: data.createVisitor.visitor.id };
+}
+
+let operatorCounter = 0;
+
+/** Creates an operator account and signs it in; `online` sets presence ONLINE. */
+export async function givenOperator(
+  api: TestApi,
+  options: { name?: string; online?: boolean } = {},
+): Promise<{ token: string; id: string; email: string; password: string }> {
+  const email = `op${++operatorCounter}-${randomUUID().slice(0, 8)}@example.test`;
+  const password = 'correct horse battery';
+  await api.app.get(OperatorsService).createOperator({ email, name: options.name ?? `Operator ${operatorCounter}`, password });
+  const data = await gqlOk(api.httpUrl, 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken operator { id } } }', {
+    e: email,
+    p: password,
+  });
+  const token = data.loginOperator.accessToken as string;
+  if (options.online) await gqlOk(api.httpUrl, 'mutation { setPresence(presence: ONLINE) { id } }', {}, token);
+  return { token, id: data.loginOperator.operator.id, email, password };
+}
+
+/** A visitor with a WAITING session (optionally with a first message). */
+export async function givenWaitingSession(
+  api: TestApi,
+  content?: string,
+): Promise<{ visitor: { token: string; id: string }; sessionId: string }> {
+  const visitor = await givenVisitor(api, { name: 'Test Visitor' });
+  const data = await gqlOk(
+    api.httpUrl,
+    'mutation($input: StartSessionInput) { startSession(input: $input) { id status } }',
+    { input: content ? { content } : {} },
+    visitor.token,
+  );
+  return { visitor, sessionId: data.startSession.id };
+}
+
+/** A session accepted by an operator. */
+export async function givenActiveSession(api: TestApi, content = 'Hello, I need help') {
+  const waiting = await givenWaitingSession(api, content);
+  const operator = await givenOperator(api, { online: true });
+  await gqlOk(api.httpUrl, 'mutation($id: ID!) { acceptSession(sessionId: $id) { id } }', { id: waiting.sessionId }, operator.token);
+  return { ...waiting, operator };
+}

@@ -1,0 +1,3 @@
+export * from './lib/error-codes';
+export * from './lib/limits';
+export * from './lib/content';
