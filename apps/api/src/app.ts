@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config/app-config';
+import { mountStaticClients } from './static/static-clients';
 
 /**
  * Builds the API application (not yet listening). Input DTOs are validated by class-validator; a
@@ -12,6 +13,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   const app = await NestFactory.create(AppModule.forRoot(config, options), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
+  mountStaticClients(app, config.staticDir);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /** The development JWT secret; refused when `NODE_ENV=production`. */
@@ -32,6 +33,7 @@ const schema = z.object({
   QUEUE_FALLBACK_WAIT_SECONDS: positiveInt.default(120),
   QUEUE_ESTIMATE_SAMPLE: positiveInt.default(20),
   PRESENCE_TTL_SECONDS: positiveInt.default(60),
+  STATIC_DIR: z.string().min(1).default('dist/apps'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRAPHQL_INTROSPECTION: bool.optional(),
   GRAPHQL_IDE: bool.optional(),
@@ -62,6 +64,8 @@ export interface AppConfig {
   /** Seconds an operator stays online without a heartbeat. */
   presenceTtlSeconds: number;
   logLevel: string;
+  /** Absolute folder holding the built console (`operator-angular/browser`) and widget (`widget`). */
+  staticDir: string;
   graphqlIntrospection: boolean;
   graphqlIde: boolean;
 }
@@ -109,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueEstimateSample: v.QUEUE_ESTIMATE_SAMPLE,
     presenceTtlSeconds: v.PRESENCE_TTL_SECONDS,
     logLevel: v.LOG_LEVEL,
+    staticDir: path.resolve(v.STATIC_DIR),
     graphqlIntrospection: v.GRAPHQL_INTROSPECTION ?? !production,
     graphqlIde: v.GRAPHQL_IDE ?? !production,
   };

@@ -32,7 +32,7 @@ export class HealthController {
             this.redis.ping(),
             new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1500).unref()),
           ]);
-          return pong === 'PONG' ? check.up() : check.down({ message: `unexpected reply ${pong}` });
+          return pong === 'PONG' ? check.up() : check.down({ message: 'unexpected reply to PING' });
         } catch (error) {
           return check.down({ message: (error as Error).message });
         }

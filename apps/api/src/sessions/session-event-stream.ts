@@ -16,6 +16,10 @@ export interface SessionEventSource {
 
 const PAGE = 200;
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * The `sessionEvents` stream: resume-exact delivery of one chat session's events.
  *
@@ -32,10 +36,10 @@ const PAGE = 200;
  */
 export class SessionEventStream implements AsyncIterableIterator<SessionEventPayload> {
   private readonly outbox: SessionEventPayload[] = [];
-  private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: unknown) => void }> = [];
+  private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: Error) => void }> = [];
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  private failure?: unknown;
+  private failure?: Error;
   private subscriptionId?: number;
   private lastSeq = 0;
   private lastPosition = Number.POSITIVE_INFINITY;
@@ -81,7 +85,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
 
   throw(error?: unknown): Promise<IteratorResult<SessionEventPayload>> {
     this.close();
-    return Promise.reject(error);
+    return Promise.reject(asError(error));
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -129,10 +133,10 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
 
   private fail(error: unknown): void {
     if (this.closed) return;
-    this.failure = error;
+    this.failure = asError(error);
     const waiters = this.waiters.splice(0);
     this.release();
-    for (const waiter of waiters) waiter.reject(error);
+    for (const waiter of waiters) waiter.reject(this.failure);
   }
 
   private close(): void {

@@ -128,7 +128,7 @@ export function wsExecute<T = Record<string, any>>(
       { query, variables },
       {
         next: (value) => (result = value as GqlResult<T>),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
         complete: () => resolve(result ?? {}),
       },
     );
