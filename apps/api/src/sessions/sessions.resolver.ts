@@ -43,7 +43,8 @@ export class SessionsResolver {
 
   @Query(() => ChatSessionPageModel, {
     description:
-      'Operator: chat sessions, newest queued first. `mine` limits to sessions assigned to you. ' +
+      'Operator: chat sessions, newest queued first. `mine` limits to sessions assigned to you; `search` matches ' +
+      'the visitor name or e-mail or any message text (case-insensitive substring). ' +
       '`first` 1–200 (default 50); `after` is a previous page’s endCursor. Errors: BAD_USER_INPUT.',
   })
   @Allow('operator')
@@ -51,10 +52,11 @@ export class SessionsResolver {
     @CurrentPrincipal() principal: OperatorPrincipal,
     @Args('status', { type: () => ChatSessionStatus, nullable: true }) status?: ChatSessionStatus,
     @Args('mine', { type: () => Boolean, nullable: true }) mine?: boolean,
+    @Args('search', { type: () => String, nullable: true }) search?: string,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): Promise<ChatSessionPageModel> {
-    return this.sessionsService.listSessions({ status, operatorId: mine ? principal.operatorId : undefined, first, after });
+    return this.sessionsService.listSessions({ status, operatorId: mine ? principal.operatorId : undefined, search, first, after });
   }
 
   @Query(() => ChatSessionPageModel, { description: 'Visitor: your own chat sessions, newest first (past chats).' })

@@ -115,30 +115,45 @@ export class SessionsService {
   }
 
   /**
-   * Sessions newest-queued first, optionally of one status and/or one operator; keyset-paginated.
+   * Sessions newest-queued first, optionally of one status, one operator or one visitor, and matching
+   * `search` (case-insensitive substring of the visitor's name or e-mail or of any message); keyset-paginated.
    * @param first page size, 1–200 (default 50). @throws SessionError `BAD_USER_INPUT` on a bad `first` or cursor.
    */
-  async listSessions(filter: { status?: ChatSessionStatus; operatorId?: string; visitorId?: string; first?: number; after?: string }): Promise<ChatSessionPageModel> {
+  async listSessions(filter: {
+    status?: ChatSessionStatus;
+    operatorId?: string;
+    visitorId?: string;
+    search?: string;
+    first?: number;
+    after?: string;
+  }): Promise<ChatSessionPageModel> {
     const first = filter.first ?? 50;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw SessionError.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
     }
-    const where: Record<string, unknown> = {};
-    if (filter.status) where.status = filter.status;
-    if (filter.operatorId) where.operator = filter.operatorId;
-    if (filter.visitorId) where.visitor = filter.visitorId;
+    const qb = this.em
+      .fork()
+      .createQueryBuilder(ChatSession, 'cs')
+      .leftJoinAndSelect('cs.visitor', 'v')
+      .leftJoinAndSelect('cs.operator', 'o')
+      .orderBy({ queuedAt: 'desc', id: 'desc' })
+      .limit(first + 1);
+    if (filter.status) qb.andWhere({ status: filter.status });
+    if (filter.operatorId) qb.andWhere({ operator: filter.operatorId });
+    if (filter.visitorId) qb.andWhere({ visitor: filter.visitorId });
+    const search = filter.search?.trim();
+    if (search) {
+      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(
+        '(v.name ilike ? or v.email ilike ? or exists (select 1 from message m where m.session_id = cs.id and m.content ilike ?))',
+        [pattern, pattern, pattern],
+      );
+    }
     if (filter.after) {
       const cursor = decodeCursor(filter.after);
-      where.$or = [
-        { queuedAt: { $lt: new Date(cursor.queuedAt) } },
-        { queuedAt: new Date(cursor.queuedAt), id: { $lt: cursor.id } },
-      ];
+      qb.andWhere('(cs.queued_at, cs.id) < (?, ?)', [new Date(cursor.queuedAt), cursor.id]);
     }
-    const rows = await this.em.fork().find(ChatSession, where, {
-      populate: ['visitor', 'operator'],
-      orderBy: { queuedAt: 'desc', id: 'desc' },
-      limit: first + 1,
-    });
+    const rows = await qb.getResultList();
     const page = rows.slice(0, first);
     const nodes = await Promise.all(page.map((s) => this.queue.toModel(s)));
     return {
