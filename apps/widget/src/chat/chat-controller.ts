@@ -1,0 +1,772 @@
+import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, normalizeText } from '@parley/shared';
+import { graphqlWsUrl } from '../common/config';
+import type { ChatPanel, WidgetHost } from '../common/host';
+import { identityKey, type OutboxEntry, type VisitorIdentity } from '../common/visitor-store';
+import {
+  type ChatSessionStatus,
+  CreateVisitorDocument,
+  LatestSessionDocument,
+  LeaveSessionDocument,
+  type MessageFieldsFragment,
+  RateSessionDocument,
+  SendMessageDocument,
+  SessionEventsDocument,
+  type SessionEventsSubscription,
+  SessionMessagesDocument,
+  type SessionStateFragment,
+  SessionStateDocument,
+  SetTypingDocument,
+  StartSessionDocument,
+} from '../generated/graphql';
+import { CHAT_CSS } from './chat.styles';
+import { ChatView, type DeliveryState, type DisplayMessage, type QueueInfo } from './chat-view';
+import { h } from './dom';
+import { randomId } from './random-id';
+import { localizeSystemLine, TEXTS, type ChatTexts } from './texts';
+import { type ConnectionState, OperationError, type Pending, type Transport, type TransportFactory } from './transport';
+
+/** How many messages a history page holds (on open, and per "Show earlier messages"). */
+export const HISTORY_PAGE = 50;
+/** After this long without confirmation a message shows as not sent, with Retry (ms). It may still arrive. */
+export const SEND_TIMEOUT_MS = 10000;
+/** The visitor counts as typing this long after the last keystroke (ms). */
+const TYPING_IDLE_MS = 3000;
+/** While typing goes on, `setTyping(true)` is repeated at most this often (ms). */
+const TYPING_REPEAT_MS = 4000;
+/** An operator typing indicator without news disappears after this long (ms). */
+const OPERATOR_TYPING_TTL_MS = 8000;
+const MAX_INT = 2147483647;
+const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, CLOSED: 2 };
+
+type SessionEvent = SessionEventsSubscription['sessionEvents'];
+
+/** The visitor's current chat session as the widget knows it. */
+interface SessionInfo {
+  id: string;
+  status: ChatSessionStatus;
+  operatorName: string | null;
+  operatorAway: boolean;
+  position: number | null;
+  estimatedWaitSeconds: number | null;
+  operatorsOnline: number | null;
+  resolution: string | null;
+  closedBy: 'OPERATOR' | 'VISITOR' | null;
+  rated: boolean;
+}
+
+/** A message the visitor sent that the API has not confirmed yet. */
+interface Outgoing extends OutboxEntry {
+  delivery: DeliveryState;
+  op?: Pending<unknown>;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** What {@link ChatController} needs. */
+export interface ChatControllerOptions {
+  host: WidgetHost;
+  transportFactory: TransportFactory;
+  /** Defaults to {@link SEND_TIMEOUT_MS}. */
+  sendTimeoutMs?: number;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof OperationError ? error.code : undefined;
+}
+
+/**
+ * The chat panel's behaviour: pre-chat step, starting and resuming the visitor's chat session, sending
+ * with confirmation and retry, live events with catch-up after reconnecting (`afterSeq` = the last seq
+ * received without a gap, duplicates dropped by seq), unread count, typing both ways, closing and rating.
+ */
+export class ChatController implements ChatPanel {
+  private readonly t: ChatTexts;
+  private readonly view: ChatView;
+  private readonly sendTimeoutMs: number;
+  private readonly style: HTMLStyleElement;
+  private transport?: Transport;
+  private stopListening?: () => void;
+  private stopEvents?: () => void;
+  private eventsGeneration = 0;
+  private resumeGeneration = 0;
+  private connection: ConnectionState = 'connecting';
+  private phase: 'prechat' | 'chat' | 'closed' = 'chat';
+  private session: SessionInfo | null = null;
+  private readonly messages = new Map<number, MessageFieldsFragment>();
+  private readonly outbox = new Map<string, Outgoing>();
+  /** Highest seq such that every message from the first loaded one up to it has been received. */
+  private contiguousSeq = 0;
+  private firstSeq = 0;
+  private hasEarlier = false;
+  private loading = false;
+  private visitor?: Promise<void>;
+  private resumed: Promise<void> = Promise.resolve();
+  private resolveResumed?: () => void;
+  private starting?: Promise<boolean>;
+  private typingOn = false;
+  private typingSentAt = 0;
+  private typingTimer?: ReturnType<typeof setTimeout>;
+  private operatorTypingTimer?: ReturnType<typeof setTimeout>;
+  private ratingBusy = false;
+  private ratingError = false;
+  private unread = -1;
+  /** Incremented whenever the visitor is dropped, so late answers for the previous one are ignored. */
+  private lifetime = 0;
+
+  constructor(private readonly options: ChatControllerOptions) {
+    const { host } = options;
+    this.t = TEXTS[host.config.locale];
+    this.sendTimeoutMs = options.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+    this.view = new ChatView(this.t, host.config.locale, {
+      prechatSubmit: (values) => this.prechatSubmit(values),
+      send: (text) => this.send(text),
+      input: (text) => this.input(text),
+      retry: (id) => this.retry(id),
+      loadEarlier: () => void this.loadHistory(false),
+      leave: () => void this.leave(),
+      rate: (score, comment) => void this.rate(score, comment),
+      newChat: () => this.newChat(),
+      close: () => host.requestClose(),
+    });
+    this.style = h('style', {}, CHAT_CSS);
+    host.root.appendChild(this.style);
+    while (host.panel.firstChild) host.panel.removeChild(host.panel.firstChild);
+    host.panel.appendChild(this.view.element);
+    this.boot();
+  }
+
+  // ---- ChatPanel (driven by the launcher) ----
+
+  opened(): void {
+    this.markRead();
+    this.view.focusStart();
+  }
+
+  closed(): void {
+    this.stopTyping();
+  }
+
+  reset(): void {
+    this.teardown();
+    this.options.host.store.clear();
+    this.boot();
+  }
+
+  destroy(): void {
+    this.teardown();
+    this.view.element.remove();
+    this.style.remove();
+  }
+
+  // ---- start-up and connection ----
+
+  private get store() {
+    return this.options.host.store;
+  }
+
+  private boot(): void {
+    const stored = this.store.read();
+    for (const entry of stored.outbox ?? []) this.outbox.set(entry.clientMessageId, { ...entry, delivery: 'sending' });
+    this.view.setDraft(stored.draft ?? '');
+    if (stored.token) {
+      this.loading = true;
+      this.enterChat();
+      this.openTransport(stored.token);
+    } else if (this.needsPrechat() && this.outbox.size === 0) {
+      this.phase = 'prechat';
+      this.view.showPrechat(this.options.host.config.prechat);
+    } else {
+      this.enterChat();
+      this.flushOutbox();
+    }
+    this.render();
+  }
+
+  private needsPrechat(): boolean {
+    return this.options.host.config.prechat !== 'off' && !this.options.host.identity() && !this.store.read().profile;
+  }
+
+  private enterChat(): void {
+    this.phase = 'chat';
+    this.view.showChat();
+  }
+
+  private openTransport(token: string): void {
+    const transport = this.options.transportFactory(graphqlWsUrl(this.options.host.config.baseUrl), token);
+    this.transport = transport;
+    this.resumed = new Promise((resolve) => (this.resolveResumed = resolve));
+    this.stopListening = transport.listen({
+      state: (state) => {
+        this.connection = state;
+        if (state !== 'online') this.dropEvents();
+        this.render();
+      },
+      connected: () => void this.resume(),
+      rejected: () => this.reset(),
+    });
+  }
+
+  /** After each (re)connection: find or refresh the chat session, listen from the last seq, resend the outbox. */
+  private async resume(): Promise<void> {
+    const transport = this.transport;
+    if (!transport) return;
+    const generation = ++this.resumeGeneration;
+    try {
+      if (!this.session) {
+        const stored = this.store.read();
+        const latest = await transport.request(LatestSessionDocument, {}).result;
+        if (generation !== this.resumeGeneration) return;
+        const node = latest.mySessions.nodes[0];
+        if (node && !this.session && (node.status !== 'CLOSED' || node.id === stored.sessionId)) {
+          this.adopt(node, false);
+          await this.loadHistory(true);
+        }
+      } else {
+        const { session } = await transport.request(SessionStateDocument, { id: this.session.id }).result;
+        if (generation !== this.resumeGeneration) return;
+        this.applyState(session);
+      }
+      if (generation !== this.resumeGeneration) return;
+      if (this.session && this.session.status !== 'CLOSED') this.listenEvents();
+      this.flushOutbox();
+    } catch (error) {
+      this.handleError(error);
+    } finally {
+      this.loading = false;
+      this.resolveResumed?.();
+      this.render();
+    }
+  }
+
+  private listenEvents(): void {
+    const transport = this.transport;
+    const session = this.session;
+    if (!transport || !session) return;
+    this.dropEvents();
+    const generation = this.eventsGeneration;
+    this.stopEvents = transport.subscribe(
+      SessionEventsDocument,
+      { sessionId: session.id, afterSeq: this.contiguousSeq },
+      {
+        next: (data) => {
+          if (generation === this.eventsGeneration) this.onEvent(data.sessionEvents);
+        },
+        error: (error) => {
+          if (generation === this.eventsGeneration) this.handleError(error);
+        },
+      },
+    );
+  }
+
+  private dropEvents(): void {
+    this.eventsGeneration++;
+    this.stopEvents?.();
+    this.stopEvents = undefined;
+  }
+
+  private teardown(): void {
+    this.lifetime++;
+    this.dropEvents();
+    this.resumeGeneration++;
+    this.stopListening?.();
+    this.stopListening = undefined;
+    this.transport?.dispose();
+    this.transport = undefined;
+    this.visitor = undefined;
+    this.starting = undefined;
+    this.resolveResumed?.();
+    this.resumed = Promise.resolve();
+    for (const entry of this.outbox.values()) {
+      clearTimeout(entry.timer);
+      entry.op?.cancel();
+    }
+    this.outbox.clear();
+    this.messages.clear();
+    this.session = null;
+    this.contiguousSeq = 0;
+    this.firstSeq = 0;
+    this.hasEarlier = false;
+    this.loading = false;
+    this.connection = 'connecting';
+    this.unread = -1;
+    this.setOperatorTyping(false);
+    clearTimeout(this.typingTimer);
+    this.typingOn = false;
+    this.options.host.setUnread(0);
+  }
+
+  /** Reacts to an error of a request or the subscription. */
+  private handleError(error: unknown): void {
+    const code = codeOf(error);
+    if (code === ErrorCode.UNAUTHENTICATED) {
+      this.reset();
+    } else if ((code === ErrorCode.NOT_FOUND || code === ErrorCode.FORBIDDEN) && this.session) {
+      // The chat session is gone (or not this visitor's): start afresh, keep the visitor.
+      this.dropEvents();
+      this.session = null;
+      this.messages.clear();
+      this.contiguousSeq = 0;
+      this.store.update({ sessionId: undefined, sessionOpen: false });
+      this.enterChat();
+      this.render();
+    }
+  }
+
+  // ---- the chat session's state ----
+
+  /** Takes `state` as the current chat session (a different id starts a clean conversation). */
+  private adopt(state: SessionStateFragment, fresh: boolean): void {
+    if (this.session?.id !== state.id) {
+      this.dropEvents();
+      this.messages.clear();
+      this.contiguousSeq = 0;
+      this.firstSeq = 0;
+      this.hasEarlier = false;
+      this.session = {
+        id: state.id,
+        status: state.status,
+        operatorName: null,
+        operatorAway: false,
+        position: null,
+        estimatedWaitSeconds: null,
+        operatorsOnline: null,
+        resolution: null,
+        closedBy: null,
+        rated: false,
+      };
+      this.store.update({ sessionId: state.id, sessionOpen: state.status !== 'CLOSED', ...(fresh ? { lastReadSeq: 0 } : {}) });
+    }
+    this.applyState(state);
+  }
+
+  /** Merges a fresh look at the chat session; status only moves forward (WAITING → ACTIVE → CLOSED). */
+  private applyState(state: SessionStateFragment): void {
+    const session = this.session;
+    if (!session || session.id !== state.id) return;
+    if (STATUS_RANK[state.status] >= STATUS_RANK[session.status]) session.status = state.status;
+    if (state.operator) session.operatorName = state.operator.name;
+    if (session.status === 'WAITING') {
+      session.position = state.queuePosition;
+      session.estimatedWaitSeconds = state.estimatedWaitSeconds;
+    }
+    if (state.resolution !== null) session.resolution = state.resolution;
+    if (state.rating) session.rated = true;
+    if (session.status === 'CLOSED') this.enterClosed();
+    this.render();
+  }
+
+  private refreshState(): void {
+    const transport = this.transport;
+    const session = this.session;
+    if (!transport || !session) return;
+    transport
+      .request(SessionStateDocument, { id: session.id })
+      .result.then(({ session: state }) => this.applyState(state))
+      .catch((error: unknown) => this.handleError(error));
+  }
+
+  private onEvent(event: SessionEvent): void {
+    const session = this.session;
+    if (!session) return;
+    switch (event.__typename) {
+      case 'MessageCreated':
+        this.addMessages([event.message], true);
+        break;
+      case 'QueuePositionChanged':
+        if (session.status === 'WAITING') {
+          session.position = event.position;
+          session.estimatedWaitSeconds = event.estimatedWaitSeconds;
+          session.operatorsOnline = event.operatorsOnline;
+        }
+        break;
+      case 'OperatorJoined':
+        if (session.status === 'WAITING') session.status = 'ACTIVE';
+        session.operatorName = event.operator.name;
+        break;
+      case 'SessionClosed':
+        session.status = 'CLOSED';
+        session.closedBy = event.closedBy === 'VISITOR' ? 'VISITOR' : 'OPERATOR';
+        session.resolution = event.resolution;
+        this.enterClosed();
+        break;
+      case 'TypingChanged':
+        if (event.senderRole === 'OPERATOR') this.setOperatorTyping(event.isTyping);
+        break;
+      case 'ParticipantPresenceChanged':
+        if (event.role === 'OPERATOR') session.operatorAway = event.presence !== 'ONLINE';
+        break;
+    }
+    this.render();
+  }
+
+  /** Adds messages (duplicates by seq are dropped); `live` ones are announced to the host page. */
+  private addMessages(list: readonly MessageFieldsFragment[], live: boolean): void {
+    const session = this.session;
+    let outboxChanged = false;
+    for (const message of list) {
+      if (this.messages.has(message.seq)) continue;
+      this.messages.set(message.seq, message);
+      if (!this.firstSeq || message.seq < this.firstSeq) this.firstSeq = message.seq;
+      while (this.messages.has(this.contiguousSeq + 1)) this.contiguousSeq++;
+      const mine = message.clientMessageId ? this.outbox.get(message.clientMessageId) : undefined;
+      if (mine) {
+        clearTimeout(mine.timer);
+        this.outbox.delete(mine.clientMessageId);
+        outboxChanged = true;
+      }
+      if (!live || !session) continue;
+      this.options.host.emit('message', { ...message, sessionId: session.id });
+      if (message.senderRole === 'OPERATOR') this.setOperatorTyping(false);
+      if (message.senderRole === 'SYSTEM' && session.status !== 'CLOSED') this.refreshState();
+    }
+    if (outboxChanged) this.persistOutbox();
+    this.updateUnread();
+    this.render();
+  }
+
+  private async loadHistory(initial: boolean): Promise<void> {
+    const transport = this.transport;
+    const session = this.session;
+    if (!transport || !session || (!initial && !this.hasEarlier)) return;
+    const { session: state } = await transport.request(SessionMessagesDocument, {
+      id: session.id,
+      beforeSeq: initial ? MAX_INT : this.firstSeq,
+      first: HISTORY_PAGE,
+    }).result;
+    if (this.session !== session) return;
+    if (initial) {
+      // The latest page is contiguous: live events continue from its end.
+      const last = state.messages[state.messages.length - 1];
+      this.contiguousSeq = Math.max(this.contiguousSeq, last?.seq ?? 0);
+    }
+    this.addMessages(state.messages, false);
+    this.hasEarlier = (state.messages[0]?.seq ?? 1) > 1;
+    this.applyState(state);
+  }
+
+  private enterClosed(): void {
+    const session = this.session;
+    if (!session) return;
+    this.dropEvents();
+    this.stopTyping();
+    this.setOperatorTyping(false);
+    session.closedBy ??= session.resolution ? 'OPERATOR' : 'VISITOR';
+    for (const entry of this.outbox.values()) {
+      clearTimeout(entry.timer);
+      entry.op?.cancel();
+      entry.delivery = 'refused';
+    }
+    this.store.update({ sessionOpen: false, outbox: undefined });
+    const firstTime = this.phase !== 'closed';
+    this.phase = 'closed';
+    this.view.showClosed({ closedBy: session.closedBy, resolution: session.resolution, rated: session.rated, ratingBusy: this.ratingBusy, ratingError: this.ratingError });
+    if (firstTime && this.options.host.isOpen()) this.view.focusStart();
+  }
+
+  // ---- what the visitor does ----
+
+  private prechatSubmit(values: VisitorIdentity): void {
+    this.store.update({ profile: { name: values.name || undefined, email: values.email || undefined } });
+    this.enterChat();
+    this.render();
+    this.view.focusStart();
+  }
+
+  private send(text: string): void {
+    if (this.phase !== 'chat') return;
+    const normalized = normalizeText(text, MAX_MESSAGE_LENGTH);
+    if (!normalized.ok) {
+      if (normalized.reason === 'too-long') this.view.setComposerError(this.t.tooLong(MAX_MESSAGE_LENGTH));
+      return;
+    }
+    const entry: Outgoing = { clientMessageId: randomId(), content: normalized.text, createdAt: Date.now(), delivery: 'sending' };
+    this.outbox.set(entry.clientMessageId, entry);
+    this.persistOutbox();
+    this.view.setDraft('');
+    this.store.update({ draft: undefined });
+    this.stopTyping();
+    void this.deliver(entry);
+  }
+
+  private retry(clientMessageId: string): void {
+    const entry = this.outbox.get(clientMessageId);
+    if (entry && entry.delivery === 'failed') void this.deliver(entry);
+  }
+
+  /** Sends one outbox entry (again): with `startSession` when there is no open chat session, else `sendMessage`. */
+  private async deliver(entry: Outgoing): Promise<void> {
+    entry.op?.cancel();
+    entry.op = undefined;
+    entry.delivery = 'sending';
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => {
+      if (this.outbox.get(entry.clientMessageId) === entry && entry.delivery === 'sending') {
+        entry.delivery = 'failed';
+        this.render();
+      }
+    }, this.sendTimeoutMs);
+    this.render();
+    try {
+      if ((!this.session || this.session.status === 'CLOSED') && (await this.startWith(entry))) {
+        // startSession stored it; the event stream will bring it with its seq.
+        if (this.outbox.get(entry.clientMessageId) === entry) {
+          clearTimeout(entry.timer);
+          entry.delivery = 'sent';
+        }
+        return this.render();
+      }
+      const session = this.session;
+      if (!this.transport || !session) throw new OperationError('No chat session');
+      const op = this.transport.request(SendMessageDocument, {
+        input: { sessionId: session.id, content: entry.content, clientMessageId: entry.clientMessageId },
+      });
+      entry.op = op;
+      const { sendMessage } = await op.result;
+      if (this.session === session) this.addMessages([sendMessage], true);
+    } catch (error) {
+      this.sendFailed(entry, error);
+    }
+  }
+
+  /** Starts the chat session with `entry` as its first message; false when another message is already starting it. */
+  private async startWith(entry: Outgoing): Promise<boolean> {
+    if (this.starting) {
+      await this.starting;
+      return false;
+    }
+    const starting = (async () => {
+      await this.ensureVisitor();
+      await this.resumed;
+      if (this.session && this.session.status !== 'CLOSED') return false;
+      const transport = this.transport;
+      if (!transport) throw new OperationError('Not connected');
+      const { startSession } = await transport.request(StartSessionDocument, {
+        input: { content: entry.content, clientMessageId: entry.clientMessageId },
+      }).result;
+      if (this.transport !== transport) throw new OperationError('Visitor changed');
+      this.phase = 'chat';
+      this.adopt(startSession, true);
+      if (startSession.status !== 'CLOSED') this.listenEvents();
+      return true;
+    })();
+    this.starting = starting;
+    try {
+      return await starting;
+    } finally {
+      if (this.starting === starting) this.starting = undefined;
+    }
+  }
+
+  /** Creates the visitor (on a token-less connection that closes right after) and connects with its token. */
+  private async ensureVisitor(): Promise<void> {
+    if (this.transport) return;
+    const lifetime = this.lifetime;
+    this.visitor ??= (async () => {
+      const { host } = this.options;
+      const anonymous = this.options.transportFactory(graphqlWsUrl(host.config.baseUrl), undefined);
+      try {
+        const identity = host.identity();
+        const profile = identity ?? this.store.read().profile ?? {};
+        const page = typeof location === 'undefined' ? '' : location.href;
+        const { createVisitor } = await anonymous.request(CreateVisitorDocument, {
+          input: {
+            name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
+            email: profile.email || undefined,
+            pageUrl: /^https?:/.test(page) && page.length <= MAX_PAGE_URL_LENGTH ? page : undefined,
+            locale: host.config.locale,
+          },
+        }).result;
+        if (this.lifetime !== lifetime) return;
+        this.store.update({ token: createVisitor.token, identity: identityKey(identity), profile: undefined });
+        this.openTransport(createVisitor.token);
+      } finally {
+        anonymous.dispose();
+      }
+    })();
+    const visitorPromise = this.visitor;
+    try {
+      await visitorPromise;
+    } catch (error) {
+      if (this.visitor === visitorPromise) this.visitor = undefined;
+      throw error;
+    }
+  }
+
+  private sendFailed(entry: Outgoing, error: unknown): void {
+    if (this.outbox.get(entry.clientMessageId) !== entry) return;
+    clearTimeout(entry.timer);
+    const code = codeOf(error);
+    entry.delivery = code === ErrorCode.SESSION_CLOSED ? 'refused' : 'failed';
+    if (code === ErrorCode.SESSION_CLOSED) this.refreshState();
+    else this.handleError(error);
+    this.render();
+  }
+
+  /** Sends every restored outbox entry that is not in flight (after a reload or reconnecting). */
+  private flushOutbox(): void {
+    for (const entry of this.outbox.values()) {
+      if (entry.delivery === 'sending' && !entry.op && entry.timer === undefined) void this.deliver(entry);
+    }
+  }
+
+  private persistOutbox(): void {
+    const entries = [...this.outbox.values()]
+      .filter((e) => e.delivery !== 'refused')
+      .map(({ clientMessageId, content, createdAt }) => ({ clientMessageId, content, createdAt }));
+    this.store.update({ outbox: entries.length ? entries : undefined });
+  }
+
+  private input(text: string): void {
+    this.store.update({ draft: text || undefined });
+    if (!text.trim()) return this.stopTyping();
+    const session = this.session;
+    if (!session || session.status === 'CLOSED' || this.connection !== 'online') return;
+    const now = Date.now();
+    if (!this.typingOn || now - this.typingSentAt > TYPING_REPEAT_MS) {
+      this.typingOn = true;
+      this.typingSentAt = now;
+      this.sendTyping(true);
+    }
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.typingTimer);
+    if (!this.typingOn) return;
+    this.typingOn = false;
+    this.sendTyping(false);
+  }
+
+  private sendTyping(isTyping: boolean): void {
+    const session = this.session;
+    if (!this.transport || !session || this.connection !== 'online') return;
+    this.transport.request(SetTypingDocument, { sessionId: session.id, isTyping }).result.catch(() => undefined);
+  }
+
+  private setOperatorTyping(isTyping: boolean): void {
+    clearTimeout(this.operatorTypingTimer);
+    if (isTyping) this.operatorTypingTimer = setTimeout(() => this.setOperatorTyping(false), OPERATOR_TYPING_TTL_MS);
+    this.view.setTyping(isTyping ? (this.session?.operatorName ?? this.t.operatorFallbackName) : null);
+  }
+
+  private async leave(): Promise<void> {
+    const session = this.session;
+    if (!this.transport || !session || session.status === 'CLOSED') return;
+    try {
+      const { closeSession } = await this.transport.request(LeaveSessionDocument, { sessionId: session.id }).result;
+      session.closedBy ??= 'VISITOR';
+      this.applyState(closeSession);
+    } catch (error) {
+      if (codeOf(error) === ErrorCode.SESSION_CLOSED) this.refreshState();
+      else this.view.setComposerError(this.t.startFailed);
+    }
+  }
+
+  private async rate(score: number, rawComment: string): Promise<void> {
+    const session = this.session;
+    if (!this.transport || !session || session.rated || this.ratingBusy) return;
+    const comment = normalizeText(rawComment, MAX_RATING_COMMENT_LENGTH);
+    this.ratingBusy = true;
+    this.ratingError = false;
+    try {
+      await this.transport.request(RateSessionDocument, { sessionId: session.id, score, comment: comment.ok ? comment.text : null }).result;
+      session.rated = true;
+    } catch (error) {
+      this.ratingError = true;
+      if (codeOf(error) === ErrorCode.BAD_USER_INPUT) this.refreshState();
+    } finally {
+      this.ratingBusy = false;
+    }
+    if (this.session !== session) return;
+    this.enterClosed();
+    this.view.focusStart();
+  }
+
+  private newChat(): void {
+    if (this.phase !== 'closed') return;
+    this.dropEvents();
+    this.session = null;
+    this.messages.clear();
+    this.outbox.clear();
+    this.contiguousSeq = 0;
+    this.firstSeq = 0;
+    this.hasEarlier = false;
+    this.ratingError = false;
+    this.store.update({ sessionId: undefined, sessionOpen: false, lastReadSeq: 0, outbox: undefined });
+    this.enterChat();
+    this.render();
+    this.view.focusStart();
+  }
+
+  // ---- unread count and rendering ----
+
+  private markRead(): void {
+    let max = 0;
+    for (const seq of this.messages.keys()) max = Math.max(max, seq);
+    if (max > (this.store.read().lastReadSeq ?? 0)) this.store.update({ lastReadSeq: max });
+    this.setUnread(0);
+  }
+
+  private updateUnread(): void {
+    if (this.options.host.isOpen()) return this.markRead();
+    const lastRead = this.store.read().lastReadSeq ?? 0;
+    let count = 0;
+    for (const m of this.messages.values()) if (m.senderRole === 'OPERATOR' && m.seq > lastRead) count++;
+    this.setUnread(count);
+  }
+
+  private setUnread(count: number): void {
+    if (count === this.unread) return;
+    this.unread = count;
+    this.options.host.setUnread(count);
+    this.options.host.emit('unread', count);
+  }
+
+  private render(): void {
+    const session = this.session;
+    const t = this.t;
+    this.view.setNotice(this.transport && this.connection === 'offline' ? t.connectionLost : null);
+    const status = session?.status;
+    this.view.setSubtitle(
+      status === 'WAITING'
+        ? t.subtitleWaiting
+        : status === 'ACTIVE'
+          ? (session!.operatorAway ? t.subtitleOperatorAway : t.subtitleOperator)(session!.operatorName ?? t.operatorFallbackName)
+          : t.subtitleIdle,
+    );
+    this.view.setCanLeave(this.phase === 'chat' && !!session && status !== 'CLOSED');
+    let queue: QueueInfo | null = null;
+    if (this.phase === 'chat' && session && status === 'WAITING') {
+      queue = {
+        position: session.position,
+        estimatedWaitSeconds: session.estimatedWaitSeconds,
+        noOperator: session.operatorsOnline === 0 || (session.estimatedWaitSeconds === null && session.position !== null),
+      };
+    }
+    this.view.setQueue(queue);
+    this.view.setHasEarlier(this.hasEarlier && this.phase !== 'prechat');
+    if (this.phase === 'prechat') return;
+    this.view.setMessages(this.displayMessages(), this.loading);
+  }
+
+  private displayMessages(): DisplayMessage[] {
+    const list: DisplayMessage[] = [];
+    const seqs = [...this.messages.keys()].sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const m = this.messages.get(seq)!;
+      list.push({
+        key: m.senderRole === 'VISITOR' && m.clientMessageId ? `c${m.clientMessageId}` : `s${m.seq}`,
+        role: m.senderRole,
+        author: m.senderName,
+        text: m.senderRole === 'SYSTEM' ? localizeSystemLine(m.content, this.t) : m.content,
+        at: new Date(m.sentAt),
+        delivery: m.senderRole === 'VISITOR' ? 'sent' : undefined,
+      });
+    }
+    const pending = [...this.outbox.values()].sort((a, b) => a.createdAt - b.createdAt);
+    for (const e of pending) {
+      list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery, retryId: e.clientMessageId });
+    }
+    return list;
+  }
+}

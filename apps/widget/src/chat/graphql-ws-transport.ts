@@ -1,0 +1,142 @@
+import { type Client, CloseCode, createClient } from 'graphql-ws';
+import { OperationError, type ConnectionState, type Pending, type SubscriptionSink, type Transport, type TypedDocument } from './transport';
+
+/** Delay before reconnect attempt `retries` (0-based), in ms: 0.5 s doubling up to 15 s, with ±50 % jitter. */
+export function backoffMs(retries: number, random: () => number = Math.random): number {
+  const base = Math.min(15000, 500 * 2 ** retries);
+  return Math.round(base * (0.5 + random()));
+}
+
+/** Seconds between keep-alive pings, and how long a pong may take before the socket is considered dead (ms). */
+const PING_INTERVAL_MS = 12000;
+const PONG_TIMEOUT_MS = 6000;
+
+type Listener = Parameters<Transport['listen']>[0];
+
+function toOperationError(error: unknown): OperationError {
+  if (Array.isArray(error) && error.length > 0) {
+    const first = error[0] as { message?: string; extensions?: { code?: unknown } };
+    const code = first.extensions?.code;
+    return new OperationError(first.message ?? 'GraphQL error', typeof code === 'string' ? code : undefined);
+  }
+  if (error instanceof Error) return new OperationError(error.message);
+  return new OperationError('The connection failed');
+}
+
+/**
+ * A {@link Transport} over the graphql-ws client. With a token it connects at once and stays connected
+ * (reconnecting forever with {@link backoffMs}, sooner when the browser comes back online or the tab
+ * becomes visible); without one it connects only while an operation runs (`createVisitor`).
+ * A socket the API refuses (close code 4403: the guest token expired or is invalid) is reported through
+ * `rejected` and not retried.
+ */
+export function graphqlWsTransport(url: string, token: string | undefined): Transport {
+  const listeners = new Set<Listener>();
+  let state: ConnectionState = 'connecting';
+  let wake: (() => void) | undefined;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const l of listeners) l.state?.(next);
+  };
+  const wakeUp = () => wake?.();
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') wakeUp();
+  };
+  window.addEventListener('online', wakeUp);
+  document.addEventListener('visibilitychange', onVisible);
+
+  const client: Client = createClient({
+    url,
+    lazy: !token,
+    connectionParams: token ? { authToken: token } : undefined,
+    retryAttempts: Infinity,
+    shouldRetry: () => !disposed,
+    keepAlive: token ? PING_INTERVAL_MS : 0,
+    retryWait: (retries) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, backoffMs(retries));
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      }),
+    onNonLazyError: () => undefined,
+    on: {
+      connecting: () => setState(state === 'online' ? 'offline' : state),
+      connected: () => {
+        setState('online');
+        for (const l of listeners) l.connected?.();
+      },
+      closed: (event) => {
+        clearTimeout(pongTimer);
+        if (disposed) return;
+        setState('offline');
+        const code = (event as { code?: number } | undefined)?.code;
+        if (code === CloseCode.Forbidden || code === CloseCode.Unauthorized) {
+          for (const l of listeners) l.rejected?.();
+        }
+      },
+      ping: (received) => {
+        if (received) return;
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(() => client.terminate(), PONG_TIMEOUT_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongTimer);
+      },
+    },
+  });
+
+  return {
+    request<R, V>(document: TypedDocument<R, V>, variables: V): Pending<R> {
+      let cancel = () => undefined as void;
+      const result = new Promise<R>((resolve, reject) => {
+        let data: R | undefined;
+        cancel = client.subscribe<R>(
+          { query: document.toString(), variables: variables as Record<string, unknown> },
+          {
+            next: (value) => {
+              if (value.errors?.length) reject(toOperationError(value.errors));
+              else data = value.data as R;
+            },
+            error: (error) => reject(toOperationError(error)),
+            complete: () => (data === undefined ? reject(new OperationError('No data')) : resolve(data)),
+          },
+        );
+      });
+      return { result, cancel: () => cancel() };
+    },
+    subscribe<R, V>(document: TypedDocument<R, V>, variables: V, sink: SubscriptionSink<R>): () => void {
+      return client.subscribe<R>(
+        { query: document.toString(), variables: variables as Record<string, unknown> },
+        {
+          next: (value) => {
+            if (value.errors?.length) sink.error(toOperationError(value.errors));
+            else if (value.data) sink.next(value.data);
+          },
+          error: (error) => sink.error(toOperationError(error)),
+          complete: () => undefined,
+        },
+      );
+    },
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose() {
+      disposed = true;
+      clearTimeout(pongTimer);
+      window.removeEventListener('online', wakeUp);
+      document.removeEventListener('visibilitychange', onVisible);
+      wakeUp();
+      listeners.clear();
+      void client.dispose();
+    },
+  };
+}
