@@ -745,7 +745,6 @@ export class ChatController implements ChatPanel {
     }
     this.view.setQueue(queue);
     this.view.setHasEarlier(this.hasEarlier && this.phase !== 'prechat');
-    if (this.phase === 'prechat') return;
     this.view.setMessages(this.displayMessages(), this.loading);
   }
 

@@ -1,0 +1,439 @@
+import { ErrorCode, MAX_MESSAGE_LENGTH } from '@parley/shared';
+import { ChatController } from './chat-controller';
+import { BASE_URL, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
+
+type Setup = ReturnType<typeof givenHost> & { net: ReturnType<typeof fakeTransports>; chat: ChatController };
+
+function mount(options: Parameters<typeof givenHost>[0] & { sendTimeoutMs?: number } = {}): Setup {
+  const setup = givenHost(options);
+  const net = fakeTransports();
+  const chat = new ChatController({ host: setup.host, transportFactory: net.factory, sendTimeoutMs: options.sendTimeoutMs });
+  return { ...setup, net, chat };
+}
+
+function typeAndSend(s: Setup, text: string): void {
+  const box = s.$<HTMLTextAreaElement>('.composer textarea')!;
+  box.value = text;
+  box.dispatchEvent(new Event('input'));
+  s.$<HTMLButtonElement>('.composer button.send')!.click();
+}
+
+function lines(s: Setup): string[] {
+  return s.$$('.log li').map((li) => li.querySelector('.bubble')?.textContent ?? li.textContent ?? '');
+}
+
+function statusOf(s: Setup, text: string): string | null {
+  const li = s.$$('.log li').find((l) => l.querySelector('.bubble')?.textContent === text);
+  return li?.querySelector('.status')?.textContent ?? null;
+}
+
+/** A returning visitor (token stored) whose open chat session has `messages`; connected and subscribed. */
+async function resumed(s: Setup, session = givenSession(), messages = [givenMessage(1, { senderRole: 'VISITOR', senderName: null, content: 'hi', clientMessageId: 'c-1' })]) {
+  const t = await until(() => s.net.authed(), 'an authenticated transport');
+  t.setState('online');
+  await t.answer('LatestSession', { mySessions: { nodes: [session] } });
+  await t.answer('SessionMessages', { session: { ...session, messages } });
+  await until(() => t.events(), 'the SessionEvents subscription');
+  return t;
+}
+
+/** Drives a new visitor through the pre-chat step and the first message; returns the authenticated transport. */
+async function startChat(s: Setup, first = 'Hello') {
+  s.$<HTMLButtonElement>('form.prechat button[type=submit]')?.click();
+  typeAndSend(s, first);
+  await until(() => s.net.anonymous(), 'the anonymous transport');
+  await s.net.anonymous()!.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+  const t = s.net.authed()!;
+  t.setState('online');
+  await t.answer('LatestSession', { mySessions: { nodes: [] } });
+  const start = await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) });
+  await t.push(messageCreated(givenMessage(1, { senderRole: 'VISITOR', senderName: null, content: first, clientMessageId: start.variables.input.clientMessageId })));
+  return t;
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  document.body.replaceChildren();
+});
+
+describe('point 1: pre-chat step, then the conversation', () => {
+  it('asks for an optional name and e-mail, creates the visitor with them and starts the chat session with the first message', async () => {
+    const s = mount();
+    expect(s.$('form.prechat')).not.toBeNull();
+    expect(s.$('.composer')!.hidden).toBe(true);
+    s.$<HTMLInputElement>('input[name=name]')!.value = 'Vera';
+    s.$<HTMLInputElement>('input[name=email]')!.value = 'vera@example.com';
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+    expect(s.$('.prechat-box form, form.prechat')?.closest('[hidden]')).not.toBeNull();
+    expect(s.$('.composer')!.hidden).toBe(false);
+    expect(s.net.made).toHaveLength(0); // nothing sent until the visitor writes
+
+    typeAndSend(s, 'Hello');
+    expect(lines(s)).toEqual(['Hello']);
+    expect(statusOf(s, 'Hello')).toBe('Sending…');
+    const anonymous = await until(() => s.net.anonymous());
+    expect(anonymous.url).toBe('wss://chat.example.test/graphql');
+    const create = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+    expect(create.variables.input).toMatchObject({ name: 'Vera', email: 'vera@example.com', locale: 'en' });
+    expect(anonymous.disposed).toBe(true);
+    expect(s.host.store.read().token).toBe('token-1');
+
+    const t = s.net.authed()!;
+    expect(t.token).toBe('token-1');
+    t.setState('online');
+    await t.answer('LatestSession', { mySessions: { nodes: [] } });
+    const start = await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) });
+    expect(start.variables.input.content).toBe('Hello');
+    expect(statusOf(s, 'Hello')).toBe('Sent');
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 0 });
+  });
+
+  it('validates a required pre-chat step', () => {
+    const s = mount({ config: { prechat: 'required' } });
+    s.$<HTMLInputElement>('input[name=email]')!.value = 'not-an-address';
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+    expect(s.$('form.prechat')).not.toBeNull();
+    expect(s.$$('form.prechat .error:not([hidden])').map((e) => e.textContent)).toEqual(['Please fill in this field.', 'Please enter a valid e-mail address.']);
+    expect(s.$('input[name=name]')!.getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('skips the pre-chat step when configured off or when the host page identified the visitor', () => {
+    expect(mount({ config: { prechat: 'off' } }).$('form.prechat')).toBeNull();
+    document.body.replaceChildren();
+    expect(mount({ identity: { name: 'Alice', email: 'alice@example.com' } }).$('form.prechat')).toBeNull();
+  });
+});
+
+describe('point 2: waiting queue', () => {
+  it('shows the live queue position and estimated wait, and that no operator is online', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push({ __typename: 'QueuePositionChanged', position: 3, estimatedWaitSeconds: 300, operatorsOnline: 2 });
+    expect(s.$('.queue')!.hidden).toBe(false);
+    expect(s.$('.queue')!.textContent).toBe('You are number 3 in the queue.Estimated wait: about 5 min.');
+    await t.push({ __typename: 'QueuePositionChanged', position: 1, estimatedWaitSeconds: 40, operatorsOnline: 2 });
+    expect(s.$('.queue')!.textContent).toBe('You are number 1 in the queue.Estimated wait: less than a minute.');
+    await t.push({ __typename: 'QueuePositionChanged', position: 1, estimatedWaitSeconds: null, operatorsOnline: 0 });
+    expect(s.$('.queue')!.textContent).toContain('No operator is online right now. Your message is kept');
+    expect(s.$('.queue')!.getAttribute('role')).toBe('status');
+    expect(s.$('.subtitle')!.textContent).toBe('Waiting for an operator');
+  });
+});
+
+describe('point 3: operator, messages, delivery, typing, unread', () => {
+  it('shows who joined, messages both ways with times, and hides the queue', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push({ __typename: 'OperatorJoined', operator: { name: 'Anna' } });
+    await t.push(messageCreated(givenMessage(2, { senderRole: 'SYSTEM', senderName: null, content: 'Anna joined the chat' })));
+    await t.push(messageCreated(givenMessage(3, { content: 'Hi, how can I help?' })));
+    expect(s.$('.subtitle')!.textContent).toBe('You are chatting with Anna');
+    expect(s.$('.queue')!.hidden).toBe(true);
+    expect(lines(s)).toEqual(['Hello', 'Anna joined the chat', 'Hi, how can I help?']);
+    const operatorLine = s.$$('.log li.operator')[0];
+    expect(operatorLine.querySelector('.who')!.textContent).toBe('Anna');
+    expect(operatorLine.querySelector('time')!.getAttribute('datetime')).toBe(givenMessage(3).sentAt);
+    expect(operatorLine.querySelector('time')!.textContent).toMatch(/\d\d:\d\d/);
+  });
+
+  it('sends with sendMessage, shows the message at once and marks it sent on confirmation, once', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    typeAndSend(s, 'Second');
+    expect(statusOf(s, 'Second')).toBe('Sending…');
+    const send = await until(() => t.pending('SendMessage')[0]);
+    expect(send.variables.input).toMatchObject({ sessionId: 'session-1', content: 'Second' });
+    const confirmed = givenMessage(2, { senderRole: 'VISITOR', senderName: null, content: 'Second', clientMessageId: send.variables.input.clientMessageId });
+    send.resolve({ sendMessage: confirmed });
+    await flush();
+    await t.push(messageCreated(confirmed)); // the same message through the event stream
+    expect(lines(s)).toEqual(['Hello', 'Second']);
+    expect(statusOf(s, 'Second')).toBe('Sent');
+    expect(s.host.store.read().outbox).toBeUndefined();
+  });
+
+  it('keeps a failed message with Retry, which resends it with the same clientMessageId', async () => {
+    const s = mount({ sendTimeoutMs: 30 });
+    const t = await startChat(s);
+    typeAndSend(s, 'Are you there?');
+    const first = await until(() => t.pending('SendMessage')[0]);
+    await until(() => statusOf(s, 'Are you there?') === 'Not sent', 'the message to show as not sent');
+    expect(s.host.store.read().outbox).toEqual([expect.objectContaining({ content: 'Are you there?' })]);
+    s.$<HTMLButtonElement>('.log button.retry')!.click();
+    expect(first.cancelled).toBe(true);
+    const second = await until(() => t.pending('SendMessage')[0]);
+    expect(second.variables.input.clientMessageId).toBe(first.variables.input.clientMessageId);
+    second.resolve({ sendMessage: givenMessage(2, { senderRole: 'VISITOR', senderName: null, content: 'Are you there?', clientMessageId: first.variables.input.clientMessageId }) });
+    await flush();
+    expect(statusOf(s, 'Are you there?')).toBe('Sent');
+    expect(s.$('.log button.retry')).toBeNull();
+  });
+
+  it('refuses a message over the length limit without sending it', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    typeAndSend(s, 'x'.repeat(MAX_MESSAGE_LENGTH + 1));
+    expect(s.$('.composer-error')!.textContent).toBe(`A message can be at most ${MAX_MESSAGE_LENGTH} characters long.`);
+    expect(t.pending('SendMessage')).toHaveLength(0);
+  });
+
+  it('tells the operator the visitor is typing, and shows the operator typing', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push({ __typename: 'OperatorJoined', operator: { name: 'Anna' } });
+    const box = s.$<HTMLTextAreaElement>('.composer textarea')!;
+    box.value = 'I wa';
+    box.dispatchEvent(new Event('input'));
+    box.value = 'I want';
+    box.dispatchEvent(new Event('input'));
+    expect(t.pending('SetTyping').map((r) => r.variables)).toEqual([{ sessionId: 'session-1', isTyping: true }]);
+    await t.push({ __typename: 'TypingChanged', senderRole: 'OPERATOR', isTyping: true });
+    expect(s.$('.typing')!.textContent).toBe('Anna is typing…');
+    await t.push(messageCreated(givenMessage(2, { content: 'Sure' })));
+    expect(s.$('.typing')!.textContent).toBe('');
+    typeAndSend(s, 'I want a bike');
+    expect(t.pending('SetTyping').map((r) => r.variables.isTyping)).toEqual([true, false]);
+  });
+
+  it('counts operator messages while the panel is closed, and clears the count on open', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    s.state.open = false;
+    await t.push(messageCreated(givenMessage(2, { content: 'One' })));
+    await t.push(messageCreated(givenMessage(3, { content: 'Two' })));
+    expect(s.host.setUnread).toHaveBeenLastCalledWith(2);
+    expect(s.host.emit).toHaveBeenCalledWith('unread', 2);
+    s.state.open = true;
+    s.chat.opened();
+    expect(s.host.setUnread).toHaveBeenLastCalledWith(0);
+    expect(s.host.store.read().lastReadSeq).toBe(3);
+  });
+
+  it('announces new messages to Parley.on("message") listeners, not the history', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = await resumed(s);
+    expect(s.host.emit).not.toHaveBeenCalledWith('message', expect.anything());
+    await t.push(messageCreated(givenMessage(2, { content: 'Welcome back' })));
+    expect(s.host.emit).toHaveBeenCalledWith('message', expect.objectContaining({ seq: 2, content: 'Welcome back', senderRole: 'OPERATOR', sessionId: 'session-1' }));
+  });
+});
+
+describe('point 4: coming back in the same browser', () => {
+  it('resumes the stored chat session with its history, then listens after its last seq', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true, lastReadSeq: 2 }));
+    const s = mount();
+    expect(s.$('form.prechat')).toBeNull();
+    const t = await resumed(s, givenSession({ status: 'ACTIVE', operator: { name: 'Anna' }, queuePosition: null }), [
+      givenMessage(1, { senderRole: 'VISITOR', senderName: null, content: 'hi', clientMessageId: 'c-1' }),
+      givenMessage(2, { content: 'hello' }),
+      givenMessage(3, { content: 'anything else?' }),
+    ]);
+    expect(t.token).toBe('token-1');
+    expect(t.requests.find((r) => r.name === 'SessionMessages')!.variables).toEqual({ id: 'session-1', beforeSeq: 2147483647, first: 50 });
+    expect(lines(s)).toEqual(['hi', 'hello', 'anything else?']);
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 3 });
+    expect(s.$('.subtitle')!.textContent).toBe('You are chatting with Anna');
+  });
+
+  it('loads earlier messages on demand', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    await resumed(s, givenSession(), [givenMessage(51), givenMessage(52)]);
+    const t = s.net.authed()!;
+    expect(s.$('button.earlier')!.hidden).toBe(false);
+    s.$<HTMLButtonElement>('button.earlier')!.click();
+    const request = await t.answer('SessionMessages', { session: { ...givenSession(), messages: [givenMessage(49), givenMessage(50)] } });
+    expect(request.variables).toEqual({ id: 'session-1', beforeSeq: 51, first: 50 });
+    expect(lines(s)).toEqual(['message 49', 'message 50', 'message 51', 'message 52']);
+  });
+
+  it('resends what the visitor wrote but the API never confirmed before the reload', async () => {
+    localStorage.setItem(
+      `parley:${BASE_URL}`,
+      JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true, draft: 'half a sent', outbox: [{ clientMessageId: 'c-2', content: 'lost?', createdAt: Date.now() }] }),
+    );
+    const s = mount();
+    expect(s.$<HTMLTextAreaElement>('.composer textarea')!.value).toBe('half a sent');
+    const t = await resumed(s);
+    const send = await until(() => t.pending('SendMessage')[0]);
+    expect(send.variables.input).toEqual({ sessionId: 'session-1', content: 'lost?', clientMessageId: 'c-2' });
+  });
+
+  it('starts clean when the API refuses the stored token', () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'expired', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    s.net.authed()!.refuse();
+    expect(s.net.authed()!.disposed).toBe(true);
+    expect(s.host.store.read()).toEqual({});
+    expect(s.$('form.prechat')).not.toBeNull();
+  });
+
+  it('reset() (another identity) drops the visitor and its chat', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = await resumed(s);
+    s.chat.reset();
+    expect(t.disposed).toBe(true);
+    expect(lines(s)).toEqual([]);
+    expect(s.host.store.read().token).toBeUndefined();
+  });
+});
+
+describe('point 5: connection lost', () => {
+  it('shows a quiet notice, and after reconnecting catches up from the last seq without doubling', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push(messageCreated(givenMessage(2, { content: 'first answer' })));
+    const before = t.events()!;
+    t.setState('offline');
+    expect(before.closed).toBe(true);
+    expect(s.$('.notice')!.hidden).toBe(false);
+    expect(s.$('.notice')!.textContent).toBe('Connection lost. Reconnecting…');
+    expect(s.$('.notice')!.getAttribute('role')).toBe('status');
+
+    t.setState('online');
+    await t.answer('SessionState', { session: givenSession({ status: 'ACTIVE', operator: { name: 'Anna' } }) });
+    const after = await until(() => t.events());
+    expect(after).not.toBe(before);
+    expect(after.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
+    expect(s.$('.notice')!.hidden).toBe(true);
+    await t.push(messageCreated(givenMessage(2, { content: 'first answer' }))); // a duplicate is dropped
+    await t.push(messageCreated(givenMessage(3, { content: 'while you were away' })));
+    expect(lines(s)).toEqual(['Hello', 'first answer', 'while you were away']);
+  });
+
+  it('resumes from the last seq received without a gap, not from a later confirmed one', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    typeAndSend(s, 'quick');
+    const send = await until(() => t.pending('SendMessage')[0]);
+    // seq 2 (an operator message) is still on its way when the visitor's seq 3 is confirmed.
+    send.resolve({ sendMessage: givenMessage(3, { senderRole: 'VISITOR', senderName: null, content: 'quick', clientMessageId: send.variables.input.clientMessageId }) });
+    await flush();
+    t.setState('offline');
+    t.setState('online');
+    await t.answer('SessionState', { session: givenSession() });
+    expect((await until(() => t.events())).variables.afterSeq).toBe(1);
+  });
+});
+
+describe('point 6: closing, rating, a new chat', () => {
+  it('shows the resolution, takes a rating with a comment, then offers a new chat', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push({ __typename: 'SessionClosed', resolution: 'Size M is in stock', closedBy: 'OPERATOR' });
+    expect(s.$('.closed')!.hidden).toBe(false);
+    expect(s.$('.closed')!.textContent).toContain('The operator closed the chat.');
+    expect(s.$('.closed .resolution')!.textContent).toBe('Resolution: Size M is in stock');
+    expect(s.$('.composer')!.hidden).toBe(true);
+    expect(t.events()).toBeUndefined();
+    expect(s.host.store.read().sessionOpen).toBe(false);
+
+    const submit = s.$<HTMLButtonElement>('form.rate button[type=submit]')!;
+    expect(submit.disabled).toBe(true);
+    const four = s.$$('form.rate input[name=score]')[3] as HTMLInputElement;
+    expect(four.getAttribute('aria-label')).toBe('4 of 5: good');
+    four.click();
+    four.dispatchEvent(new Event('change', { bubbles: true }));
+    expect(submit.disabled).toBe(false);
+    s.$<HTMLTextAreaElement>('form.rate textarea')!.value = '  quick and kind ';
+    submit.click();
+    const rate = await t.answer('RateSession', { rateSession: { score: 4 } });
+    expect(rate.variables).toEqual({ sessionId: 'session-1', score: 4, comment: 'quick and kind' });
+    expect(s.$('.closed .thanks')!.textContent).toBe('Thank you for your feedback!');
+    expect(s.$('form.rate')).toBeNull();
+
+    s.$<HTMLButtonElement>('.closed button.new-chat')!.click();
+    expect(lines(s)).toEqual([]);
+    expect(s.$('.composer')!.hidden).toBe(false);
+    expect(s.host.store.read().sessionId).toBeUndefined();
+    typeAndSend(s, 'Another question');
+    const start = await t.answer('StartSession', { startSession: givenSession({ id: 'session-2', lastSeq: 1 }) });
+    expect(start.variables.input.content).toBe('Another question');
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-2', afterSeq: 0 });
+  });
+
+  it('lets the visitor end the chat and rate it too', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    s.$<HTMLButtonElement>('button.leave')!.click();
+    await t.answer('LeaveSession', { closeSession: givenSession({ status: 'CLOSED', queuePosition: null }) });
+    expect(s.$('.closed')!.textContent).toContain('You ended the chat.');
+    expect(s.$('form.rate')).not.toBeNull();
+  });
+
+  it('finds a closed chat on resume and asks for the rating it still lacks', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = s.net.authed()!;
+    t.setState('online');
+    const closed = givenSession({ status: 'CLOSED', resolution: 'Done', queuePosition: null });
+    await t.answer('LatestSession', { mySessions: { nodes: [closed] } });
+    await t.answer('SessionMessages', { session: { ...closed, messages: [givenMessage(1), givenMessage(2, { senderRole: 'SYSTEM', senderName: null, content: 'Chat closed: Done' })] } });
+    expect(s.$('form.rate')).not.toBeNull();
+    expect(lines(s)).toEqual(['message 1', 'Chat closed: Done']);
+    expect(t.events()).toBeUndefined();
+  });
+
+  it('marks messages the API refused because the chat was closed', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    typeAndSend(s, 'too late');
+    await t.fail('SendMessage', ErrorCode.SESSION_CLOSED);
+    expect(statusOf(s, 'too late')).toBe('Not sent: the chat is closed');
+  });
+});
+
+describe('point 7: languages, keyboard and screen readers', () => {
+  it('speaks Russian when the locale is ru', async () => {
+    const s = mount({ config: { locale: 'ru' } });
+    expect(s.$('.title')!.textContent).toBe('Напишите нам');
+    expect(s.$('form.prechat button')!.textContent).toBe('Начать чат');
+    const t = await startChat(s);
+    await t.push({ __typename: 'QueuePositionChanged', position: 2, estimatedWaitSeconds: 180, operatorsOnline: 1 });
+    expect(s.$('.queue')!.textContent).toBe('Ваше место в очереди: 2.Примерное ожидание: около 3 мин.');
+    await t.push(messageCreated(givenMessage(2, { senderRole: 'SYSTEM', senderName: null, content: 'Anna joined the chat' })));
+    expect(lines(s)).toContain('Anna присоединился(лась) к чату');
+  });
+
+  it('sends with Enter, makes a new line with Shift+Enter, closes with Escape', async () => {
+    const s = mount({ config: { prechat: 'off' } });
+    const box = s.$<HTMLTextAreaElement>('.composer textarea')!;
+    box.value = 'line one';
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true, bubbles: true }));
+    expect(lines(s)).toEqual([]);
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(lines(s)).toEqual(['line one']);
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(s.host.requestClose).toHaveBeenCalled();
+    await flush();
+  });
+
+  it('labels its parts for assistive technology and moves focus into the panel on open', () => {
+    const s = mount();
+    expect(s.$('section.chat')!.getAttribute('role')).toBe('dialog');
+    expect(s.$('section.chat')!.getAttribute('aria-labelledby')).toBe('parley-title');
+    expect(s.$('.log')!.getAttribute('role')).toBe('log');
+    expect(s.$('.composer textarea')!.getAttribute('aria-label')).toBe('Message');
+    expect(s.$('button.send')!.getAttribute('aria-label')).toBe('Send');
+    expect(s.$('button.close')!.getAttribute('aria-label')).toBe('Close chat');
+    s.chat.opened();
+    expect(s.host.root.activeElement).toBe(s.$('input[name=name]'));
+  });
+});
+
+describe('point 8: text, never HTML', () => {
+  it('renders what the operator and the visitor typed as text', async () => {
+    const s = mount();
+    const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+    const t = await startChat(s, evil);
+    await t.push(messageCreated(givenMessage(2, { content: '<script>window.__pwned=2</script><i>hi</i>', senderName: '<em>Eve</em>' })));
+    await t.push({ __typename: 'SessionClosed', resolution: '<u>done</u>', closedBy: 'OPERATOR' });
+    expect(lines(s)).toEqual([evil, '<script>window.__pwned=2</script><i>hi</i>']);
+    expect(s.$$('.log img, .log b, .log script, .log i, .log em, .closed u')).toEqual([]);
+    expect(s.$('.who')!.textContent).toBe('<em>Eve</em>');
+    expect(s.$('.closed .resolution')!.textContent).toBe('Resolution: <u>done</u>');
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+});
