@@ -1,10 +1,12 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { TokenService } from './auth/token.service';
+import { DomainErrorFilter } from './common/domain-error.filter';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -65,6 +67,7 @@ export class AppModule {
         RatingsModule,
         HealthModule,
       ],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }
 }

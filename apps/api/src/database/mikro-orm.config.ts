@@ -28,6 +28,7 @@ export function mikroOrmOptions(databaseUrl: string): Options {
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
+      silent: true,
     },
   });
 }

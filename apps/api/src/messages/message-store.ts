@@ -12,11 +12,13 @@ interface MessageRow {
   sender_name: string | null;
   content: string;
   client_message_id: string | null;
-  sent_at: Date;
+  /** Unix ms: read as a number so no driver or session time zone can shift it. */
+  sent_at_ms: number | string;
 }
 
 const SELECT_MESSAGE = `
-  SELECT m.id, m.session_id, m.seq, m.sender_role, o.name AS sender_name, m.content, m.client_message_id, m.sent_at
+  SELECT m.id, m.session_id, m.seq, m.sender_role, o.name AS sender_name, m.content, m.client_message_id,
+    round(extract(epoch from m.sent_at) * 1000)::float8 AS sent_at_ms
   FROM message m LEFT JOIN operator o ON o.id = m.sender_operator_id`;
 
 function toModel(row: MessageRow): MessageModel {
@@ -28,7 +30,7 @@ function toModel(row: MessageRow): MessageModel {
     senderName: row.sender_name,
     content: row.content,
     clientMessageId: row.client_message_id,
-    sentAt: row.sent_at,
+    sentAt: new Date(Number(row.sent_at_ms)),
   };
 }
 

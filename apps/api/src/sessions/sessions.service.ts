@@ -221,16 +221,16 @@ export class SessionsService {
     const wasWaiting = session.status === ChatSessionStatus.WAITING;
 
     const result = await em.transactional(async (tx) => {
-      const rows = await sql<{ closed_at: Date }>(
+      const rows = await sql<{ closed_at_ms: number | string }>(
         tx,
         `UPDATE chat_session SET status = 'CLOSED', closed_at = now(), resolution = ?
-         WHERE id = ? AND status = ? RETURNING closed_at`,
+         WHERE id = ? AND status = ? RETURNING round(extract(epoch from closed_at) * 1000)::float8 AS closed_at_ms`,
         [resolution, sessionId, session.status],
       );
       if (rows.length === 0) return undefined;
       const line = closedBy === SenderRole.OPERATOR ? `Chat closed: ${resolution}` : 'The visitor left the chat';
       const system = await appendMessage(tx, { sessionId, senderRole: SenderRole.SYSTEM, content: line, allowClosed: true });
-      return { closedAt: rows[0].closed_at, system: system! };
+      return { closedAt: new Date(Number(rows[0].closed_at_ms)), system: system! };
     });
     if (!result) throw SessionError.closed(sessionId); // closed or re-assigned meanwhile
     await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: result.system.message });

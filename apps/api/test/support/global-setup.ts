@@ -1,10 +1,12 @@
 import { Client } from 'pg';
-import { prepareDatabase } from '../../src/database/prepare-database';
 
 /** The integration tests' own database, so a running dev server's data is never touched. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_test';
 
-/** Recreates the test database from scratch and applies the committed migrations, as `npm start` would. */
+/**
+ * Drops the test database so every run starts empty. Migrations are applied by the first `startTestApi()`
+ * in each test file (MikroORM keeps global metadata, which must live in the tests' own realm).
+ */
 export default async function globalSetup(): Promise<void> {
   const admin = new URL(TEST_DATABASE_URL);
   const name = admin.pathname.slice(1);
@@ -13,6 +15,5 @@ export default async function globalSetup(): Promise<void> {
   await client.connect();
   await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await client.end();
-  await prepareDatabase(TEST_DATABASE_URL);
   process.env.DATABASE_URL = TEST_DATABASE_URL;
 }

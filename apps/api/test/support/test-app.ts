@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { prepareDatabase } from '../../src/database/prepare-database';
 import { OperatorsService } from '../../src/operators/operators.service';
 import { gqlOk } from './api-client';
 import { TEST_DATABASE_URL } from './global-setup';
@@ -22,7 +23,11 @@ export interface TestApi {
  * Redis prefix unless one is given, so test files never see each other's events; pass the same prefix to
  * two instances to make them one deployment.
  */
+let prepared: Promise<string[]> | undefined;
+
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  prepared ??= prepareDatabase(TEST_DATABASE_URL);
+  await prepared;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',

@@ -1,0 +1,90 @@
+import { errorCode, gql, gqlOk, record, wsClient } from './support/api-client';
+import { CLOSE_SESSION, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS, START_SESSION } from './support/operations';
+import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './support/test-app';
+
+describe('messages', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it('is idempotent on clientMessageId: a retry returns the same message and publishes nothing new', async () => {
+    const { visitor, operator, sessionId } = await givenActiveSession(api);
+    const ws = wsClient(api.wsUrl, operator.token);
+    try {
+      const events = record(ws, SESSION_EVENTS, { id: sessionId, after: 2 });
+      const input = { sessionId, content: 'Hello?', clientMessageId: 'retry-me' };
+      const first = await gqlOk(api.httpUrl, SEND_MESSAGE, { input }, visitor.token);
+      const retry = await gqlOk(api.httpUrl, SEND_MESSAGE, { input }, visitor.token);
+      expect(retry.sendMessage).toEqual(first.sendMessage);
+      const marker = await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { ...input, content: 'marker', clientMessageId: 'marker' } }, visitor.token);
+      await events.recorder.waitFor((items) => messagesOf(items).some((m) => m.id === marker.sendMessage.id), 10000, 'marker');
+      expect(messagesOf(events.recorder.items).map((m) => m.content)).toEqual(['Hello?', 'marker']);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('trims content and refuses empty or over-long content with BAD_USER_INPUT, storing nothing', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const send = (content: string, id: string) => gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content, clientMessageId: id } }, visitor.token);
+
+    const trimmed = await send('  \n padded \t ', 't1');
+    expect(trimmed.data!.sendMessage.content).toBe('padded');
+    expect(errorCode(await send('   \n\t ', 'e1'))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await send('', 'e2'))).toBe('BAD_USER_INPUT');
+    // 4,000 code points is the limit, counted in code points: 4,000 emoji (8,000 UTF-16 units) pass.
+    expect((await send('😀'.repeat(4000), 'ok-emoji')).errors).toBeUndefined();
+    expect(errorCode(await send('x'.repeat(4001), 'e3'))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await send('😀'.repeat(4001), 'e4'))).toBe('BAD_USER_INPUT');
+    // A bad clientMessageId is refused too.
+    expect(errorCode(await send('fine', 'has spaces in it'))).toBe('BAD_USER_INPUT');
+
+    const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, visitor.token);
+    expect(history.session.messages.map((m: any) => m.clientMessageId)).toEqual([expect.any(String), null, 't1', 'ok-emoji']);
+    expect(history.session.lastSeq).toBe(4);
+  });
+
+  it('refuses a first message that is blank and creates no session', async () => {
+    const visitor = await givenVisitor(api);
+    const result = await gql(api.httpUrl, START_SESSION, { input: { content: '   ' } }, visitor.token);
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+    const mine = await gqlOk(api.httpUrl, '{ mySessions { nodes { id } } }', {}, visitor.token);
+    expect(mine.mySessions.nodes).toEqual([]);
+  });
+
+  it('answers NOT_FOUND for an unknown or malformed session id', async () => {
+    const visitor = await givenVisitor(api);
+    const unknown = await gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId: '00000000-0000-4000-8000-000000000000', content: 'hi', clientMessageId: 'x' } }, visitor.token);
+    expect(errorCode(unknown)).toBe('NOT_FOUND');
+    expect(errorCode(await gql(api.httpUrl, SESSION, { id: 'not-a-uuid' }, visitor.token))).toBe('NOT_FOUND');
+  });
+
+  it('refuses writing into a closed session with SESSION_CLOSED, but a retry of a delivered message still succeeds', async () => {
+    const { visitor, operator, sessionId } = await givenActiveSession(api);
+    const delivered = await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'before close', clientMessageId: 'b-1' } }, visitor.token);
+    await gqlOk(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Done' }, operator.token);
+    const late = await gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'after close', clientMessageId: 'a-1' } }, visitor.token);
+    expect(errorCode(late)).toBe('SESSION_CLOSED');
+    const fromOperator = await gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'after close', clientMessageId: 'a-2' } }, operator.token);
+    expect(errorCode(fromOperator)).toBe('SESSION_CLOSED');
+    const retried = await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'before close', clientMessageId: 'b-1' } }, visitor.token);
+    expect(retried.sendMessage.id).toBe(delivered.sendMessage.id);
+    expect(errorCode(await gql(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Again' }, operator.token))).toBe('SESSION_CLOSED');
+  });
+
+  it('pages history forwards with afterSeq and backwards with beforeSeq', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api, 'one');
+    for (let i = 0; i < 8; i++) {
+      await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: `n${i}`, clientMessageId: `p${i}` } }, visitor.token);
+    }
+    const after = await gqlOk(api.httpUrl, SESSION, { id: sessionId, after: 5, first: 3 }, visitor.token);
+    expect(after.session.messages.map((m: any) => m.seq)).toEqual([6, 7, 8]);
+    const before = await gqlOk(api.httpUrl, SESSION, { id: sessionId, before: 6, first: 3 }, visitor.token);
+    expect(before.session.messages.map((m: any) => m.seq)).toEqual([3, 4, 5]);
+    expect(errorCode(await gql(api.httpUrl, SESSION, { id: sessionId, first: 0 }, visitor.token))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(api.httpUrl, SESSION, { id: sessionId, first: 201 }, visitor.token))).toBe('BAD_USER_INPUT');
+  });
+});
