@@ -1,0 +1,34 @@
+import { inject } from '@angular/core';
+import { type CanActivateFn, Router, type Routes } from '@angular/router';
+import { AuthService } from './core/auth.service';
+import { ChatPageComponent } from './chat/chat-page.component';
+import { HomeComponent } from './shell/home.component';
+import { ConsoleShellComponent } from './shell/console-shell.component';
+
+/** Lets only a signed-in operator in; others go to sign-in. */
+export const signedInGuard: CanActivateFn = () => inject(AuthService).signedIn() || inject(Router).createUrlTree(['/login']);
+
+/** Sends an operator who is already signed in to the console. */
+export const signedOutGuard: CanActivateFn = () => !inject(AuthService).signedIn() || inject(Router).createUrlTree(['/']);
+
+/** The console's screens. Sign-in and the history list load when first opened (smaller start-up). */
+export const routes: Routes = [
+  {
+    path: 'login',
+    loadComponent: () => import('./login/login-page.component').then((m) => m.LoginPageComponent),
+    canActivate: [signedOutGuard],
+    title: 'Sign in · Parley console',
+  },
+  {
+    path: '',
+    component: ConsoleShellComponent,
+    canActivate: [signedInGuard],
+    children: [
+      { path: '', component: HomeComponent },
+      { path: 'chats/:sessionId', component: ChatPageComponent },
+      { path: 'history', loadComponent: () => import('./history/history-page.component').then((m) => m.HistoryPageComponent) },
+      { path: 'history/:sessionId', loadComponent: () => import('./history/history-page.component').then((m) => m.HistoryPageComponent) },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

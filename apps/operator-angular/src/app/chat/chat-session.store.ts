@@ -1,0 +1,380 @@
+import { computed, signal } from '@angular/core';
+import {
+  ChatSessionHistoryDocument,
+  type ChatSessionFieldsFragment,
+  CloseSessionDocument,
+  type Presence,
+  SendMessageDocument,
+  type SenderRole,
+  SessionEventsDocument,
+  type SessionEventsSubscription,
+  SetTypingDocument,
+} from '@parley/graphql';
+import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, normalizeText } from '@parley/shared';
+import type { GraphqlService } from '../core/graphql.service';
+import { newClientMessageId } from '../core/ids';
+import { LiveSubscription, type LiveSubscriptionOptions } from '../core/live-subscription';
+import { RequestError, toRequestError } from '../core/request-error';
+import { readStored, writeStored } from '../core/storage';
+import { visitorLabel } from '../core/format';
+import { type ChatMessage, type OutgoingMessage, countUnread, mergeMessages } from './timeline';
+
+/** Messages loaded per history page (first load and each scroll up). */
+export const HISTORY_PAGE_SIZE = 50;
+/** A visitor "typing…" with no update for this long (ms) is considered stopped. */
+export const VISITOR_TYPING_TIMEOUT_MS = 8_000;
+/** The operator counts as no longer typing after this long (ms) without a keystroke. */
+export const TYPING_IDLE_MS = 3_000;
+/** While the operator keeps typing, "typing" is re-sent this often (ms) so the visitor's side does not expire it. */
+export const TYPING_REFRESH_MS = 4_000;
+/** Largest GraphQL `Int`: `beforeSeq` for "the latest page". */
+const LATEST = 2_147_483_647;
+
+/** What a chat session store needs from the console. */
+export interface ChatSessionStoreDeps {
+  graphql: Pick<GraphqlService, 'query' | 'mutate' | 'subscribe'>;
+  connection: LiveSubscriptionOptions<unknown>['connection'];
+  /** The signed-in operator (names the operator's own messages; keys what is stored locally). */
+  operator: { id: string; name: string };
+}
+
+/** What the console keeps in `localStorage` per chat session, so nothing typed is lost on reload. */
+interface StoredChat {
+  draft?: string;
+  outbox?: OutgoingMessage[];
+  lastReadSeq?: number;
+}
+
+type SessionEvent = SessionEventsSubscription['sessionEvents'];
+
+/** Why `send` refused the text. */
+export type SendRefusal = 'empty' | 'too-long' | 'closed';
+
+/**
+ * One chat session as the console shows it: its fields, a contiguous window of its messages (latest page
+ * first, older pages on demand), the operator's unconfirmed messages, typing and presence of the visitor,
+ * unread count, draft. In `live` mode it follows `sessionEvents` from the last seq it has, so after any
+ * interruption it catches up with `afterSeq` — nothing missing, nothing doubled (messages merge by seq).
+ */
+export class ChatSessionStore {
+  /** The chat session's fields; `null` until first loaded when opened by id only. */
+  readonly session = signal<ChatSessionFieldsFragment | null>(null);
+  /** Stored messages, ascending seq, without gaps between the first and the last. */
+  readonly messages = signal<readonly ChatMessage[]>([]);
+  /** The operator's messages not confirmed by the API, in the order written. */
+  readonly outgoing = signal<readonly OutgoingMessage[]>([]);
+  readonly loaded = signal(false);
+  /** Why loading failed, or `null`. */
+  readonly loadError = signal<string | null>(null);
+  readonly loadingOlder = signal(false);
+  /** The visitor is typing. */
+  readonly visitorTyping = signal(false);
+  /** The visitor's presence as last reported; `null` while unknown. */
+  readonly visitorPresence = signal<Presence | null>(null);
+  /** Who closed the chat, when it was closed while the console watched. */
+  readonly closedBy = signal<SenderRole | null>(null);
+  /** Set when the API refused the live stream for good (e.g. the chat belongs to someone else now). */
+  readonly streamError = signal<string | null>(null);
+  /** The highest seq the operator has seen. */
+  readonly lastReadSeq = signal(0);
+  /** The composer's text. */
+  readonly draft = signal('');
+
+  readonly visitorName = computed(() => {
+    const session = this.session();
+    return session ? visitorLabel(session.visitor) : 'Visitor';
+  });
+  readonly closed = computed(() => this.session()?.status === 'CLOSED');
+  /** There are stored messages before the first loaded one. */
+  readonly hasOlder = computed(() => (this.messages()[0]?.seq ?? 1) > 1);
+  /** Visitor messages the operator has not seen yet. */
+  readonly unread = computed(() => countUnread(this.messages(), this.lastReadSeq()));
+  readonly lastMessage = computed(() => this.messages().at(-1) ?? null);
+
+  private live?: LiveSubscription<SessionEventsSubscription>;
+  /** Seq the live stream resumes after: the end of what was received contiguously (history or stream). */
+  private resumeSeq = 0;
+  private visitorTypingTimer: ReturnType<typeof setTimeout> | undefined;
+  private typingIdleTimer: ReturnType<typeof setTimeout> | undefined;
+  private typingSentAt = 0;
+  private destroyed = false;
+  private readonly storageKey: string;
+
+  constructor(
+    private readonly deps: ChatSessionStoreDeps,
+    /** The chat session's id. */
+    readonly id: string,
+    initial: ChatSessionFieldsFragment | null,
+    /** Follow live events (an active chat) or only show the history (a transcript). */
+    readonly liveMode: boolean,
+  ) {
+    this.session.set(initial);
+    this.storageKey = `chat.${deps.operator.id}.${id}`;
+    const stored = readStored<StoredChat>(this.storageKey, {});
+    this.draft.set(typeof stored.draft === 'string' ? stored.draft : '');
+    this.lastReadSeq.set(typeof stored.lastReadSeq === 'number' ? stored.lastReadSeq : 0);
+    if (Array.isArray(stored.outbox)) {
+      // A message still "sending" when the page went away has an unknown fate: offer a retry
+      // (the clientMessageId makes it safe) until the history shows it arrived.
+      this.outgoing.set(
+        stored.outbox.map((o) =>
+          o.state === 'sending' ? { ...o, state: 'failed', error: 'Not confirmed before the page was closed', retryable: true } : o,
+        ),
+      );
+    }
+  }
+
+  /** Loads the latest page of history, then (live mode) follows the chat's events. */
+  async start(): Promise<void> {
+    await this.loadLatest();
+    if (!this.loaded() || this.destroyed || !this.liveMode || this.live) return;
+    this.live = new LiveSubscription<SessionEventsSubscription>({
+      connection: this.deps.connection,
+      open: () => this.deps.graphql.subscribe(SessionEventsDocument, { sessionId: this.id, afterSeq: this.resumeSeq }),
+      next: (data) => this.onEvent(data.sessionEvents),
+      resumed: () => void this.refresh(),
+      failed: (error) => this.streamError.set(error.message),
+    });
+    this.live.start();
+  }
+
+  /** Tries the first load again (after it failed). */
+  async retryLoad(): Promise<void> {
+    if (!this.loaded()) await this.start();
+  }
+
+  /**
+   * Re-reads the chat session's fields and any messages after the resume point — what has no replay
+   * (status, resolution) after a connection loss.
+   */
+  async refresh(): Promise<void> {
+    if (!this.loaded()) return this.retryLoad();
+    try {
+      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, { id: this.id, afterSeq: this.resumeSeq, first: MAX_PAGE_SIZE });
+      const { messages, ...fields } = session;
+      this.session.set(fields);
+      if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
+      this.acceptMessages(messages);
+    } catch {
+      // The live stream's own retry covers messages; fields are re-read on the next reconnection.
+    }
+  }
+
+  /** Loads the page of messages before the first loaded one (scrolling up). */
+  async loadOlder(): Promise<void> {
+    const first = this.messages()[0];
+    if (!first || first.seq <= 1 || this.loadingOlder()) return;
+    this.loadingOlder.set(true);
+    try {
+      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, { id: this.id, beforeSeq: first.seq, first: HISTORY_PAGE_SIZE });
+      this.acceptMessages(session.messages);
+    } catch (error) {
+      this.loadError.set(`Could not load older messages: ${toRequestError(error).message}`);
+    } finally {
+      this.loadingOlder.set(false);
+    }
+  }
+
+  /** Updates the draft (kept across reloads) and tells the visitor the operator is typing. */
+  setDraft(text: string): void {
+    this.draft.set(text);
+    this.persist();
+    if (this.closed() || !this.liveMode) return;
+    clearTimeout(this.typingIdleTimer);
+    if (text.trim().length === 0) {
+      if (this.typingSentAt) this.sendTyping(false);
+      return;
+    }
+    if (!this.typingSentAt || Date.now() - this.typingSentAt >= TYPING_REFRESH_MS) this.sendTyping(true);
+    this.typingIdleTimer = setTimeout(() => this.sendTyping(false), TYPING_IDLE_MS);
+  }
+
+  /**
+   * Sends a message: it appears at once as "sending", becomes a stored message when the API confirms,
+   * or stays as "failed" with a retry. @returns why the text was refused, or `null` when it went out.
+   */
+  send(text: string): SendRefusal | null {
+    if (this.closed()) return 'closed';
+    const checked = normalizeText(text, MAX_MESSAGE_LENGTH);
+    if (!checked.ok) return checked.reason;
+    const outgoing: OutgoingMessage = {
+      clientMessageId: newClientMessageId(),
+      content: checked.text,
+      state: 'sending',
+      error: null,
+      retryable: true,
+      createdAt: new Date().toISOString(),
+    };
+    this.outgoing.update((list) => [...list, outgoing]);
+    this.draft.set('');
+    clearTimeout(this.typingIdleTimer);
+    if (this.typingSentAt) this.sendTyping(false);
+    this.persist();
+    void this.deliver(outgoing.clientMessageId);
+    return null;
+  }
+
+  /** Sends a failed message again with the same `clientMessageId` (the API stores it at most once). */
+  retry(clientMessageId: string): void {
+    void this.deliver(clientMessageId);
+  }
+
+  /** Drops a failed message (the operator gave up on it). */
+  discard(clientMessageId: string): void {
+    this.outgoing.update((list) => list.filter((o) => o.clientMessageId !== clientMessageId));
+    this.persist();
+  }
+
+  /** Marks everything loaded as seen. */
+  markRead(): void {
+    const last = this.lastMessage()?.seq ?? 0;
+    if (last > this.lastReadSeq()) {
+      this.lastReadSeq.set(last);
+      this.persist();
+    }
+  }
+
+  /**
+   * Closes the chat session with a resolution. @throws RequestError (BAD_USER_INPUT, FORBIDDEN, …);
+   * `SESSION_CLOSED` counts as done (the visitor closed it first).
+   */
+  async close(resolution: string): Promise<void> {
+    try {
+      const { closeSession } = await this.deps.graphql.mutate(CloseSessionDocument, { sessionId: this.id, resolution });
+      this.session.set(closeSession);
+      this.closedBy.set('OPERATOR');
+    } catch (error) {
+      const failure = toRequestError(error);
+      if (failure.code !== ErrorCode.SESSION_CLOSED) throw failure;
+      await this.refresh();
+    }
+    this.endLive();
+  }
+
+  /** Stops following the chat and all timers. */
+  destroy(): void {
+    this.destroyed = true;
+    this.endLive();
+  }
+
+  private endLive(): void {
+    this.live?.stop();
+    this.live = undefined;
+    clearTimeout(this.visitorTypingTimer);
+    clearTimeout(this.typingIdleTimer);
+    this.visitorTyping.set(false);
+  }
+
+  private async loadLatest(): Promise<void> {
+    this.loadError.set(null);
+    try {
+      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, { id: this.id, beforeSeq: LATEST, first: HISTORY_PAGE_SIZE });
+      const { messages, ...fields } = session;
+      this.session.set(fields);
+      this.resumeSeq = Math.max(this.resumeSeq, messages.at(-1)?.seq ?? 0);
+      this.acceptMessages(messages);
+      this.loaded.set(true);
+    } catch (error) {
+      this.loadError.set(toRequestError(error).message);
+    }
+  }
+
+  private onEvent(event: SessionEvent): void {
+    switch (event.__typename) {
+      case 'MessageCreated':
+        this.resumeSeq = Math.max(this.resumeSeq, event.message.seq);
+        this.acceptMessages([event.message]);
+        if (event.message.senderRole === 'VISITOR') this.setVisitorTyping(false);
+        return;
+      case 'TypingChanged':
+        if (event.senderRole === 'VISITOR') this.setVisitorTyping(event.isTyping);
+        return;
+      case 'ParticipantPresenceChanged':
+        if (event.role === 'VISITOR') this.visitorPresence.set(event.presence);
+        return;
+      case 'SessionClosed':
+        this.session.update((s) => (s ? { ...s, status: 'CLOSED', closedAt: event.closedAt, resolution: event.resolution } : s));
+        this.closedBy.set(event.closedBy);
+        this.endLive();
+        return;
+      case 'OperatorJoined':
+        this.session.update((s) => (s ? { ...s, operator: event.operator } : s));
+        return;
+      case 'QueuePositionChanged':
+        return;
+    }
+  }
+
+  /** Merges stored messages and retires the outgoing ones they confirm. */
+  private acceptMessages(messages: readonly ChatMessage[]): void {
+    const merged = mergeMessages(this.messages(), messages);
+    if (merged !== this.messages()) this.messages.set(merged);
+    const confirmed = new Set(messages.map((m) => m.clientMessageId).filter((id): id is string => id != null));
+    if (confirmed.size > 0 && this.outgoing().some((o) => confirmed.has(o.clientMessageId))) {
+      this.outgoing.update((list) => list.filter((o) => !confirmed.has(o.clientMessageId)));
+      this.persist();
+    }
+    const last = merged.at(-1);
+    if (last && this.session() && last.seq > (this.session()?.lastSeq ?? 0)) {
+      this.session.update((s) => (s ? { ...s, lastSeq: last.seq } : s));
+    }
+  }
+
+  private async deliver(clientMessageId: string): Promise<void> {
+    const outgoing = this.outgoing().find((o) => o.clientMessageId === clientMessageId);
+    if (!outgoing) return;
+    this.updateOutgoing(clientMessageId, { state: 'sending', error: null });
+    try {
+      const { sendMessage } = await this.deps.graphql.mutate(SendMessageDocument, {
+        input: { sessionId: this.id, content: outgoing.content, clientMessageId },
+      });
+      this.acceptMessages([sendMessage]);
+    } catch (error) {
+      const failure = toRequestError(error);
+      this.updateOutgoing(clientMessageId, { state: 'failed', ...describeSendFailure(failure) });
+      if (failure.code === ErrorCode.SESSION_CLOSED) void this.refresh();
+    }
+  }
+
+  private updateOutgoing(clientMessageId: string, change: Partial<OutgoingMessage>): void {
+    this.outgoing.update((list) => list.map((o) => (o.clientMessageId === clientMessageId ? { ...o, ...change } : o)));
+    this.persist();
+  }
+
+  private setVisitorTyping(typing: boolean): void {
+    clearTimeout(this.visitorTypingTimer);
+    this.visitorTyping.set(typing);
+    if (typing) this.visitorTypingTimer = setTimeout(() => this.visitorTyping.set(false), VISITOR_TYPING_TIMEOUT_MS);
+  }
+
+  private sendTyping(isTyping: boolean): void {
+    this.typingSentAt = isTyping ? Date.now() : 0;
+    if (!isTyping) clearTimeout(this.typingIdleTimer);
+    this.deps.graphql.mutate(SetTypingDocument, { sessionId: this.id, isTyping }).catch(() => {
+      // Typing is a hint; a lost one expires on the visitor's side.
+    });
+  }
+
+  private persist(): void {
+    const outbox = this.outgoing();
+    const stored: StoredChat = { draft: this.draft() || undefined, outbox: outbox.length ? [...outbox] : undefined, lastReadSeq: this.lastReadSeq() || undefined };
+    writeStored(this.storageKey, stored.draft || stored.outbox || stored.lastReadSeq ? stored : null);
+  }
+}
+
+/** Words and retry advice for a failed `sendMessage`. */
+export function describeSendFailure(failure: RequestError): Pick<OutgoingMessage, 'error' | 'retryable'> {
+  if (failure.network) return { error: 'Not sent: no connection to the server', retryable: true };
+  switch (failure.code ?? '') {
+    case ErrorCode.SESSION_CLOSED:
+      return { error: 'Not sent: the chat is closed', retryable: false };
+    case ErrorCode.RATE_LIMITED:
+      return { error: 'Not sent: too many messages, try again in a moment', retryable: true };
+    case ErrorCode.FORBIDDEN:
+      return { error: 'Not sent: this chat is no longer assigned to you', retryable: false };
+    case ErrorCode.BAD_USER_INPUT:
+      return { error: `Not sent: ${failure.message}`, retryable: false };
+    default:
+      return { error: `Not sent: ${failure.message}`, retryable: true };
+  }
+}

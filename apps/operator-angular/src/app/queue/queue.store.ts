@@ -1,0 +1,126 @@
+import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
+import { AcceptSessionDocument, type ChatSessionFieldsFragment, QueueUpdatedDocument, type QueueUpdatedSubscription, WaitingSessionsDocument } from '@parley/graphql';
+import { ErrorCode } from '@parley/shared';
+import { ConnectionService } from '../core/connection.service';
+import { visitorLabel } from '../core/format';
+import { GraphqlService } from '../core/graphql.service';
+import { LiveSubscription } from '../core/live-subscription';
+import { NotifierService } from '../core/notifier.service';
+import { toRequestError } from '../core/request-error';
+import { ActiveChatsStore } from '../chat/active-chats.store';
+import type { ChatSessionStore } from '../chat/chat-session.store';
+
+/** How an accept ended. */
+export type AcceptOutcome =
+  | { kind: 'accepted'; chat: ChatSessionStore }
+  /** Another operator was faster (`SESSION_ALREADY_TAKEN`). */
+  | { kind: 'taken'; visitor: string }
+  /** The visitor left or the chat is gone (`SESSION_CLOSED`, `NOT_FOUND`). */
+  | { kind: 'gone'; visitor: string }
+  | { kind: 'failed'; visitor: string; message: string };
+
+/**
+ * The waiting queue, live: follows `queueUpdated` (whole snapshots) and reads `waitingSessions` at start
+ * and after every reconnection (snapshots are not replayed). A chat that enters the queue after the
+ * first load alerts the operator (chime / notification). Accepting removes the chat at once; losing the
+ * race to another operator does too, with a notice rather than an error.
+ */
+@Injectable()
+export class QueueStore {
+  private readonly graphql = inject(GraphqlService);
+  private readonly connection = inject(ConnectionService);
+  private readonly notifier = inject(NotifierService);
+  private readonly activeChats = inject(ActiveChatsStore);
+  private readonly waiting = signal<readonly ChatSessionFieldsFragment[]>([]);
+  private readonly acceptingIds = signal<ReadonlySet<string>>(new Set());
+  /** Every chat session id seen in the queue (a new id is a new chat). */
+  private readonly seen = new Set<string>();
+  /** Ids known to have left the queue here (accepted, taken); a late snapshot must not bring them back. */
+  private readonly left = new Set<string>();
+  private initialised = false;
+  private pushes = 0;
+  private readonly live: LiveSubscription<QueueUpdatedSubscription>;
+
+  /** Waiting chat sessions, FIFO (longest waiting first). */
+  readonly sessions = this.waiting.asReadonly();
+  readonly count = computed(() => this.waiting().length);
+  /** Ids being accepted right now. */
+  readonly accepting = this.acceptingIds.asReadonly();
+  readonly loaded = signal(false);
+  readonly loadError = signal<string | null>(null);
+
+  constructor() {
+    this.live = new LiveSubscription<QueueUpdatedSubscription>({
+      connection: this.connection,
+      open: () => this.graphql.subscribe(QueueUpdatedDocument, {}),
+      next: (data) => {
+        this.pushes++;
+        this.apply(data.queueUpdated.sessions);
+      },
+      resumed: () => void this.fetch(),
+    });
+    inject(DestroyRef).onDestroy(() => this.live.stop());
+  }
+
+  /** Subscribes to queue updates and reads the current queue. */
+  start(): void {
+    this.live.start();
+    void this.fetch();
+  }
+
+  /** Reads the whole queue (ignored when a pushed snapshot arrived meanwhile: that one is as fresh). */
+  async fetch(): Promise<void> {
+    const pushesBefore = this.pushes;
+    try {
+      const { waitingSessions } = await this.graphql.query(WaitingSessionsDocument, {});
+      this.loadError.set(null);
+      if (this.pushes === pushesBefore) this.apply(waitingSessions);
+    } catch (error) {
+      this.loadError.set(toRequestError(error).message);
+    }
+  }
+
+  /** Accepts a waiting chat session for this operator. */
+  async accept(session: ChatSessionFieldsFragment): Promise<AcceptOutcome> {
+    const visitor = visitorLabel(session.visitor);
+    if (this.acceptingIds().has(session.id)) return { kind: 'failed', visitor, message: 'Already accepting' };
+    this.acceptingIds.update((ids) => new Set([...ids, session.id]));
+    try {
+      const { acceptSession } = await this.graphql.mutate(AcceptSessionDocument, { sessionId: session.id });
+      this.leave(session.id);
+      return { kind: 'accepted', chat: this.activeChats.add(acceptSession) };
+    } catch (error) {
+      const failure = toRequestError(error);
+      switch (failure.code ?? '') {
+        case ErrorCode.SESSION_ALREADY_TAKEN:
+          this.leave(session.id);
+          return { kind: 'taken', visitor };
+        case ErrorCode.SESSION_CLOSED:
+        case ErrorCode.NOT_FOUND:
+          this.leave(session.id);
+          return { kind: 'gone', visitor };
+        default:
+          return { kind: 'failed', visitor, message: failure.message };
+      }
+    } finally {
+      this.acceptingIds.update((ids) => new Set([...ids].filter((id) => id !== session.id)));
+    }
+  }
+
+  private leave(sessionId: string): void {
+    this.left.add(sessionId);
+    this.waiting.update((list) => list.filter((s) => s.id !== sessionId));
+  }
+
+  private apply(sessions: readonly ChatSessionFieldsFragment[]): void {
+    const waiting = sessions.filter((s) => s.status === 'WAITING' && !this.left.has(s.id));
+    for (const session of waiting) {
+      if (this.seen.has(session.id)) continue;
+      this.seen.add(session.id);
+      if (this.initialised) this.notifier.newChat(visitorLabel(session.visitor), session.preview, session.id);
+    }
+    this.initialised = true;
+    this.loaded.set(true);
+    this.waiting.set(waiting);
+  }
+}
