@@ -1,7 +1,9 @@
 import type { Request } from 'express';
+import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
+import { formatGraphQLError } from './common/format-graphql-error';
 
 type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }>>;
 
@@ -24,9 +26,24 @@ export function graphqlContext(tokens: TokenService) {
  */
 export function graphqlWsOptions(tokens: TokenService) {
   return {
+    // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
+    onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+      result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,
+    onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => errors.map(formatWsError),
     onConnect: (ctx: WsContext<{ authToken?: unknown }>): boolean => {
       const { authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
       return authError === undefined;
     },
   };
+}
+
+function formatWsError(error: GraphQLError): GraphQLError {
+  const formatted: GraphQLFormattedError = formatGraphQLError(error.toJSON(), error);
+  return new GraphQLError(formatted.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: formatted.path,
+    extensions: formatted.extensions,
+  });
 }

@@ -128,7 +128,13 @@ export function wsExecute<T = Record<string, any>>(
       { query, variables },
       {
         next: (value) => (result = value as GqlResult<T>),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
+        error: (error) => {
+          if (Array.isArray(error)) return resolve({ errors: error });
+          if (error instanceof Error) return reject(error);
+          // A CloseEvent: keep its close code (e.g. 4403) for assertions.
+          const { code, reason } = error as { code?: number; reason?: string };
+          reject(Object.assign(new Error(`socket closed ${code} ${reason ?? ''}`), { code }));
+        },
         complete: () => resolve(result ?? {}),
       },
     );

@@ -1,11 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { prepareDatabase } from '../../src/database/prepare-database';
 import { OperatorsService } from '../../src/operators/operators.service';
+import { REDIS } from '../../src/realtime/redis.providers';
 import { gqlOk } from './api-client';
 import { TEST_DATABASE_URL } from './global-setup';
 
@@ -49,9 +51,12 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-/** Empties every table (between test files that count the queue). */
+/** Empties every table and this instance's Redis keys (presence), for tests that count the queue. */
 export async function resetDatabase(api: TestApi): Promise<void> {
   await api.app.get(EntityManager).fork().getConnection().execute('TRUNCATE rating, message, chat_session, visitor, operator CASCADE');
+  const redis = api.app.get<Redis>(REDIS);
+  const keys = await redis.keys(`${api.config.redisPrefix}:*`);
+  if (keys.length) await redis.del(...keys);
 }
 
 /** Creates a visitor through the API; returns its guest token and id. */

@@ -1,0 +1,88 @@
+// Two API processes on one Redis: one in this test process, one a real child process from the build,
+// started in another time zone. Each delivers the other's events, with identical UTC times.
+process.env.TZ = 'America/Los_Angeles';
+
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { gqlOk, record, wsClient } from './support/api-client';
+import { ACCEPT_SESSION, eventsOf, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS } from './support/operations';
+import { givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
+
+const MAIN = path.resolve(__dirname, '../../../dist/apps/api/apps/api/src/main.js');
+
+async function startChildApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; wsUrl: string }> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npx nx run api:build" (npm test does)`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TZ: 'Asia/Kathmandu', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`second API exited: ${output}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { child, url, wsUrl: `ws://127.0.0.1:${port}/graphql` };
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`second API not ready: ${output}`);
+}
+
+describe('two API processes sharing Redis', () => {
+  let a: TestApi;
+  let b: { child: ChildProcess; url: string; wsUrl: string };
+
+  beforeAll(async () => {
+    a = await startTestApi();
+    b = await startChildApi({ DATABASE_URL: a.config.databaseUrl, REDIS_PREFIX: a.config.redisPrefix, JWT_SECRET: a.config.jwtSecret });
+  });
+  afterAll(async () => {
+    b?.child.kill('SIGTERM');
+    await a?.close();
+  });
+
+  it('delivers events published by one instance to subscribers of the other, in both directions', async () => {
+    const { visitor, sessionId } = await givenWaitingSession(a, 'Hi from instance A');
+    const operator = await givenOperator(a, { name: 'Bea' });
+    const visitorWs = wsClient(a.wsUrl, visitor.token); // visitor on A
+    const operatorWs = wsClient(b.wsUrl, operator.token); // operator on B
+    try {
+      const visitorSide = record(visitorWs, SESSION_EVENTS, { id: sessionId, after: 0 });
+      await visitorSide.recorder.waitFor((items) => messagesOf(items).length === 1, 10000, 'replay on A');
+
+      await gqlOk(b.url, ACCEPT_SESSION, { id: sessionId }, operator.token); // accepted through B
+      await visitorSide.recorder.waitFor((items) => eventsOf(items, 'OperatorJoined').length === 1, 10000, 'OperatorJoined via Redis');
+
+      const operatorSide = record(operatorWs, SESSION_EVENTS, { id: sessionId, after: 2 });
+      const fromB = await gqlOk(b.url, SEND_MESSAGE, { input: { sessionId, content: 'Reply via B', clientMessageId: 'b1' } }, operator.token);
+      const fromA = await gqlOk(a.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'Answer via A', clientMessageId: 'a1' } }, visitor.token);
+
+      await visitorSide.recorder.waitFor((items) => messagesOf(items).length === 4, 10000, 'B → A');
+      await operatorSide.recorder.waitFor((items) => messagesOf(items).length === 2, 10000, 'A → B');
+      expect(messagesOf(operatorSide.recorder.items).map((m) => m.content)).toEqual(['Reply via B', 'Answer via A']);
+
+      // Dates survive the Redis round trip and no server time zone shifts them.
+      const liveOnA = messagesOf(visitorSide.recorder.items).find((m) => m.id === fromB.sendMessage.id);
+      const liveOnB = messagesOf(operatorSide.recorder.items).find((m) => m.id === fromA.sendMessage.id);
+      expect(liveOnA.sentAt).toBe(fromB.sendMessage.sentAt);
+      expect(liveOnB.sentAt).toBe(fromA.sendMessage.sentAt);
+      const historyOnA = await gqlOk(a.httpUrl, SESSION, { id: sessionId }, operator.token);
+      const historyOnB = await gqlOk(b.url, SESSION, { id: sessionId }, operator.token);
+      expect(historyOnA.session.messages).toEqual(historyOnB.session.messages);
+      expect(historyOnA.session.messages.find((m: any) => m.id === fromB.sendMessage.id).sentAt).toBe(fromB.sendMessage.sentAt);
+      expect(fromB.sendMessage.sentAt.endsWith('Z')).toBe(true);
+      // Enums arrive intact.
+      expect(liveOnA.senderRole).toBe('OPERATOR');
+      expect(liveOnB.senderRole).toBe('VISITOR');
+    } finally {
+      await visitorWs.dispose();
+      await operatorWs.dispose();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { gqlOk, record, wsClient } from './support/api-client';
+import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SESSION_EVENTS, START_SESSION } from './support/operations';
+import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
+
+describe('waiting queue', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi({ QUEUE_FALLBACK_WAIT_SECONDS: '90' });
+  });
+  beforeEach(() => resetDatabase(api));
+  afterAll(() => api.close());
+
+  const sql = (text: string, params: unknown[] = []) => api.app.get(EntityManager).fork().getConnection().execute(text, params);
+
+  async function join(name: string) {
+    const visitor = await givenVisitor(api, { name });
+    const started = await gqlOk(api.httpUrl, START_SESSION, { input: { content: `${name} here` } }, visitor.token);
+    return { visitor, sessionId: started.startSession.id as string, started: started.startSession };
+  }
+
+  it('pushes every waiting visitor its new position whenever the queue moves, and positions never go up', async () => {
+    const operator = await givenOperator(api, { online: true });
+    const ann = await join('Ann');
+    const bob = await join('Bob');
+    const cat = await join('Cat');
+    expect([ann.started.queuePosition, bob.started.queuePosition, cat.started.queuePosition]).toEqual([1, 2, 3]);
+
+    const clients = [bob, cat].map((v) => wsClient(api.wsUrl, v.visitor.token));
+    try {
+      const [bobEvents, catEvents] = [bob, cat].map((v, i) => record(clients[i], SESSION_EVENTS, { id: v.sessionId, after: 0 }).recorder);
+      const positions = (r: typeof bobEvents) => eventsOf(r.items, 'QueuePositionChanged').map((e) => e.position);
+      // On subscribe: the current place.
+      await bobEvents.waitFor(() => positions(bobEvents).includes(2), 10000, 'Bob at 2');
+      await catEvents.waitFor(() => positions(catEvents).includes(3), 10000, 'Cat at 3');
+
+      // Someone was accepted: everybody moves up.
+      await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: ann.sessionId }, operator.token);
+      await bobEvents.waitFor(() => positions(bobEvents).at(-1) === 1, 10000, 'Bob at 1');
+      await catEvents.waitFor(() => positions(catEvents).at(-1) === 2, 10000, 'Cat at 2');
+
+      // Someone left: the ones behind move up.
+      await gqlOk(api.httpUrl, CLOSE_SESSION, { id: bob.sessionId }, bob.visitor.token);
+      await catEvents.waitFor(() => positions(catEvents).at(-1) === 1, 10000, 'Cat at 1');
+
+      // A newcomer joins behind: nobody ahead moves back.
+      await join('Dan');
+      await new Promise((r) => setTimeout(r, 300));
+      for (const events of [bobEvents, catEvents]) {
+        const seen = positions(events);
+        expect(seen).toEqual([...seen].sort((x, y) => y - x)); // non-increasing
+      }
+      expect(positions(catEvents).at(-1)).toBe(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  });
+
+  it('lists waiting sessions FIFO by queuedAt with previews, and pushes snapshots to operators', async () => {
+    const operator = await givenOperator(api, { online: true });
+    const ws = wsClient(api.wsUrl, operator.token);
+    try {
+      const snapshots = record(ws, QUEUE_UPDATED).recorder;
+      await new Promise((r) => setTimeout(r, 300));
+      const first = await join('First');
+      await snapshots.waitFor((items) => items.at(-1)?.queueUpdated.count === 1, 10000, 'snapshot 1');
+      const second = await join('Second');
+      await snapshots.waitFor((items) => items.at(-1)?.queueUpdated.count === 2, 10000, 'snapshot 2');
+      const last = snapshots.items.at(-1)!.queueUpdated;
+      expect(last.sessions.map((s: any) => [s.id, s.queuePosition, s.preview, s.visitor.name])).toEqual([
+        [first.sessionId, 1, 'First here', 'First'],
+        [second.sessionId, 2, 'Second here', 'Second'],
+      ]);
+      const listed = await gqlOk(api.httpUrl, '{ waitingSessions { id queuePosition } }', {}, operator.token);
+      expect(listed.waitingSessions.map((s: any) => s.id)).toEqual([first.sessionId, second.sessionId]);
+
+      await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: first.sessionId }, operator.token);
+      await snapshots.waitFor((items) => items.at(-1)?.queueUpdated.count === 1, 10000, 'after accept');
+      expect(snapshots.items.at(-1)!.queueUpdated.sessions[0]).toMatchObject({ id: second.sessionId, queuePosition: 1 });
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('estimates the wait from recent wait-to-accept times and operators online', async () => {
+    await givenOperator(api, { online: true });
+    const history = await givenVisitor(api);
+    // Three accepted sessions today: waits of 30 s, 40 s and 600 s (median 40 s).
+    for (const wait of [30, 40, 600]) {
+      await sql(
+        `INSERT INTO chat_session (id, visitor_id, status, queued_at, accepted_at, closed_at)
+         VALUES (gen_random_uuid(), ?, 'CLOSED', now() - interval '1 hour', now() - interval '1 hour' + (? || ' seconds')::interval, now())`,
+        [history.id, wait],
+      );
+    }
+    const a = await join('A');
+    const b = await join('B');
+    expect(a.started.estimatedWaitSeconds).toBe(40);
+    expect(b.started.estimatedWaitSeconds).toBe(80);
+    // A second operator online halves the rounds.
+    await givenOperator(api, { online: true });
+    const again = await gqlOk(api.httpUrl, '{ session: mySessions { nodes { estimatedWaitSeconds } } }', {}, b.visitor.token);
+    expect(again.session.nodes[0].estimatedWaitSeconds).toBe(40);
+  });
+
+  it('falls back to QUEUE_FALLBACK_WAIT_SECONDS without history, and says unknown (null) with nobody online', async () => {
+    const lonely = await join('Lonely');
+    expect(lonely.started.estimatedWaitSeconds).toBeNull();
+    const operator = await givenOperator(api, { online: true });
+    const next = await join('Next');
+    expect(next.started.estimatedWaitSeconds).toBe(180); // position 2 × 90 s
+    await gqlOk(api.httpUrl, 'mutation { setPresence(presence: AWAY) { presence } }', {}, operator.token);
+    const afterAway = await gqlOk(api.httpUrl, '{ mySessions { nodes { estimatedWaitSeconds } } }', {}, next.visitor.token);
+    expect(afterAway.mySessions.nodes[0].estimatedWaitSeconds).toBeNull();
+  });
+});
