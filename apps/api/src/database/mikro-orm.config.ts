@@ -1,7 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, Options } from '@mikro-orm/postgresql';
 import path from 'node:path';
-import { loadConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 
 /**
@@ -32,6 +31,3 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     },
   });
 }
-
-/** Used by the `mikro-orm` CLI (`npm run migration:create`, `migration:check`). */
-export default mikroOrmOptions(loadConfig().databaseUrl);

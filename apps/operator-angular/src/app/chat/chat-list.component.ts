@@ -45,7 +45,7 @@ import { ActiveChatsStore } from './active-chats.store';
                 }
               </span>
               @if (chat.unread() > 0) {
-                <span matListItemMeta class="unread" data-testid="chat-unread" [attr.aria-label]="chat.unread() + ' unread'">{{ chat.unread() }}</span>
+                <span matListItemMeta class="meta"><span class="unread" data-testid="chat-unread" [attr.aria-label]="chat.unread() + ' unread'">{{ chat.unread() }}</span></span>
               }
             </a>
           }
@@ -54,13 +54,14 @@ import { ActiveChatsStore } from './active-chats.store';
     </section>
   `,
   styles: `
-    .section-title { display: flex; align-items: center; gap: 8px; margin: 16px 16px 4px; font: var(--mat-sys-title-small); }
+    .section-title { display: flex; align-items: center; gap: 8px; margin: 8px 16px 4px; font: var(--mat-sys-title-small); }
     .count { min-width: 20px; padding: 0 6px; border-radius: var(--mat-sys-corner-full); background: var(--mat-sys-secondary-container); color: var(--mat-sys-on-secondary-container); text-align: center; font: var(--mat-sys-label-medium); line-height: 20px; }
     .note { margin: 4px 16px; font: var(--mat-sys-body-medium); color: var(--mat-sys-on-surface-variant); }
     .title { display: flex; gap: 8px; align-items: baseline; }
     .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .closed { font: var(--mat-sys-label-small); color: var(--mat-sys-on-surface-variant); text-transform: uppercase; }
-    .unread { min-width: 22px; padding: 0 6px; border-radius: var(--mat-sys-corner-full); background: var(--mat-sys-error); color: var(--mat-sys-on-error); font: var(--mat-sys-label-medium); line-height: 22px; text-align: center; }
+    .meta { align-self: center; }
+    .unread { display: inline-block; min-width: 22px; padding: 0 6px; border-radius: var(--mat-sys-corner-full); background: var(--mat-sys-error); color: var(--mat-sys-on-error); font: var(--mat-sys-label-medium); line-height: 22px; text-align: center; }
   `,
 })
 export class ChatListComponent {

@@ -37,6 +37,7 @@ export class MessageListComponent {
   private stickToBottom = true;
   private anchor: { firstSeq: number; height: number; top: number } | null = null;
   private lastCount = 0;
+  private autoFilledBefore = 0;
   private shownChat: ChatSessionStore | null = null;
 
   protected readonly formatTime = formatTime;
@@ -52,6 +53,7 @@ export class MessageListComponent {
         this.shownChat = chat;
         this.stickToBottom = true;
         this.anchor = null;
+        this.autoFilledBefore = 0;
         this.newBelow.set(false);
       }
       const firstSeq = chat.messages()[0]?.seq ?? 0;
@@ -64,7 +66,12 @@ export class MessageListComponent {
         this.newBelow.set(true);
       }
       this.lastCount = items.length;
-      if (el.scrollHeight <= el.clientHeight && chat.hasOlder() && !chat.loadingOlder() && chat.loaded()) this.loadOlder();
+      // Not enough messages to scroll: fetch the previous page (once per page, so a failing or empty
+      // answer cannot loop).
+      if (el.scrollHeight <= el.clientHeight && chat.hasOlder() && !chat.loadingOlder() && chat.loaded() && this.autoFilledBefore !== firstSeq) {
+        this.autoFilledBefore = firstSeq;
+        this.loadOlder();
+      }
     });
   }
 

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { generateSchema } from '../src/schema/generate-schema';
+import { TEST_DATABASE_URL } from './support/global-setup';
+import { startTestApi, TestApi } from './support/test-app';
+
+const DIST = path.resolve(__dirname, '../../../dist/apps/api/apps/api/src');
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Runs a built entry point and returns its exit code and output (never throws). */
+async function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs = 20000) {
+  if (!existsSync(script)) throw new Error(`${script} missing: run "npx nx run api:build" (npm test does)`);
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      timeout: timeoutMs,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('operating Parley', () => {
+  describe('start-up failures give one readable line naming the variable', () => {
+    const main = path.join(DIST, 'main.js');
+
+    it('unreachable PostgreSQL → DATABASE_URL', async () => {
+      const run = await runNode(main, [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/parley', PORT: '0' });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^Cannot reach PostgreSQL: check DATABASE_URL/);
+    });
+
+    it('unreachable Redis → REDIS_URL', async () => {
+      const run = await runNode(main, [], { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:1', PORT: '0' });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^Cannot reach Redis: check REDIS_URL/);
+    });
+
+    it('invalid value → the variable and the rule', async () => {
+      const run = await runNode(main, [], { PORT: 'eighty' });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toMatch(/^Invalid configuration: PORT: /);
+    });
+  });
+
+  describe('operator:create CLI', () => {
+    const cli = path.join(DIST, 'operators/cli/create-operator.js');
+    const env = { DATABASE_URL: TEST_DATABASE_URL };
+
+    it('creates an operator, then refuses the same e-mail with a clear message and a non-zero exit', async () => {
+      const email = `cli-${randomUUID().slice(0, 8)}@example.test`;
+      const created = await runNode(cli, ['--email', email, '--name', 'Cli Op', '--password', 'a long enough pass'], env);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toContain(`Operator created: ${email}`);
+      const again = await runNode(cli, ['--email', email.toUpperCase(), '--name', 'Cli Op', '--password', 'a long enough pass'], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr.trim()).toBe(`Cannot create operator: An operator with e-mail ${email} already exists`);
+    });
+
+    it('refuses a weak password', async () => {
+      const run = await runNode(cli, ['--email', `weak-${randomUUID().slice(0, 8)}@example.test`, '--name', 'W', '--password', 'short'], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe('Cannot create operator: password must be at least 10 characters');
+    });
+
+    it('explains its usage when an option is missing (exit 2)', async () => {
+      const run = await runNode(cli, ['--email', 'x@example.test'], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/required option '--name <name>' not specified/);
+    });
+  });
+
+  describe('health endpoints and schema', () => {
+    let api: TestApi;
+    beforeAll(async () => {
+      api = await startTestApi();
+    });
+    afterAll(() => api.close());
+
+    it('/healthz says the process is up; /readyz checks PostgreSQL and Redis', async () => {
+      expect((await fetch(`${api.httpUrl}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${api.httpUrl}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    });
+
+    it('/readyz answers 503 naming Redis when Redis is gone', async () => {
+      const broken = await startTestApi();
+      try {
+        const { REDIS } = await import('../src/realtime/redis.providers');
+        broken.app.get<{ disconnect(): void }>(REDIS).disconnect();
+        const ready = await fetch(`${broken.httpUrl}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
+      } finally {
+        await broken.close();
+      }
+    });
+
+    it('has schema.graphql at the root generated from the current code (run "npm run schema:generate")', async () => {
+      const fresh = await generateSchema(path.join(os.tmpdir(), `parley-schema-${randomUUID()}.graphql`));
+      expect(readFileSync(fresh, 'utf8')).toBe(readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
+    });
+  });
+});

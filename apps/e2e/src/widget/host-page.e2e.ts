@@ -1,0 +1,149 @@
+/**
+ * Issue 4, "Embedding" and "Budgets": on a customer's page (another origin, aggressive global CSS and
+ * globals) the widget looks and works the same and changes nothing of the page; widget.js is the only
+ * request before the visitor opens the chat, within 10 KB gzip, what opening loads stays within 40 KB gzip,
+ * and until opening there is at most one WebSocket. Also the npm import in a single-page app.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshotPath } from '../support/browser';
+import { OperatorDriver } from './support/operator';
+import { startWidgetApi, type WidgetApi } from './support/widget-api';
+import { waitForText, WidgetOnPage } from './support/widget-page';
+
+const CUSTOMER = 'http://shop.customer.test';
+const HOSTILE = readFileSync(path.resolve(__dirname, '../../../widget/demo/hostile.html'), 'utf8');
+
+let server: WidgetApi;
+let browser: Browser;
+let operator: OperatorDriver;
+
+beforeAll(async () => {
+  server = await startWidgetApi();
+  browser = await launchBrowser();
+  operator = await OperatorDriver.start(server.api, 'Olga Support');
+});
+
+afterAll(async () => {
+  await operator?.dispose();
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Serves the hostile page at CUSTOMER, with the embedding snippet pointing at the API (or without it). */
+async function customerPage(page: Page, withWidget: boolean): Promise<void> {
+  const snippet = withWidget ? `<script src="${server.api.url}/widget.js" data-parley-url="${server.api.url}" async></script>` : '';
+  await page.route(`${CUSTOMER}/**`, (route) => route.fulfill({ contentType: 'text/html', body: HOSTILE.replace('<script src="/widget.js" async></script>', snippet) }));
+  await page.goto(`${CUSTOMER}/products`);
+}
+
+/** Everything about the host page the widget must not change: styles, layout, globals, head. */
+function hostSnapshot(page: Page) {
+  return page.evaluate(() => {
+    const describe = (el: Element) => {
+      const r = el.getBoundingClientRect();
+      const s = getComputedStyle(el);
+      return [el.tagName, r.x, r.y, r.width, r.height, s.fontFamily, s.fontSize, s.color, s.backgroundColor, s.margin, s.display, s.position].join('|');
+    };
+    return {
+      elements: Array.from(document.querySelectorAll('html, head *, body, body *')).map(describe),
+      scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight, window.scrollX, window.scrollY],
+      globals: Object.keys(window).sort(),
+      bodyChildren: document.body.children.length,
+    };
+  });
+}
+
+it('on a page with aggressive global CSS, on another origin: looks and works the same, and leaves the page untouched', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const bare = await context.newPage();
+  await customerPage(bare, false);
+  const before = await hostSnapshot(bare);
+
+  const page = await context.newPage();
+  await customerPage(page, true);
+  const w = new WidgetOnPage(page);
+  await w.ready();
+
+  // The launcher is where and what it should be, whatever the page's CSS says.
+  expect(await w.launcher.boundingBox()).toEqual({ x: 1280 - 20 - 60, y: 800 - 20 - 60, width: 60, height: 60 });
+  await w.open();
+  const panel = await w.panel.boundingBox();
+  expect(panel).toMatchObject({ x: 1280 - 20 - 380, width: 380 });
+  const look = await page.locator('parley-widget .title').evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { font: s.fontFamily, size: s.fontSize, transform: s.textTransform, style: s.fontStyle, spacing: s.letterSpacing, shadow: s.textShadow };
+  });
+  expect(look).toEqual({ font: expect.not.stringContaining('Comic'), size: '17px', transform: 'none', style: 'normal', spacing: 'normal', shadow: 'none' });
+
+  // It works: pre-chat, a message, confirmed; the operator gets it.
+  await w.prechat('Hostile Page Visitor');
+  await w.send('Works on a hostile page?');
+  await waitForText(w.status('Works on a hostile page?'), 'Sent');
+  await operator.waitForWaiting('Works on a hostile page?');
+  await page.screenshot({ path: screenshotPath('widget-hostile-page.png') });
+
+  // And the page is exactly as without the widget, but for window.Parley.
+  const after = await hostSnapshot(page);
+  expect(after.elements).toEqual(before.elements);
+  expect(after.scroll).toEqual(before.scroll);
+  expect(after.bodyChildren).toBe(before.bodyChildren);
+  expect(after.globals.filter((g) => !before.globals.includes(g))).toEqual(['Parley']);
+  expect(before.globals.filter((g) => !after.globals.includes(g))).toEqual([]);
+  await context.close();
+});
+
+it('budgets: only widget.js (≤ 10 KB gzip) before opening, ≤ 40 KB gzip loaded on open, at most one WebSocket until opened', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const parley: { path: string; gzip: Promise<number> }[] = [];
+  const sockets: string[] = [];
+  page.on('response', (response) => {
+    if (response.url().startsWith(server.api.url)) parley.push({ path: new URL(response.url()).pathname, gzip: response.body().then((b) => gzipSync(b, { level: 9 }).length) });
+  });
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await customerPage(page, true);
+  const w = new WidgetOnPage(page);
+  await w.ready();
+  await page.waitForTimeout(1000);
+  expect(parley.map((r) => r.path)).toEqual(['/widget.js']);
+  const launcherGzip = await parley[0].gzip;
+  expect(launcherGzip).toBeLessThanOrEqual(10 * 1024);
+  expect(sockets).toEqual([]);
+
+  await w.open();
+  await page.locator('parley-widget form.prechat').waitFor();
+  const onOpen = parley.slice(1);
+  expect(onOpen.map((r) => r.path)).toEqual([expect.stringMatching(/^\/widget\/chat-[A-Z0-9]+\.js$/)]);
+  const lazyGzip = (await Promise.all(onOpen.map((r) => r.gzip))).reduce((a, b) => a + b, 0);
+  expect(lazyGzip).toBeLessThanOrEqual(40 * 1024);
+  expect(sockets).toEqual([]); // a new visitor connects only when writing
+  process.stdout.write(`widget.js ${launcherGzip} B gzip; loaded on open ${lazyGzip} B gzip\n`);
+
+  // A returning visitor with an open chat: exactly one WebSocket before opening (for the unread badge).
+  await w.prechat();
+  await w.send('Budget check');
+  await waitForText(w.status('Budget check'), 'Sent');
+  sockets.length = 0;
+  await page.reload();
+  await w.ready();
+  await page.waitForTimeout(1500);
+  expect(sockets).toEqual([`${server.api.wsUrl}`]);
+  await context.close();
+});
+
+it('loads from a single-page app with the npm package (loadParley)', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.api.url}/widget/demo/npm.html`);
+  await page.waitForFunction(() => (window as any).spaReady);
+  await page.click('#help');
+  const w = new WidgetOnPage(page);
+  await w.composer.waitFor(); // pre-chat off and identified
+  await w.send('Hello from the SPA');
+  const session = await operator.waitForWaiting('Hello from the SPA');
+  expect(session.visitor).toEqual({ name: 'Spa User', email: 'spa.user@example.com' });
+  await context.close();
+});

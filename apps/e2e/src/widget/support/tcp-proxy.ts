@@ -1,0 +1,56 @@
+import { createServer, type Server, Socket } from 'node:net';
+import { freePort } from '../../support/api-process';
+
+/**
+ * A TCP proxy in front of the API, so a test can cut the visitor's connection for real (every open
+ * socket is destroyed and new ones are refused) and bring it back, while the operator talks to the API
+ * directly.
+ */
+export interface TcpProxy {
+  /** `http://127.0.0.1:<port>`: the API seen through the proxy. */
+  url: string;
+  /** Destroys every proxied connection and refuses new ones until {@link restore}. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on a free port forwarding to `127.0.0.1:targetPort`. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server: Server = createServer((client) => {
+    if (down) return client.destroy();
+    const upstream = new Socket();
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    upstream.connect(targetPort, '127.0.0.1', () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close() {
+      this.cut();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { type ApiProcess, E2E_DATABASE_URL, startApi } from '../../support/api-process';
+
+/**
+ * The API for one widget test file, on its own fresh database (created and migrated by the API on start,
+ * dropped on {@link WidgetApi.stop}), so queue positions are exactly those the test makes.
+ */
+export interface WidgetApi {
+  api: ApiProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API on a fresh database `parley_e2e_widget_<random>`. */
+export async function startWidgetApi(extraEnv: Record<string, string> = {}): Promise<WidgetApi> {
+  const url = new URL(E2E_DATABASE_URL);
+  const name = `parley_e2e_widget_${randomUUID().slice(0, 8)}`;
+  url.pathname = `/${name}`;
+  const api = await startApi({ DATABASE_URL: url.toString(), ...extraEnv });
+  return {
+    api,
+    async stop() {
+      await api.stop();
+      url.pathname = '/postgres';
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
