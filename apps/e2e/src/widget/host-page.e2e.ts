@@ -5,6 +5,7 @@
  * and until opening there is at most one WebSocket. Also the npm import in a single-page app.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -13,30 +14,38 @@ import { OperatorDriver } from './support/operator';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
 import { waitForText, WidgetOnPage } from './support/widget-page';
 
-const CUSTOMER = 'http://shop.customer.test';
 const HOSTILE = readFileSync(path.resolve(__dirname, '../../../widget/demo/hostile.html'), 'utf8');
 
 let server: WidgetApi;
 let browser: Browser;
 let operator: OperatorDriver;
+let customer: Server;
+/** The customer's site: another origin (another port) than the Parley API. */
+let customerUrl: string;
 
 beforeAll(async () => {
   server = await startWidgetApi();
   browser = await launchBrowser();
   operator = await OperatorDriver.start(server.api, 'Olga Support');
+  customer = createServer((req, res) => {
+    const withWidget = !req.url?.includes('widget=off');
+    const snippet = withWidget ? `<script src="${server.api.url}/widget.js" data-parley-url="${server.api.url}" async></script>` : '';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HOSTILE.replace('<script src="/widget.js" async></script>', snippet));
+  });
+  await new Promise<void>((resolve) => customer.listen(0, '127.0.0.1', resolve));
+  customerUrl = `http://127.0.0.1:${(customer.address() as { port: number }).port}`;
 });
 
 afterAll(async () => {
+  await new Promise((resolve) => customer?.close(resolve));
   await operator?.dispose();
   await browser?.close();
   await server?.stop();
 });
 
-/** Serves the hostile page at CUSTOMER, with the embedding snippet pointing at the API (or without it). */
+/** Opens the hostile customer page, with the embedding snippet pointing at the API (or without it). */
 async function customerPage(page: Page, withWidget: boolean): Promise<void> {
-  const snippet = withWidget ? `<script src="${server.api.url}/widget.js" data-parley-url="${server.api.url}" async></script>` : '';
-  await page.route(`${CUSTOMER}/**`, (route) => route.fulfill({ contentType: 'text/html', body: HOSTILE.replace('<script src="/widget.js" async></script>', snippet) }));
-  await page.goto(`${CUSTOMER}/products`);
+  await page.goto(`${customerUrl}/products${withWidget ? '' : '?widget=off'}`);
 }
 
 /** Everything about the host page the widget must not change: styles, layout, globals, head. */
@@ -48,10 +57,10 @@ function hostSnapshot(page: Page) {
       return [el.tagName, r.x, r.y, r.width, r.height, s.fontFamily, s.fontSize, s.color, s.backgroundColor, s.margin, s.display, s.position].join('|');
     };
     return {
-      elements: Array.from(document.querySelectorAll('html, head *, body, body *')).map(describe),
+      elements: Array.from(document.querySelectorAll('html, head *:not(script), body, body *:not(script)')).map(describe),
       scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight, window.scrollX, window.scrollY],
       globals: Object.keys(window).sort(),
-      bodyChildren: document.body.children.length,
+      bodyChildren: document.body.querySelectorAll(':scope > :not(script)').length,
     };
   });
 }

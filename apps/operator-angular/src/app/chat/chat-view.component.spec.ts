@@ -15,13 +15,15 @@ class HostComponent {
 describe('ChatViewComponent', () => {
   let graphql: FakeGraphql;
   let chat: ChatSessionStore;
+  let open: jest.Mock;
 
   async function render(interactive = true) {
     const session = givenSession({ status: 'ACTIVE', visitor: { ...givenSession().visitor, name: 'Ada', email: 'ada@example.com', pageUrl: 'https://shop.example/cart' } });
     graphql = new FakeGraphql().on('ChatSessionHistory', () => ({ session: { ...session, messages: [givenMessage(1)] } }));
     chat = new ChatSessionStore({ graphql, connection: new FakeConnection(), operator: { id: 'op', name: 'Olga' } }, session.id, session, true);
     await chat.start();
-    TestBed.configureTestingModule({ providers: [{ provide: MatDialog, useValue: { open: jest.fn() } }] });
+    open = jest.fn();
+    TestBed.configureTestingModule({ providers: [{ provide: MatDialog, useValue: { open } }] });
     TestBed.inject(AuthService).start({ accessToken: 't', expiresAt: new Date(Date.now() + 60_000).toISOString(), operator: { id: 'op', name: 'Olga', email: null, presence: 'ONLINE' } });
     const fixture = TestBed.createComponent(HostComponent);
     fixture.componentInstance.chat.set(chat);
@@ -78,7 +80,7 @@ describe('ChatViewComponent', () => {
     root.querySelector<HTMLButtonElement>('[data-testid=close-chat]')!.click();
     await flush();
     await fixture.whenStable();
-    expect(TestBed.inject(MatDialog).open).toHaveBeenCalled();
+    expect(open).toHaveBeenCalled();
   });
 
   it('shows a closed chat without composer, with the resolution', async () => {

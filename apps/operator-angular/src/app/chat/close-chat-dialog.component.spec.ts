@@ -9,7 +9,7 @@ describe('CloseChatDialogComponent', () => {
   let dialogClose: jest.Mock;
 
   async function render() {
-    close = jest.fn(() => Promise.resolve());
+    close = jest.fn((_resolution: string) => Promise.resolve());
     dialogClose = jest.fn();
     TestBed.configureTestingModule({
       providers: [
