@@ -6,15 +6,15 @@ import { type ApiProcess, createOperator } from '../../support/api-process';
 /** Polls `probe` until it returns a truthy value (default 15 s). */
 export async function eventually<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 15000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const value = await probe();
       if (value) return value;
     } catch (error) {
-      last = error;
+      last = error instanceof Error ? error : new Error(JSON.stringify(error));
     }
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -58,7 +58,7 @@ export class OperatorDriver {
         variables: { email: account.email, password: account.password },
       }),
     });
-    const body = (await response.json()) as any;
+    const body = (await response.json());
     if (!body.data) throw new Error(`loginOperator failed: ${JSON.stringify(body.errors)}`);
     const token: string = body.data.loginOperator.accessToken;
     const client = createClient({ url: api.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 5 });
