@@ -53,7 +53,7 @@ describe('waiting queue', () => {
       }
       expect(positions(catEvents).at(-1)).toBe(1);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      for (const c of clients) await c.dispose();
     }
   });
 

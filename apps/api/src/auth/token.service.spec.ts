@@ -1,0 +1,34 @@
+import { JwtService } from '@nestjs/jwt';
+import { loadConfig } from '../config/app-config';
+import { TokenService } from './token.service';
+
+describe('TokenService', () => {
+  const config = loadConfig({ JWT_SECRET: 's'.repeat(40), OPERATOR_TOKEN_TTL_SECONDS: '60' });
+  const jwt = new JwtService({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } });
+  const tokens = new TokenService(jwt, config);
+
+  it('round-trips visitor and operator principals', () => {
+    expect(tokens.verify(tokens.signVisitor('v1'))).toMatchObject({ ok: true, principal: { kind: 'visitor', visitorId: 'v1' } });
+    expect(tokens.verify(tokens.signOperator('o1'))).toMatchObject({ ok: true, principal: { kind: 'operator', operatorId: 'o1' } });
+  });
+
+  it('refuses a token signed with another secret, an unsigned one and one of unknown type', () => {
+    const other = new JwtService({ secret: 'x'.repeat(40) }).sign({ sub: 'o1', typ: 'o' });
+    expect(tokens.verify(other)).toEqual({ ok: false, reason: 'Malformed or invalid token' });
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"o1","typ":"o"}').toString('base64url')}.`;
+    expect(tokens.verify(none).ok).toBe(false);
+    expect(tokens.verify(jwt.sign({ sub: 'x', typ: 'admin' })).ok).toBe(false);
+  });
+
+  it('reports expiry distinctly', () => {
+    expect(tokens.verify(jwt.sign({ sub: 'o1', typ: 'o' }, { expiresIn: -1 }))).toEqual({ ok: false, reason: 'Token expired' });
+  });
+
+  it('reads a Bearer header or a bare token, and treats no token as anonymous', () => {
+    const token = tokens.signVisitor('v9');
+    expect(tokens.contextFromToken(`Bearer ${token}`).principal).toMatchObject({ visitorId: 'v9' });
+    expect(tokens.contextFromToken(token).principal).toMatchObject({ visitorId: 'v9' });
+    expect(tokens.contextFromToken(undefined)).toEqual({});
+    expect(tokens.contextFromToken({ not: 'a string' })).toEqual({ authError: 'Malformed or invalid token' });
+  });
+});

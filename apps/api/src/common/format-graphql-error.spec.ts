@@ -1,0 +1,33 @@
+import { BadRequestException } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import { RequestError } from './domain-error';
+import { formatGraphQLError } from './format-graphql-error';
+
+function format(error: GraphQLError) {
+  return formatGraphQLError(error.toJSON(), error);
+}
+
+describe('formatGraphQLError', () => {
+  it('gives a domain error its code and details', () => {
+    const result = format(new GraphQLError('x', { originalError: RequestError.badInput('content must not be empty', 'content') }));
+    expect(result).toMatchObject({ message: 'content must not be empty', extensions: { code: 'BAD_USER_INPUT', field: 'content' } });
+  });
+
+  it('maps class-validator failures (HTTP 400) to BAD_USER_INPUT with their messages', () => {
+    const original = new BadRequestException(['email must be an e-mail address']);
+    expect(format(new GraphQLError('Bad Request Exception', { originalError: original }))).toMatchObject({
+      message: 'email must be an e-mail address',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('maps Apollo’s validation codes to BAD_USER_INPUT', () => {
+    const error = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(format(error).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('hides the message of an unexpected error', () => {
+    const error = new GraphQLError('connection terminated: password for user postgres', { originalError: new Error('secret detail') });
+    expect(format(error)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+});

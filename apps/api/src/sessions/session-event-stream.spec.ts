@@ -1,0 +1,97 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { SenderRole } from '../common/enums';
+import { MessageModel } from '../messages/models/message.model';
+import { deserializeWithDates, serializeWithDates } from '../realtime/redis-json';
+import { SessionEventPayload } from './models/session-event.model';
+import { SessionEventSource, SessionEventStream } from './session-event-stream';
+
+/** Real Redis pub/sub; the stored history is an array standing in for the message table. */
+describe('SessionEventStream', () => {
+  const publisher = new Redis('redis://127.0.0.1:6379');
+  const pubSub = new RedisPubSub({ publisher, subscriber: new Redis('redis://127.0.0.1:6379'), serializer: serializeWithDates, deserializer: deserializeWithDates });
+  afterAll(async () => {
+    await pubSub.close();
+  });
+
+  const message = (seq: number): MessageModel => ({
+    id: `m${seq}`,
+    sessionId: 's',
+    seq,
+    senderRole: SenderRole.VISITOR,
+    content: `text ${seq}`,
+    clientMessageId: `c${seq}`,
+    sentAt: new Date(1_700_000_000_000 + seq),
+  });
+  const created = (seq: number): SessionEventPayload => ({ __typename: 'MessageCreated', sessionId: 's', message: message(seq) });
+
+  function source(stored: MessageModel[], topic: string, initial: SessionEventPayload[] = []): SessionEventSource {
+    return {
+      pubSub,
+      topic,
+      loadMessages: (after, before, limit) =>
+        Promise.resolve(stored.filter((m) => m.seq > after && (before === undefined || m.seq < before)).slice(0, limit)),
+      currentLastSeq: () => Promise.resolve(stored.length),
+      initialEvents: () => Promise.resolve(initial),
+    };
+  }
+
+  async function take(stream: SessionEventStream, n: number): Promise<SessionEventPayload[]> {
+    const out: SessionEventPayload[] = [];
+    while (out.length < n) out.push((await stream.next()).value as SessionEventPayload);
+    return out;
+  }
+
+  const seqs = (events: SessionEventPayload[]) => events.map((e) => (e.__typename === 'MessageCreated' ? e.message.seq : e.__typename));
+
+  it('replays after afterSeq, then drops live duplicates and fills live gaps from storage', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stored = [1, 2, 3].map(message);
+    const stream = new SessionEventStream(source(stored, topic), 1);
+    expect(seqs(await take(stream, 2))).toEqual([2, 3]);
+
+    stored.push(message(4), message(5), message(6));
+    await pubSub.publish(topic, created(3)); // duplicate of the replay
+    await pubSub.publish(topic, created(6)); // 4 and 5 were published late or lost
+    await pubSub.publish(topic, created(5)); // arrives after it was filled
+    await pubSub.publish(topic, created(4));
+    stored.push(message(7));
+    await pubSub.publish(topic, created(7));
+    expect(seqs(await take(stream, 4))).toEqual([4, 5, 6, 7]);
+    await stream.return();
+  });
+
+  it('drops a queue position higher than one already delivered (stale), and keeps other events in order', async () => {
+    const topic = `test:${randomUUID()}`;
+    const position = (p: number): SessionEventPayload => ({ __typename: 'QueuePositionChanged', sessionId: 's', position: p, estimatedWaitSeconds: p * 10, operatorsOnline: 1 });
+    const stream = new SessionEventStream(source([], topic, [position(3)]), null);
+    expect(await take(stream, 1)).toEqual([position(3)]);
+    await pubSub.publish(topic, position(2));
+    await pubSub.publish(topic, position(3)); // stale snapshot from a slower broadcast
+    await pubSub.publish(topic, { __typename: 'TypingChanged', sessionId: 's', senderRole: SenderRole.OPERATOR, isTyping: true });
+    await pubSub.publish(topic, position(1));
+    const events = await take(stream, 3);
+    expect(events.map((e) => (e.__typename === 'QueuePositionChanged' ? e.position : e.__typename))).toEqual([2, 'TypingChanged', 1]);
+    await stream.return();
+  });
+
+  it('ends a pending next() and releases the Redis subscription when the client unsubscribes', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stream = new SessionEventStream(source([], topic), null);
+    const pending = stream.next();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await publisher.pubsub('NUMSUB', topic)).toEqual([topic, 1]);
+    await stream.return();
+    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await publisher.pubsub('NUMSUB', topic)).toEqual([topic, 0]);
+  });
+
+  it('fails the stream when storage fails during the replay, so the client resubscribes', async () => {
+    const topic = `test:${randomUUID()}`;
+    const broken: SessionEventSource = { ...source([], topic), loadMessages: () => Promise.reject(new Error('database down')) };
+    const stream = new SessionEventStream(broken, 0);
+    await expect(stream.next()).rejects.toThrow('database down');
+  });
+});
