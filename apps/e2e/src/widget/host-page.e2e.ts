@@ -28,6 +28,13 @@ beforeAll(async () => {
   browser = await launchBrowser();
   operator = await OperatorDriver.start(server.api, 'Olga Support');
   customer = createServer((req, res) => {
+    if (req.url?.startsWith('/strict')) {
+      // A site with a strict Content-Security-Policy: no inline styles or scripts, only the Parley origin.
+      const csp = `default-src 'none'; script-src ${server.api.url}; connect-src ${server.api.wsUrl}; style-src 'none'; img-src 'none'`;
+      const body = `<!doctype html><html lang="en"><head><title>Strict</title></head><body><h1>Strict CSP</h1><script src="${server.api.url}/widget.js" data-parley-url="${server.api.url}" async></script></body></html>`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(body);
+      return;
+    }
     const withWidget = !req.url?.includes('widget=off');
     const snippet = withWidget ? `<script src="${server.api.url}/widget.js" data-parley-url="${server.api.url}" async></script>` : '';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HOSTILE.replace('<script src="/widget.js" async></script>', snippet));
@@ -101,6 +108,26 @@ it('on a page with aggressive global CSS, on another origin: looks and works the
   expect(after.bodyChildren).toBe(before.bodyChildren);
   expect(after.globals.filter((g) => !before.globals.includes(g))).toEqual(['Parley']);
   expect(before.globals.filter((g) => !after.globals.includes(g))).toEqual([]);
+  await context.close();
+});
+
+it('works on a page with a strict Content-Security-Policy (no inline styles, only the Parley origin)', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.goto(`${customerUrl}/strict`);
+  const w = new WidgetOnPage(page);
+  await w.ready();
+  expect(await w.launcher.boundingBox()).toEqual({ x: 1280 - 20 - 60, y: 800 - 20 - 60, width: 60, height: 60 });
+  await w.open();
+  expect(await w.panel.boundingBox()).toMatchObject({ x: 1280 - 20 - 380, width: 380 });
+  await w.prechat();
+  await w.send('Hello under CSP');
+  await waitForText(w.status('Hello under CSP'), 'Sent');
+  expect(violations).toEqual([]);
   await context.close();
 });
 

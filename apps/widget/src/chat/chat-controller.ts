@@ -1,6 +1,7 @@
 import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, normalizeText } from '@parley/shared';
 import { graphqlWsUrl } from '../common/config';
 import type { ChatPanel, WidgetHost } from '../common/host';
+import { adoptStyles } from '../common/styles';
 import { identityKey, type OutboxEntry, type VisitorIdentity } from '../common/visitor-store';
 import {
   type ChatSessionStatus,
@@ -20,7 +21,6 @@ import {
 } from '../generated/graphql';
 import { CHAT_CSS } from './chat.styles';
 import { ChatView, type DeliveryState, type DisplayMessage, type QueueInfo } from './chat-view';
-import { h } from './dom';
 import { randomId } from './random-id';
 import { localizeSystemLine, TEXTS, type ChatTexts } from './texts';
 import { type ConnectionState, OperationError, type Pending, type Transport, type TransportFactory } from './transport';
@@ -82,7 +82,7 @@ export class ChatController implements ChatPanel {
   private readonly t: ChatTexts;
   private readonly view: ChatView;
   private readonly sendTimeoutMs: number;
-  private readonly style: HTMLStyleElement;
+  private readonly removeStyles: () => void;
   private transport?: Transport;
   private stopListening?: () => void;
   private stopEvents?: () => void;
@@ -127,8 +127,7 @@ export class ChatController implements ChatPanel {
       newChat: () => this.newChat(),
       close: () => host.requestClose(),
     });
-    this.style = h('style', {}, CHAT_CSS);
-    host.root.appendChild(this.style);
+    this.removeStyles = adoptStyles(host.root, CHAT_CSS);
     while (host.panel.firstChild) host.panel.removeChild(host.panel.firstChild);
     host.panel.appendChild(this.view.element);
     this.boot();
@@ -154,7 +153,7 @@ export class ChatController implements ChatPanel {
   destroy(): void {
     this.teardown();
     this.view.element.remove();
-    this.style.remove();
+    this.removeStyles();
   }
 
   // ---- start-up and connection ----

@@ -132,7 +132,7 @@ export class ChatView {
 
     this.element = h(
       'section',
-      { class: 'chat', role: 'dialog', 'aria-labelledby': 'parley-title', style: 'display:flex;flex-direction:column;height:100%' },
+      { class: 'chat', role: 'dialog', 'aria-labelledby': 'parley-title' },
       h('header', { class: 'head' }, h('div', { class: 'head-text' }, h('h2', { class: 'title', id: 'parley-title' }, t.title), this.subtitle), this.leaveButton, closeButton),
       this.notice,
       this.body,

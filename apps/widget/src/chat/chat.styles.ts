@@ -1,5 +1,6 @@
 /** Styles of the chat panel (inside the widget's shadow root; the launcher's frame styles come first). */
 export const CHAT_CSS = `
+.chat{display:flex;flex-direction:column;height:100%;min-height:0}
 .head{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;background:var(--accent);color:var(--accent-ink);flex:none}
 .head-text{flex:1;min-width:0}
 .title{margin:0;font-size:17px;font-weight:650;line-height:1.25}

@@ -3,6 +3,7 @@ import type { ChatPanel, MountChat, WidgetHost } from '../common/host';
 import { LAUNCHER_TEXTS } from '../common/locale';
 import type { ParleyEventName, ParleyEvents } from '../common/public-api';
 import { identityKey, type VisitorIdentity, VisitorStore } from '../common/visitor-store';
+import { adoptStyles } from '../common/styles';
 import { LAUNCHER_CSS } from './launcher.styles';
 
 /** Tag name of the widget's host element. */
@@ -49,8 +50,7 @@ export class ParleyWidgetElement extends HTMLElement {
   ) {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = LAUNCHER_CSS;
+    adoptStyles(root, LAUNCHER_CSS);
     this.panel = document.createElement('div');
     this.panel.className = 'panel';
     this.panel.id = 'parley-panel';
@@ -71,7 +71,7 @@ export class ParleyWidgetElement extends HTMLElement {
     this.frame.addEventListener('keydown', (event) => {
       if (event.key === 'Escape' && this.isOpen) this.close();
     });
-    root.append(style, this.frame);
+    root.append(this.frame);
     this.renderLauncher();
 
     this.host = {
