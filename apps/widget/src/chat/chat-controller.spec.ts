@@ -68,13 +68,14 @@ describe('point 1: pre-chat step, then the conversation', () => {
     expect(s.$('.composer')!.hidden).toBe(false);
     expect(s.net.made).toHaveLength(0); // nothing sent until the visitor writes
 
+    window.history.replaceState(null, '', '/shop/bikes?reset_token=secret#top');
     typeAndSend(s, 'Hello');
     expect(lines(s)).toEqual(['Hello']);
     expect(statusOf(s, 'Hello')).toBe('Sending…');
     const anonymous = await until(() => s.net.anonymous());
     expect(anonymous.url).toBe('wss://chat.example.test/graphql');
     const create = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
-    expect(create.variables.input).toMatchObject({ name: 'Vera', email: 'vera@example.com', locale: 'en' });
+    expect(create.variables.input).toEqual({ name: 'Vera', email: 'vera@example.com', locale: 'en', pageUrl: 'http://localhost/shop/bikes' });
     expect(anonymous.disposed).toBe(true);
     expect(s.host.store.read().token).toBe('token-1');
 

@@ -565,7 +565,8 @@ export class ChatController implements ChatPanel {
       try {
         const identity = host.identity();
         const profile = identity ?? this.store.read().profile ?? {};
-        const page = typeof location === 'undefined' ? '' : location.href;
+        // The page the visitor is on, without query or fragment (they can hold tokens and personal data).
+        const page = typeof location === 'undefined' ? '' : `${location.origin}${location.pathname}`;
         const { createVisitor } = await anonymous.request(CreateVisitorDocument, {
           input: {
             name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
