@@ -155,6 +155,7 @@ export class ChatSessionStore {
       this.session.set(fields);
       if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
       this.acceptMessages(messages);
+      if (fields.status === 'CLOSED') this.endLive();
     } catch {
       // The live stream's own retry covers messages; fields are re-read on the next reconnection.
     }

@@ -125,3 +125,32 @@ describe('QueueStore', () => {
     expect(store.count()).toBe(1);
   });
 });
+
+describe('QueueStore with the same operator in two tabs', () => {
+  it('re-reads my chats when a chat leaves the queue without being accepted here', async () => {
+    localStorage.clear();
+    const graphql = new FakeGraphql();
+    const session = givenSession();
+    let mine: ChatSessionFieldsFragment[] = [];
+    graphql.on('WaitingSessions', () => ({ waitingSessions: [session] }));
+    graphql.on('Sessions', () => ({ sessions: { nodes: mine, pageInfo: { hasNextPage: false, endCursor: null } } }));
+    graphql.on('ChatSessionHistory', () => new Promise(() => undefined));
+    TestBed.configureTestingModule({
+      providers: [
+        QueueStore,
+        ActiveChatsStore,
+        { provide: GraphqlService, useValue: graphql },
+        { provide: ConnectionService, useValue: new FakeConnection() },
+        { provide: NotifierService, useValue: { newChat: jest.fn() } },
+        { provide: AuthService, useValue: { operator: () => ({ id: 'op-1', name: 'Olga', email: null, presence: 'ONLINE' }) } },
+      ],
+    });
+    const store = TestBed.inject(QueueStore);
+    store.start();
+    await flush();
+    mine = [{ ...session, status: 'ACTIVE' }];
+    graphql.open('QueueUpdated')[0].results.next({ data: { queueUpdated: { count: 0, sessions: [] } } });
+    await flush();
+    expect(TestBed.inject(ActiveChatsStore).get(session.id)).toBeDefined();
+  });
+});

@@ -114,6 +114,10 @@ export class QueueStore {
 
   private apply(sessions: readonly ChatSessionFieldsFragment[]): void {
     const waiting = sessions.filter((s) => s.status === 'WAITING' && !this.left.has(s.id));
+    // A chat that left the queue without being accepted here may have been accepted by this operator in
+    // another tab: re-read "My chats" so this tab shows it too.
+    const ids = new Set(waiting.map((s) => s.id));
+    if (this.waiting().some((s) => !ids.has(s.id))) void this.activeChats.load();
     for (const session of waiting) {
       if (this.seen.has(session.id)) continue;
       this.seen.add(session.id);
