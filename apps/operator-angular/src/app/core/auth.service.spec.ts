@@ -26,6 +26,7 @@ describe('AuthService', () => {
     localStorage.setItem('parley.console.session', JSON.stringify(session(-1000)));
     const auth = TestBed.inject(AuthService);
     expect(auth.signedIn()).toBe(false);
+    expect(auth.signOutReason()).toBe('expired');
     expect(localStorage.getItem('parley.console.session')).toBeNull();
   });
 

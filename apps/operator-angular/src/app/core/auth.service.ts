@@ -49,8 +49,13 @@ export class AuthService {
 
   constructor() {
     const stored = readStored<OperatorSession | null>(SESSION_KEY, null);
-    if (isValid(stored, Date.now())) this.apply(stored);
-    else writeStored(SESSION_KEY, null);
+    if (isValid(stored, Date.now())) {
+      this.apply(stored);
+    } else if (stored) {
+      // Back after the token expired (e.g. the next morning): say why sign-in is needed.
+      writeStored(SESSION_KEY, null);
+      this.signOutReason.set('expired');
+    }
 
     const onStorage = (event: StorageEvent) => {
       if (event.key !== null && !event.key.endsWith(SESSION_KEY)) return;
