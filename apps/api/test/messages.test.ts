@@ -20,6 +20,7 @@ describe('messages', () => {
       const retry = await gqlOk(api.httpUrl, SEND_MESSAGE, { input }, visitor.token);
       expect(retry.sendMessage).toEqual(first.sendMessage);
       const marker = await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { ...input, content: 'marker', clientMessageId: 'marker' } }, visitor.token);
+      expect(marker.sendMessage.seq).toBe(first.sendMessage.seq + 1); // the retry spent no seq
       await events.recorder.waitFor((items) => messagesOf(items).some((m) => m.id === marker.sendMessage.id), 10000, 'marker');
       expect(messagesOf(events.recorder.items).map((m) => m.content)).toEqual(['Hello?', 'marker']);
     } finally {

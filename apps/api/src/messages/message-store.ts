@@ -43,6 +43,12 @@ export interface NewMessage {
   clientMessageId?: string;
   /** SYSTEM lines written while closing may go into a session whose row already says CLOSED. */
   allowClosed?: boolean;
+  /**
+   * Write only if this visitor owns the session / this operator is assigned to it: the authorization
+   * check of `sendMessage`, folded into the same statement. When it fails nothing is written and the
+   * result is `null`, like a closed session; the caller then finds out why.
+   */
+  writer?: { visitorId: string } | { operatorId: string };
 }
 
 /**
@@ -68,20 +74,21 @@ export async function findByClientMessageId(
 /**
  * Stores a message with the session's next `seq` in one statement: the session row's `last_seq` is
  * bumped and the message inserted atomically, so concurrent senders serialise on the row lock and
- * seqs have no gaps (a failed insert rolls the bump back). Idempotent on `clientMessageId`.
+ * seqs have no gaps (a failed insert rolls the bump back). Idempotent on `clientMessageId`: a reused
+ * one violates the unique index, which rolls the whole statement back (no seq is spent), and the stored
+ * message is returned instead. Sending is the hot path, so it costs one round trip: no read first.
  */
 export async function appendMessage(em: EntityManager, input: NewMessage): Promise<AppendResult> {
-  if (input.clientMessageId) {
-    const existing = await findByClientMessageId(em, input.sessionId, input.clientMessageId);
-    if (existing) return { message: existing, created: false };
-  }
   const id = randomUUID();
+  const writer = input.writer;
   try {
     const rows = await sql<MessageRow>(
       em,
       `WITH s AS (
          UPDATE chat_session SET last_seq = last_seq + 1
-         WHERE id = ? AND (status <> 'CLOSED' OR ?)
+         WHERE id = ? AND (status <> 'CLOSED' OR ?)${
+           writer === undefined ? '' : 'visitorId' in writer ? ' AND visitor_id = ?' : ' AND operator_id = ?'
+         }
          RETURNING id, last_seq
        ), m AS (
          INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, client_message_id, sent_at)
@@ -92,6 +99,7 @@ export async function appendMessage(em: EntityManager, input: NewMessage): Promi
       [
         input.sessionId,
         input.allowClosed === true,
+        ...(writer === undefined ? [] : ['visitorId' in writer ? writer.visitorId : writer.operatorId]),
         id,
         input.senderRole,
         input.senderOperatorId ?? null,

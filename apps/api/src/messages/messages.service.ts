@@ -6,6 +6,7 @@ import { SenderRole } from '../common/enums';
 import { EventsPublisher } from '../realtime/events.publisher';
 import { SendMessageInput } from '../sessions/dto/session.inputs';
 import { SessionError } from '../sessions/sessions.errors';
+import { isSessionId } from '../sessions/session-access';
 import { requireText, SessionsService } from '../sessions/sessions.service';
 import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
 import { MessageModel } from './models/message.model';
@@ -28,6 +29,26 @@ export class MessagesService {
    */
   async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
     const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
+    const sender =
+      principal.kind === 'visitor'
+        ? { senderRole: SenderRole.VISITOR, writer: { visitorId: principal.visitorId } }
+        : { senderRole: SenderRole.OPERATOR, senderOperatorId: principal.operatorId, writer: { operatorId: principal.operatorId } };
+    // Hot path: authorization, seq, insert and idempotency in one statement.
+    if (isSessionId(input.sessionId)) {
+      const result = await appendMessage(this.em.fork(), {
+        sessionId: input.sessionId,
+        content,
+        clientMessageId: input.clientMessageId,
+        ...sender,
+      });
+      if (result) {
+        if (result.created) {
+          await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
+        }
+        return result.message;
+      }
+    }
+    // Nothing written: find out why (NOT_FOUND, FORBIDDEN, SESSION_CLOSED), or return what a retry already delivered.
     let session;
     try {
       session = await this.sessions.assertWritable(principal, input.sessionId);
@@ -39,8 +60,8 @@ export class MessagesService {
     }
     const result = await appendMessage(this.em.fork(), {
       sessionId: session.id,
-      senderRole: principal.kind === 'visitor' ? SenderRole.VISITOR : SenderRole.OPERATOR,
-      senderOperatorId: principal.kind === 'operator' ? principal.operatorId : undefined,
+      senderRole: sender.senderRole,
+      senderOperatorId: sender.senderOperatorId,
       content,
       clientMessageId: input.clientMessageId,
     });

@@ -6,9 +6,14 @@ import { SessionError } from './sessions.errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `id` can be a session id at all (anything else is `NOT_FOUND` without asking the database). */
+export function isSessionId(id: string): boolean {
+  return UUID.test(id);
+}
+
 /** Loads a session with its visitor and operator. @throws SessionError `NOT_FOUND` (also for a malformed id). */
 export async function loadSession(em: EntityManager, sessionId: string): Promise<ChatSession> {
-  const session = UUID.test(sessionId)
+  const session = isSessionId(sessionId)
     ? await em.findOne(ChatSession, sessionId, { populate: ['visitor', 'operator'] })
     : null;
   if (!session) throw SessionError.notFound(sessionId);
