@@ -20,6 +20,18 @@ describe('TokenService', () => {
     expect(tokens.verify(jwt.sign({ sub: 'x', typ: 'admin' })).ok).toBe(false);
   });
 
+  it('remembers a verified token, yet refuses it once it has expired', () => {
+    const token = jwt.sign({ sub: 'v2', typ: 'v' }, { expiresIn: 60 });
+    expect(tokens.verify(token).ok).toBe(true);
+    expect(tokens.verify(token).ok).toBe(true);
+    const later = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 61_000);
+    try {
+      expect(tokens.verify(token)).toEqual({ ok: false, reason: 'Token expired' });
+    } finally {
+      later.mockRestore();
+    }
+  });
+
   it('reports expiry distinctly', () => {
     expect(tokens.verify(jwt.sign({ sub: 'o1', typ: 'o' }, { expiresIn: -1 }))).toEqual({ ok: false, reason: 'Token expired' });
   });
