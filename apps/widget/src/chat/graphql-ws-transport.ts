@@ -62,7 +62,7 @@ export function graphqlWsTransport(url: string, token: string | undefined): Tran
         function done() {
           clearTimeout(timer);
           wake = undefined;
-          resolve();
+          if (!disposed) resolve(); // a disposed transport never opens another socket
         }
         wake = done;
       }),
@@ -136,7 +136,7 @@ export function graphqlWsTransport(url: string, token: string | undefined): Tran
       document.removeEventListener('visibilitychange', onVisible);
       wakeUp();
       listeners.clear();
-      void client.dispose();
+      Promise.resolve(client.dispose()).catch(() => undefined); // rejects when disposed while (re)connecting
     },
   };
 }
