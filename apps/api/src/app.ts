@@ -1,8 +1,10 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config/app-config';
+import { applyHttpSecurity } from './security/http-security';
 import { mountStaticClients } from './static/static-clients';
 
 /**
@@ -10,8 +12,12 @@ import { mountStaticClients } from './static/static-clients';
  * violation becomes `BAD_USER_INPUT` in `formatGraphQLError`.
  */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config, options), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
+  applyHttpSecurity(app, config);
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
   mountStaticClients(app, config.staticDir);
   app.enableShutdownHooks();

@@ -14,6 +14,8 @@ export interface RequestContext {
   principal?: Principal;
   /** Set when a token was sent but is malformed or expired: every operation then fails `UNAUTHENTICATED`. */
   authError?: string;
+  /** Client IP (behind `TRUST_PROXY`), for per-IP limits. */
+  ip?: string;
   /** Express request (HTTP only). */
   req?: unknown;
 }

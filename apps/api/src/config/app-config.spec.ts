@@ -26,4 +26,20 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });
+
+  it('allows any origin outside production and only PUBLIC_URL in production unless ALLOWED_ORIGINS says more', () => {
+    expect(loadConfig({}).allowedOrigins).toBe('*');
+    const secret = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example.com' };
+    expect(loadConfig(secret).allowedOrigins).toEqual(['https://chat.example.com']);
+    expect(loadConfig({ ...secret, ALLOWED_ORIGINS: 'https://shop.example.com, http://localhost:8080' }).allowedOrigins).toEqual([
+      'https://shop.example.com',
+      'http://localhost:8080',
+      'https://chat.example.com',
+    ]);
+  });
+
+  it('refuses an allowed origin that is not an origin', () => {
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'https://shop.example.com/path' })).toThrow(/ALLOWED_ORIGINS: "https:\/\/shop.example.com\/path"/);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'shop.example.com' })).toThrow(/ALLOWED_ORIGINS/);
+  });
 });

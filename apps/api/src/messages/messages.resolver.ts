@@ -5,6 +5,7 @@ import { SendMessageInput } from '../sessions/dto/session.inputs';
 import { ChatSessionModel } from '../sessions/models/chat-session.model';
 import { MessagesService } from './messages.service';
 import { MessageModel } from './models/message.model';
+import { RateLimit } from '../security/rate-limit.decorator';
 
 @Resolver(() => ChatSessionModel)
 export class MessagesResolver {
@@ -16,6 +17,7 @@ export class MessagesResolver {
       'Idempotent on clientMessageId. Errors: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, SESSION_CLOSED.',
   })
   @Allow('visitor', 'operator')
+  @RateLimit('sendMessage')
   sendMessage(@CurrentPrincipal() principal: Principal, @Args('input') input: SendMessageInput): Promise<MessageModel> {
     return this.messagesService.sendMessage(principal, input);
   }

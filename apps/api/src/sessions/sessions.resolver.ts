@@ -6,6 +6,7 @@ import { StartSessionInput } from './dto/session.inputs';
 import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
 import { QueueService } from './queue.service';
 import { SessionsService } from './sessions.service';
+import { RateLimit } from '../security/rate-limit.decorator';
 
 @Resolver(() => ChatSessionModel)
 export class SessionsResolver {
@@ -20,6 +21,7 @@ export class SessionsResolver {
       'Errors: BAD_USER_INPUT (content empty or over 4,000 code points).',
   })
   @Allow('visitor')
+  @RateLimit('startSession')
   startSession(
     @CurrentPrincipal() principal: VisitorPrincipal,
     @Args('input', { type: () => StartSessionInput, nullable: true }) input?: StartSessionInput,

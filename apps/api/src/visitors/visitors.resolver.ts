@@ -4,6 +4,7 @@ import type { VisitorPrincipal } from '../auth/principal';
 import { CreateVisitorInput } from './dto/create-visitor.input';
 import { VisitorAuthModel, VisitorModel } from './models/visitor.model';
 import { VisitorsService } from './visitors.service';
+import { RateLimit } from '../security/rate-limit.decorator';
 
 @Resolver(() => VisitorModel)
 export class VisitorsResolver {
@@ -13,6 +14,7 @@ export class VisitorsResolver {
     description: 'Create a visitor and get its signed guest token. Open to anyone. Errors: BAD_USER_INPUT.',
   })
   @Public()
+  @RateLimit('createVisitor')
   createVisitor(
     @Args('input', { type: () => CreateVisitorInput, nullable: true }) input?: CreateVisitorInput,
   ): Promise<VisitorAuthModel> {

@@ -1,6 +1,39 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { Field, InputType, Int } from '@nestjs/graphql';
 import { MAX_PAGE_URL_LENGTH, MAX_VISITOR_NAME_LENGTH } from '@parley/shared';
-import { IsEmail, IsLocale, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsEmail, IsInt, IsLocale, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+
+@InputType({
+  description:
+    "A customer site's signed statement about its signed-in user. signature = lower-case hex HMAC-SHA256, " +
+    'under the site secret (IDENTITY_SECRET), of JSON.stringify([userId, email ?? null, name ?? null, issuedAt]).',
+})
+export class VisitorIdentityInput {
+  @Field({ description: "The site's stable user id (1–255 characters)." })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  userId!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsEmail({}, { message: 'identity.email must be an e-mail address' })
+  email?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_VISITOR_NAME_LENGTH)
+  name?: string;
+
+  @Field(() => Int, { description: 'When the site signed it, Unix seconds; accepted for IDENTITY_MAX_AGE_SECONDS (default 600).' })
+  @IsInt()
+  issuedAt!: number;
+
+  @Field()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'identity.signature must be 64 lower-case hex characters' })
+  signature!: string;
+}
 
 @InputType({ description: 'What the widget knows about a new visitor; every field optional.' })
 export class CreateVisitorInput {
@@ -27,4 +60,13 @@ export class CreateVisitorInput {
   @IsLocale({ message: 'locale must be a BCP 47 language tag' })
   @MaxLength(35)
   locale?: string;
+
+  @Field(() => VisitorIdentityInput, {
+    nullable: true,
+    description: 'A verified identity from the site: the visitor becomes (or resumes) that user. Errors: UNAUTHENTICATED when it does not verify.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => VisitorIdentityInput)
+  identity?: VisitorIdentityInput;
 }

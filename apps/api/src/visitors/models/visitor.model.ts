@@ -18,6 +18,12 @@ export class VisitorModel {
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag, e.g. `en` or `ru-RU`.' })
   locale?: string | null;
 
+  @Field({ description: "True when the customer site vouched for this visitor's identity (signed with IDENTITY_SECRET)." })
+  verified!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The site's user id of a verified visitor; null for guests." })
+  externalUserId?: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -30,6 +36,8 @@ export function toVisitorModel(visitor: Visitor): VisitorModel {
     email: visitor.email ?? null,
     pageUrl: visitor.pageUrl ?? null,
     locale: visitor.locale ?? null,
+    verified: visitor.verified,
+    externalUserId: visitor.externalUserId ?? null,
     createdAt: visitor.createdAt,
   };
 }

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RequestContext } from '../auth/principal';
+import { AppConfig, IP_RATE_FACTOR } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { REDIS } from '../realtime/redis.providers';
+import { RateLimitedAction } from './rate-limit.decorator';
+import { SecurityError } from './security.errors';
+
+const WHAT: Record<RateLimitedAction, string> = {
+  createVisitor: 'new visitors',
+  startSession: 'chat sessions started',
+  sendMessage: 'messages',
+};
+
+/**
+ * Fixed-window counters in Redis (rate-limiter-flexible), one per action and key kind: per principal
+ * (visitor or operator id) and per client IP. Operators are limited per operator only (a support team
+ * shares an office IP). Every API instance shares the counters.
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly perPrincipal: Record<RateLimitedAction, RateLimiterRedis>;
+  private readonly perIp: Record<RateLimitedAction, RateLimiterRedis>;
+
+  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+    const limits: Record<RateLimitedAction, number> = {
+      createVisitor: config.rateLimits.visitorsPerMinute,
+      startSession: config.rateLimits.sessionsPerMinute,
+      sendMessage: config.rateLimits.messagesPerMinute,
+    };
+    const limiter = (action: RateLimitedAction, scope: string, points: number) =>
+      new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisPrefix}:rl:${action}:${scope}`, points, duration: 60 });
+    const build = (scope: string, factor: number) =>
+      Object.fromEntries(
+        (Object.keys(limits) as RateLimitedAction[]).map((action) => [action, limiter(action, scope, limits[action] * factor)]),
+      ) as Record<RateLimitedAction, RateLimiterRedis>;
+    this.perPrincipal = build('principal', 1);
+    this.perIp = build('ip', IP_RATE_FACTOR);
+  }
+
+  /**
+   * Counts one `action` for the caller. @throws SecurityError `RATE_LIMITED` (with `retryAfterSeconds`)
+   * when a limit is exceeded.
+   */
+  async consume(action: RateLimitedAction, context: RequestContext): Promise<void> {
+    const principal = context.principal;
+    const checks: Array<Promise<RateLimiterRes>> = [];
+    if (principal) {
+      const id = principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`;
+      checks.push(this.perPrincipal[action].consume(id));
+    }
+    if (principal?.kind !== 'operator' && context.ip) checks.push(this.perIp[action].consume(context.ip));
+    const results = await Promise.allSettled(checks);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!refused) return;
+    if (refused.reason instanceof RateLimiterRes) {
+      throw SecurityError.rateLimited(WHAT[action], Math.max(1, Math.ceil(refused.reason.msBeforeNext / 1000)));
+    }
+    throw refused.reason; // Redis unreachable: a real fault, not a limit
+  }
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { ErrorCode } from '@parley/shared';
+import { GraphQLError, parse, validate, ValidationRule } from 'graphql';
+import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { clientIp } from './client-ip';
+import { GRAPHQL_LIMITS, graphqlArmor } from './graphql-limits';
+import { isAllowedOrigin } from './origins';
+
+/** What graphql-ws gives hooks in `ctx.extra` with the `ws` server. */
+export interface WsExtra {
+  socket: WebSocket;
+  request: IncomingMessage;
+  /** Client IP, set once the socket is admitted and counted. */
+  countedIp?: string;
+}
+
+/** The graphql-ws context as `@nestjs/graphql` types it; `extra` is a {@link WsExtra} with the `ws` server. */
+export type WsHookContext = WsContext<Record<string, unknown> | undefined, unknown>;
+
+/** Close code for a socket refused because its IP holds too many (RFC 6455 private range, like HTTP 429). */
+export const CLOSE_TOO_MANY_SOCKETS = 4429;
+
+/**
+ * Limits for WebSocket clients, which Apollo's HTTP plugins never see:
+ * the page origin (`ALLOWED_ORIGINS`), sockets per client IP per instance (`WS_MAX_SOCKETS_PER_IP`),
+ * operations running at once per socket (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`) and the same GraphQL Armor
+ * limits (tokens, depth, aliases, directives, cost) as HTTP.
+ */
+@Injectable()
+export class WsGuardrails {
+  private readonly socketsPerIp = new Map<string, number>();
+  private readonly rules: ValidationRule[] = graphqlArmor().validationRules;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /**
+   * Called from graphql-ws `onConnect`. Returns false (graphql-ws then closes with 4403 Forbidden) for a
+   * page origin not allowed; closes with {@link CLOSE_TOO_MANY_SOCKETS} and returns false when the IP
+   * already holds `WS_MAX_SOCKETS_PER_IP` sockets.
+   */
+  admit(ctx: WsHookContext): boolean {
+    const extra = ctx.extra as WsExtra;
+    const { request, socket } = extra;
+    if (!isAllowedOrigin(request.headers.origin, this.config.allowedOrigins)) return false;
+    const ip = clientIp(request, this.config.trustProxy);
+    const open = this.socketsPerIp.get(ip) ?? 0;
+    if (open >= this.config.wsMaxSocketsPerIp) {
+      socket.close(CLOSE_TOO_MANY_SOCKETS, 'Too many connections from this address');
+      return false;
+    }
+    this.socketsPerIp.set(ip, open + 1);
+    extra.countedIp = ip;
+    return true;
+  }
+
+  /** Called from graphql-ws `onClose`: releases the socket's place. */
+  release(ctx: WsHookContext): void {
+    const extra = ctx.extra as WsExtra;
+    const ip = extra.countedIp;
+    if (ip === undefined) return;
+    const left = (this.socketsPerIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.socketsPerIp.set(ip, left);
+    else this.socketsPerIp.delete(ip);
+    extra.countedIp = undefined;
+  }
+
+  /**
+   * Called from graphql-ws `onSubscribe`: errors to answer with (nothing runs), or undefined to proceed.
+   * Codes: `RATE_LIMITED` (too many operations on this socket), `BAD_USER_INPUT` (limits of GraphQL Armor).
+   */
+  check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | undefined {
+    // graphql-ws has already reserved this operation's id in ctx.subscriptions.
+    if (Object.keys(ctx.subscriptions).length > this.config.wsMaxSubscriptionsPerSocket) {
+      return [
+        new GraphQLError(`At most ${this.config.wsMaxSubscriptionsPerSocket} operations may run at once on one connection`, {
+          extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 },
+        }),
+      ];
+    }
+    try {
+      const document = parse(payload.query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
+      const errors = validate(this.moduleRef.get(GraphQLSchemaHost, { strict: false }).schema, document, this.rules);
+      return errors.length ? errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT)) : undefined;
+    } catch (error) {
+      return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
+    }
+  }
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
+}

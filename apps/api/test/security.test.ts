@@ -1,0 +1,212 @@
+import { errorCode, gql, gqlOk, record, wsClient, wsExecute } from './support/api-client';
+import { SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
+import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './support/test-app';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { getIntrospectionQuery } from 'graphql';
+
+/** A graphql-ws client whose upgrade request carries a browser `Origin`. */
+function clientFrom(origin: string, url: string) {
+  class OriginWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers: { origin } });
+    }
+  }
+  return createClient({ url, webSocketImpl: OriginWebSocket, retryAttempts: 0, lazy: true });
+}
+
+describe('limits and abuse protection', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      RATE_LIMIT_MESSAGES_PER_MINUTE: '5',
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '2',
+      RATE_LIMIT_VISITORS_PER_MINUTE: '4',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+      WS_MAX_SOCKETS_PER_IP: '4',
+      ALLOWED_ORIGINS: 'https://shop.example.com',
+    });
+  });
+  afterAll(() => api.close());
+
+  describe('rate limits (Redis, shared by every instance)', () => {
+    it('limits messages per visitor with RATE_LIMITED and a retry-after, storing nothing refused, across two instances', async () => {
+      const second = await startTestApi({ REDIS_PREFIX: api.config.redisPrefix, RATE_LIMIT_MESSAGES_PER_MINUTE: '5' });
+      try {
+        const { visitor, sessionId } = await givenActiveSession(api);
+        const send = (target: TestApi, i: number) =>
+          gql(target.httpUrl, SEND_MESSAGE, { input: { sessionId, content: `m${i}`, clientMessageId: `rl-${i}` } }, visitor.token);
+        for (let i = 0; i < 5; i++) expect((await send(i % 2 ? second : api, i)).errors).toBeUndefined();
+        const refused = await send(second, 5);
+        expect(errorCode(refused)).toBe('RATE_LIMITED');
+        expect(refused.errors![0].extensions!.retryAfterSeconds).toEqual(expect.any(Number));
+        expect(refused.errors![0].extensions!.retryAfterSeconds).toBeGreaterThan(0);
+        expect(refused.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(60);
+        const history = await gqlOk(api.httpUrl, '{ mySessions { nodes { lastSeq } } }', {}, visitor.token);
+        expect(history.mySessions.nodes[0].lastSeq).toBe(7); // first message + joined line + 5
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('limits starting sessions per visitor', async () => {
+      const visitor = await givenVisitor(api);
+      expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
+      expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
+      expect(errorCode(await gql(api.httpUrl, START_SESSION, {}, visitor.token))).toBe('RATE_LIMITED');
+    });
+  });
+
+  describe('GraphQL limits (GraphQL Armor), on HTTP and WebSocket', () => {
+    const aliases = `{ ${Array.from({ length: 11 }, (_, i) => `a${i}: visitorMe { id }`).join(' ')} }`;
+    const directives = `{ __typename ${'@include(if: true) '.repeat(21)} }`;
+    const tokens = `{ ${'__typename '.repeat(2001)} }`;
+    const deep = `{ __schema { types { fields { type ${'{ ofType '.repeat(25)}{ name }${' }'.repeat(25)} } } } }`;
+
+    it.each([
+      ['aliases', aliases],
+      ['directives', directives],
+      ['tokens', tokens],
+      ['depth', deep],
+    ])('refuses too many %s over HTTP with BAD_USER_INPUT', async (_what, query) => {
+      expect(errorCode(await gql(api.httpUrl, query))).toBe('BAD_USER_INPUT');
+    });
+
+    it('still answers the standard introspection query (when introspection is on)', async () => {
+      expect((await gql(api.httpUrl, getIntrospectionQuery())).errors).toBeUndefined();
+    });
+
+    it.each([
+      ['aliases', aliases],
+      ['depth', deep],
+      ['tokens', tokens],
+    ])('refuses too many %s over WebSocket too', async (_what, query) => {
+      const ws = wsClient(api.wsUrl);
+      try {
+        const result = await wsExecute(ws, query);
+        expect(result.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+      } finally {
+        await ws.dispose();
+      }
+    });
+
+    it('refuses batched HTTP operations', async () => {
+      const response = await fetch(`${api.httpUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+      });
+      expect(response.status).toBe(400);
+    });
+
+    it('refuses a request body over 64 KB with 413', async () => {
+      const response = await fetch(`${api.httpUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(70 * 1024) } }),
+      });
+      expect(response.status).toBe(413);
+    });
+  });
+
+  describe('WebSocket caps', () => {
+    it('limits operations running at once on one socket', async () => {
+      const { visitor, sessionId } = await givenActiveSession(api);
+      const ws = wsClient(api.wsUrl, visitor.token);
+      try {
+        const subs = [1, 2, 3].map(() => record(ws, SESSION_EVENTS, { id: sessionId, after: 0 }));
+        await Promise.all(subs.map((s) => s.recorder.waitFor((items) => items.length > 0, 10000, 'replay')));
+        const fourth = record(ws, SESSION_EVENTS, { id: sessionId, after: 0 });
+        await expect(fourth.recorder.waitFor(() => false, 5000)).rejects.toThrow(/RATE_LIMITED/);
+        subs[0].stop();
+        await new Promise((r) => setTimeout(r, 200));
+        const again = record(ws, SESSION_EVENTS, { id: sessionId, after: 0 });
+        await again.recorder.waitFor((items) => items.length > 0, 10000, 'a freed slot');
+      } finally {
+        await ws.dispose();
+      }
+    });
+
+    it('closes sockets beyond the per-IP cap with 4429', async () => {
+      /** A raw graphql-transport-ws socket: resolves 'ack' once admitted, or the close code. */
+      const open = (sockets: WebSocket[]) =>
+        new Promise<'ack' | number>((resolve) => {
+          const socket = new WebSocket(api.wsUrl, 'graphql-transport-ws');
+          sockets.push(socket);
+          socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+          socket.on('message', (data: Buffer) => JSON.parse(data.toString()).type === 'connection_ack' && resolve('ack'));
+          socket.on('close', (code: number) => resolve(code));
+        });
+      const sockets: WebSocket[] = [];
+      try {
+        for (let i = 0; i < 4; i++) expect(await open(sockets)).toBe('ack');
+        expect(await open(sockets)).toBe(4429);
+      } finally {
+        sockets.forEach((s) => s.close());
+      }
+      // Closing frees the places.
+      await new Promise((r) => setTimeout(r, 200));
+      const later = wsClient(api.wsUrl);
+      await expect(wsExecute(later, '{ __typename }')).resolves.toMatchObject({ data: { __typename: 'Query' } });
+      await later.dispose();
+    });
+  });
+
+  describe('origins and headers', () => {
+    it('refuses a WebSocket from a page origin not in ALLOWED_ORIGINS (4403) and accepts an allowed one', async () => {
+      const evil = clientFrom('https://evil.example.net', api.wsUrl);
+      await expect(wsExecute(evil, '{ __typename }')).rejects.toMatchObject({ code: 4403 });
+      await evil.dispose();
+      const shop = clientFrom('https://shop.example.com', api.wsUrl);
+      await expect(wsExecute(shop, '{ __typename }')).resolves.toMatchObject({ data: { __typename: 'Query' } });
+      await shop.dispose();
+    });
+
+    it('answers CORS preflights only for allowed origins', async () => {
+      const preflight = (origin: string) =>
+        fetch(`${api.httpUrl}/graphql`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        });
+      expect((await preflight('https://shop.example.com')).headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+      expect((await preflight('https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('sends security headers on every response, and lets any site load the widget', async () => {
+      for (const path of ['/healthz', '/console/', '/nope', '/readyz']) {
+        const response = await fetch(`${api.httpUrl}${path}`, { headers: { 'apollo-require-preflight': 'true' } });
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+        expect(response.headers.get('x-powered-by')).toBeNull();
+      }
+      const graphql = await fetch(`${api.httpUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' });
+      expect(graphql.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const widget = await fetch(`${api.httpUrl}/widget.js`);
+      expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    });
+
+    it('turns introspection off by default in production', async () => {
+      const production = await startTestApi({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), PUBLIC_URL: 'https://chat.example.com' });
+      try {
+        expect(errorCode(await gql(production.httpUrl, '{ __schema { queryType { name } } }'))).toBe('BAD_USER_INPUT');
+        expect((await gql(production.httpUrl, '{ __typename }')).errors).toBeUndefined();
+      } finally {
+        await production.close();
+      }
+    });
+  });
+
+  // Last: it uses up this IP's allowance for creating visitors.
+  describe('per-IP limits', () => {
+    it('limits creating visitors per IP (5 × the per-minute limit)', async () => {
+      const results = [];
+      for (let i = 0; i < 21; i++) results.push(await gql(api.httpUrl, 'mutation { createVisitor { token } }'));
+      // Earlier tests in this file already created some visitors from this IP.
+      expect(results.filter((r) => errorCode(r) === 'RATE_LIMITED').length).toBeGreaterThan(0);
+      expect(errorCode(results.at(-1)!)).toBe('RATE_LIMITED');
+    });
+  });
+});
