@@ -15,6 +15,8 @@ import { graphqlContext, graphqlWsOptions } from './graphql-transport';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { OperatorsModule } from './operators/operators.module';
+import { PresenceModule } from './presence/presence.module';
+import { PresenceService } from './presence/presence.service';
 import { RatingsModule } from './ratings/ratings.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -46,8 +48,9 @@ export class AppModule {
         AuthModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [TokenService],
-          useFactory: (tokens: TokenService) => ({
+          imports: [PresenceModule],
+          inject: [TokenService, PresenceService],
+          useFactory: (tokens: TokenService, presence: PresenceService) => ({
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
             path: '/graphql',
@@ -56,7 +59,7 @@ export class AppModule {
             playground: false,
             csrfPrevention: true,
             context: graphqlContext(tokens),
-            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens) },
+            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens, presence) },
             formatError: formatGraphQLError,
           }),
         }),

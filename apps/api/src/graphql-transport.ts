@@ -4,6 +4,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
+import { PresenceService } from './presence/presence.service';
 
 type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }>>;
 
@@ -22,18 +23,22 @@ export function graphqlContext(tokens: TokenService) {
 /**
  * graphql-ws server options. A socket may connect without a token (a new widget calls `createVisitor`
  * over it); a socket presenting a malformed or expired token is refused in `onConnect`, which graphql-ws
- * answers with close code 4403 (`CloseCode.Forbidden`).
+ * answers with close code 4403 (`CloseCode.Forbidden`). An accepted socket with a token keeps its operator
+ * or visitor present until it closes (`onDisconnect`); see {@link PresenceService}.
  */
-export function graphqlWsOptions(tokens: TokenService) {
+export function graphqlWsOptions(tokens: TokenService, presence: PresenceService) {
   return {
     // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
     onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
       result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => errors.map(formatWsError),
     onConnect: (ctx: WsContext<{ authToken?: unknown }>): boolean => {
-      const { authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
-      return authError === undefined;
+      const { principal, authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
+      if (authError !== undefined) return false;
+      presence.socketOpened(ctx, principal);
+      return true;
     },
+    onDisconnect: (ctx: WsContext) => presence.socketClosed(ctx),
   };
 }
 

@@ -2,48 +2,26 @@
 // started in another time zone. Each delivers the other's events, with identical UTC times.
 process.env.TZ = 'America/Los_Angeles';
 
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { gqlOk, record, wsClient } from './support/api-client';
+import { Child, startChildApi } from './support/child-process';
 import { ACCEPT_SESSION, eventsOf, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS } from './support/operations';
 import { givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 
-const MAIN = path.resolve(__dirname, '../../../dist/apps/api/apps/api/src/main.js');
-
-async function startChildApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; wsUrl: string }> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npx nx run api:build" (npm test does)`);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TZ: 'Asia/Kathmandu', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`second API exited: ${output}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url, wsUrl: `ws://127.0.0.1:${port}/graphql` };
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`second API not ready: ${output}`);
-}
-
 describe('two API processes sharing Redis', () => {
   let a: TestApi;
-  let b: { child: ChildProcess; url: string; wsUrl: string };
+  let b: Child & { url: string; wsUrl: string };
 
   beforeAll(async () => {
     a = await startTestApi();
-    b = await startChildApi({ DATABASE_URL: a.config.databaseUrl, REDIS_PREFIX: a.config.redisPrefix, JWT_SECRET: a.config.jwtSecret });
+    b = await startChildApi({
+      DATABASE_URL: a.config.databaseUrl,
+      REDIS_PREFIX: a.config.redisPrefix,
+      JWT_SECRET: a.config.jwtSecret,
+      TZ: 'Asia/Kathmandu',
+    });
   });
   afterAll(async () => {
-    b?.child.kill('SIGTERM');
+    await b?.stop();
     await a?.close();
   });
 

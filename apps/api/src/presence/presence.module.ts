@@ -1,9 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ParticipantPresencePublisher } from './participant-presence.publisher';
 import { PresenceService } from './presence.service';
+import { SessionPresenceResolver } from './session-presence.resolver';
 
-/** Operator presence (Redis liveness + chosen state). `setPresence` is served by the operators resolver. */
+/**
+ * Presence of operators and visitors (Redis liveness + operators' chosen state), the
+ * `ParticipantPresenceChanged` events it causes and `ChatSession.visitorPresence`.
+ * `setPresence` is served by the operators resolver; sockets are reported by the graphql-ws hooks.
+ */
 @Module({
-  providers: [PresenceService],
+  providers: [PresenceService, ParticipantPresencePublisher, SessionPresenceResolver],
   exports: [PresenceService],
 })
 export class PresenceModule {}

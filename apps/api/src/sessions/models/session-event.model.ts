@@ -39,7 +39,11 @@ export class TypingChangedEvent {
   @Field() isTyping!: boolean;
 }
 
-@ObjectType('ParticipantPresenceChanged', { description: "The assigned operator's presence changed." })
+@ObjectType('ParticipantPresenceChanged', {
+  description:
+    "A participant's presence changed: role VISITOR when the visitor's widget connected or disconnected (for " +
+    'operators), role OPERATOR for the assigned operator (for the visitor).',
+})
 export class ParticipantPresenceChangedEvent {
   @Field(() => ID) sessionId!: string;
   @Field(() => SenderRole) role!: SenderRole;
