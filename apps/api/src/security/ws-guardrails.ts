@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
-import { GraphQLError, parse, validate, ValidationRule } from 'graphql';
+import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { cachedParse, cachedValidate } from '../common/graphql-document-cache';
 import { clientIp } from './client-ip';
 import { GRAPHQL_LIMITS, graphqlArmor } from './graphql-limits';
 import { isAllowedOrigin } from './origins';
@@ -36,6 +37,7 @@ export const CLOSE_TOO_MANY_SOCKETS = 4429;
 export class WsGuardrails {
   private readonly socketsPerIp = new Map<string, number>();
   private readonly rules: ValidationRule[] = graphqlArmor().validationRules;
+  private schema?: GraphQLSchema;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -87,8 +89,10 @@ export class WsGuardrails {
       ];
     }
     try {
-      const document = parse(payload.query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
-      const errors = validate(this.moduleRef.get(GraphQLSchemaHost, { strict: false }).schema, document, this.rules);
+      // Cached: a client sends the same few documents for every message (see graphql-document-cache).
+      this.schema ??= this.moduleRef.get(GraphQLSchemaHost, { strict: false }).schema;
+      const document = cachedParse(payload.query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
+      const errors = cachedValidate(this.schema, document, this.rules);
       return errors.length ? errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT)) : undefined;
     } catch (error) {
       return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
