@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config/app-config';
 import { applyHttpSecurity } from './security/http-security';
+import { coalesceServerWrites } from './realtime/coalesce-writes';
 import { mountStaticClients } from './static/static-clients';
 
 /**
@@ -21,5 +22,6 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
   mountStaticClients(app, config.staticDir);
   app.enableShutdownHooks();
+  coalesceServerWrites(app.getHttpServer());
   return app;
 }
