@@ -11,6 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', require('../../jest.swc.js')] },
   moduleNameMapper: { '^@parley/shared$': '<rootDir>/../../libs/shared/src/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 1,
   testTimeout: 30000,
 };

@@ -5,6 +5,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { ConnectionRegistry } from './auth/connection-registry';
 import { TokenService } from './auth/token.service';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { formatGraphQLError } from './common/format-graphql-error';
@@ -19,6 +20,9 @@ import { PresenceModule } from './presence/presence.module';
 import { PresenceService } from './presence/presence.service';
 import { RatingsModule } from './ratings/ratings.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { graphqlArmor } from './security/graphql-limits';
+import { SecurityModule } from './security/security.module';
+import { WsGuardrails } from './security/ws-guardrails';
 import { SessionsModule } from './sessions/sessions.module';
 import { VisitorsModule } from './visitors/visitors.module';
 
@@ -46,11 +50,13 @@ export class AppModule {
         MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
         RealtimeModule,
         AuthModule,
+        SecurityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [PresenceModule],
-          inject: [TokenService, PresenceService],
-          useFactory: (tokens: TokenService, presence: PresenceService) => ({
+          inject: [TokenService, WsGuardrails, PresenceService, ConnectionRegistry],
+          useFactory: (tokens: TokenService, guardrails: WsGuardrails, presence: PresenceService, connections: ConnectionRegistry) => ({
+            ...graphqlArmor(),
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
             path: '/graphql',
@@ -58,8 +64,8 @@ export class AppModule {
             graphiql: config.graphqlIde,
             playground: false,
             csrfPrevention: true,
-            context: graphqlContext(tokens),
-            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens, presence) },
+            context: graphqlContext(tokens, config),
+            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens, guardrails, presence, connections) },
             formatError: formatGraphQLError,
           }),
         }),

@@ -1,44 +1,64 @@
 import type { Request } from 'express';
 import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { Context as WsContext } from 'graphql-ws';
+import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
+import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
+import { AppConfig } from './config/app-config';
 import { PresenceService } from './presence/presence.service';
+import { clientIp } from './security/client-ip';
+import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
-type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }>>;
+type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, WsExtra>>;
 
 /**
  * Builds the GraphQL context for both transports. HTTP: `Authorization: Bearer <token>`.
  * WebSocket: `connectionParams.authToken`, verified again for every operation, so an expired token stops
  * working on an open socket too.
  */
-export function graphqlContext(tokens: TokenService) {
+export function graphqlContext(tokens: TokenService, config: AppConfig) {
   return (arg: TransportArg): RequestContext => {
-    if (arg.req) return { req: arg.req, ...tokens.contextFromToken(arg.req.headers.authorization) };
-    return tokens.contextFromToken(arg.connectionParams?.authToken);
+    if (arg.req) return { req: arg.req, ip: arg.req.ip, ...tokens.contextFromToken(arg.req.headers.authorization) };
+    const ip = arg.extra ? clientIp(arg.extra.request, config.trustProxy) : undefined;
+    return { ip, ...tokens.contextFromToken(arg.connectionParams?.authToken) };
   };
 }
 
 /**
  * graphql-ws server options. A socket may connect without a token (a new widget calls `createVisitor`
- * over it); a socket presenting a malformed or expired token is refused in `onConnect`, which graphql-ws
- * answers with close code 4403 (`CloseCode.Forbidden`). An accepted socket with a token keeps its operator
- * or visitor present until it closes (`onDisconnect`); see {@link PresenceService}.
+ * over it); a socket presenting a malformed or expired token, or coming from a page origin not in
+ * `ALLOWED_ORIGINS`, is refused in `onConnect`, which graphql-ws answers with close code 4403
+ * (`CloseCode.Forbidden`); too many sockets from one IP get 4429 ({@link WsGuardrails}). Every operation
+ * passes {@link WsGuardrails.check} first. An accepted socket with a token keeps its operator or visitor
+ * present until it closes (`onDisconnect`); see {@link PresenceService}. Authenticated sockets are closed
+ * when their token expires (4401) or their operator is disabled (4403); see {@link ConnectionRegistry}.
  */
-export function graphqlWsOptions(tokens: TokenService, presence: PresenceService) {
+export function graphqlWsOptions(
+  tokens: TokenService,
+  guardrails: WsGuardrails,
+  presence: PresenceService,
+  connections: ConnectionRegistry,
+) {
   return {
+    onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) =>
+      guardrails.check(ctx, payload),
     // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
     onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
       result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => errors.map(formatWsError),
-    onConnect: (ctx: WsContext<{ authToken?: unknown }>): boolean => {
+    onConnect: (ctx: WsHookContext): boolean => {
       const { principal, authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
-      if (authError !== undefined) return false;
+      if (authError !== undefined || !guardrails.admit(ctx)) return false;
+      if (principal) connections.track((ctx.extra as WsExtra).socket, principal);
       presence.socketOpened(ctx, principal);
       return true;
     },
     onDisconnect: (ctx: WsContext) => presence.socketClosed(ctx),
+    onClose: (ctx: WsHookContext) => {
+      connections.forget((ctx.extra as WsExtra).socket);
+      guardrails.release(ctx);
+    },
   };
 }
 

@@ -51,28 +51,42 @@ describe('operating Parley', () => {
     });
   });
 
-  describe('operator:create CLI', () => {
-    const cli = path.join(DIST, 'operators/cli/create-operator.js');
+  describe('operator CLI', () => {
+    const script = path.join(DIST, 'operators/cli/operators-cli.js');
     const env = { DATABASE_URL: TEST_DATABASE_URL };
+    const operators = (args: string[]) => runNode(script, args, env);
 
     it('creates an operator, then refuses the same e-mail with a clear message and a non-zero exit', async () => {
       const email = `cli-${randomUUID().slice(0, 8)}@example.test`;
-      const created = await runNode(cli, ['--email', email, '--name', 'Cli Op', '--password', 'a long enough pass'], env);
+      const created = await operators(['create', '--email', email, '--name', 'Cli Op', '--password', 'a long enough pass']);
       expect(created.code).toBe(0);
       expect(created.stdout).toContain(`Operator created: ${email}`);
-      const again = await runNode(cli, ['--email', email.toUpperCase(), '--name', 'Cli Op', '--password', 'a long enough pass'], env);
+      const again = await operators(['create', '--email', email.toUpperCase(), '--name', 'Cli Op', '--password', 'a long enough pass']);
       expect(again.code).toBe(1);
       expect(again.stderr.trim()).toBe(`Cannot create operator: An operator with e-mail ${email} already exists`);
     });
 
     it('refuses a weak password', async () => {
-      const run = await runNode(cli, ['--email', `weak-${randomUUID().slice(0, 8)}@example.test`, '--name', 'W', '--password', 'short'], env);
+      const run = await operators(['create', '--email', `weak-${randomUUID().slice(0, 8)}@example.test`, '--name', 'W', '--password', 'short']);
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe('Cannot create operator: password must be at least 10 characters');
     });
 
+    it('disables an operator and says so; an unknown e-mail is one clear line', async () => {
+      const email = `off-${randomUUID().slice(0, 8)}@example.test`;
+      expect((await operators(['create', '--email', email, '--name', 'Off', '--password', 'a long enough pass'])).code).toBe(0);
+      const disabled = await operators(['disable', '--email', email]);
+      expect(disabled.code).toBe(0);
+      expect(disabled.stdout).toContain(`Operator ${email} disabled`);
+      const enabled = await operators(['disable', '--email', email, '--enable']);
+      expect(enabled.stdout).toContain(`Operator ${email} enabled`);
+      const unknown = await operators(['disable', '--email', 'nobody@example.test']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr.trim()).toBe('Cannot disable operator: No operator with e-mail nobody@example.test');
+    });
+
     it('explains its usage when an option is missing (exit 2)', async () => {
-      const run = await runNode(cli, ['--email', 'x@example.test'], env);
+      const run = await operators(['create', '--email', 'x@example.test']);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/required option '--name <name>' not specified/);
     });

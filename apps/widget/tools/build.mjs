@@ -68,7 +68,8 @@ writeFileSync(
 copyFileSync(path.join(app, 'README.md'), path.join(npmOut, 'README.md'));
 
 mkdirSync(path.join(out, 'demo'), { recursive: true });
-for (const file of readdirSync(path.join(app, 'demo'))) copyFileSync(path.join(app, 'demo', file), path.join(out, 'demo', file));
+for (const file of readdirSync(path.join(app, 'demo')).filter((f) => f.endsWith('.html'))) copyFileSync(path.join(app, 'demo', file), path.join(out, 'demo', file));
+await build({ ...common, entryPoints: [path.join(app, 'demo/demo.ts')], format: 'iife', outfile: path.join(out, 'demo/demo.js') });
 
 writeFileSync(
   path.join(out, 'build-info.json'),

@@ -31,3 +31,16 @@ export async function createOperatorAccount(
   }
   return operator;
 }
+
+/**
+ * Disables (or re-enables) the operator with `email`. A disabled operator cannot sign in, and every
+ * request with a token issued before is refused (`FORBIDDEN`).
+ * @throws OperatorError `BAD_USER_INPUT` when no operator has that e-mail.
+ */
+export async function setOperatorDisabled(em: EntityManager, email: string, disabled: boolean): Promise<Operator> {
+  const operator = await em.findOne(Operator, { email: email.trim().toLowerCase() });
+  if (!operator) throw OperatorError.badInput(`No operator with e-mail ${email}`, 'email');
+  operator.disabled = disabled;
+  await em.flush();
+  return operator;
+}

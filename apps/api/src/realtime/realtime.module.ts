@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
-import { createRedisClient, PUB_SUB, REDIS } from './redis.providers';
+import { createRedisClient, PUB_SUB, REDIS, settleUnsubscribes } from './redis.providers';
 import { deserializeWithDates, serializeWithDates } from './redis-json';
 import { Topics } from './topics';
 
@@ -25,7 +25,7 @@ import { Topics } from './topics';
       provide: PUB_SUB,
       inject: [APP_CONFIG, REDIS],
       useFactory: async (config: AppConfig, publisher: Redis) => {
-        const subscriber = createRedisClient(config.redisUrl, 'subscriber');
+        const subscriber = settleUnsubscribes(createRedisClient(config.redisUrl, 'subscriber'));
         await subscriber.connect();
         return new RedisPubSub({
           publisher,
@@ -46,8 +46,15 @@ export class RealtimeModule implements OnApplicationShutdown {
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
   ) {}
 
+  /**
+   * Closes both connections gracefully: `QUIT` waits for replies still pending (an `UNSUBSCRIBE` sent while
+   * subscriptions ended), so none of them is rejected unhandled; a connection already down is just dropped.
+   */
   async onApplicationShutdown(): Promise<void> {
-    this.pubSub.getSubscriber().disconnect();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    const close = (client: Redis) => client.quit().then(
+      () => undefined,
+      () => client.disconnect(),
+    );
+    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis)]);
   }
 }

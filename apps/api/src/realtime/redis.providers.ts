@@ -31,3 +31,18 @@ export function createRedisClient(url: string, role: string): Redis {
   });
   return client;
 }
+
+/**
+ * graphql-redis-subscriptions sends `UNSUBSCRIBE` without handling its promise; one sent while the
+ * connection closes (sockets ending during shutdown) would reject unhandled. There is nothing left to
+ * unsubscribe from on a closed connection, so those replies are settled here.
+ */
+export function settleUnsubscribes(client: Redis): Redis {
+  const unsubscribe = client.unsubscribe.bind(client) as (...channels: string[]) => Promise<unknown>;
+  const punsubscribe = client.punsubscribe.bind(client) as (...patterns: string[]) => Promise<unknown>;
+  Object.assign(client, {
+    unsubscribe: (...channels: string[]) => unsubscribe(...channels).catch(() => undefined),
+    punsubscribe: (...patterns: string[]) => punsubscribe(...patterns).catch(() => undefined),
+  });
+  return client;
+}

@@ -14,4 +14,9 @@ export class Topics {
   queue(): string {
     return `${this.prefix}:queue`;
   }
+
+  /** Operators disabled (`{ operatorId }`): every instance closes their sockets. */
+  operatorDisabled(): string {
+    return `${this.prefix}:operator-disabled`;
+  }
 }

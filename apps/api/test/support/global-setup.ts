@@ -1,19 +1,31 @@
 import { Client } from 'pg';
 
-/** The integration tests' own database, so a running dev server's data is never touched. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_test';
+/**
+ * The integration tests' own database, so a running dev server's data is never touched. Each jest run
+ * gets a fresh one (`parley_test_<pid>`, dropped again by the teardown), so runs on one machine never
+ * pull a database from under each other; set TEST_DATABASE_URL to choose it.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/parley_test_${process.pid}`;
+
+/** Runs `statement` on the server's maintenance database. */
+export async function onServer(databaseUrl: string, statement: (name: string) => string): Promise<void> {
+  const admin = new URL(databaseUrl);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(statement(name.replace(/"/g, '""')));
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Drops the test database so every run starts empty. Migrations are applied by the first `startTestApi()`
  * in each test file (MikroORM keeps global metadata, which must live in the tests' own realm).
  */
 export default async function globalSetup(): Promise<void> {
-  const admin = new URL(TEST_DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
-  process.env.DATABASE_URL = TEST_DATABASE_URL;
+  process.env.TEST_DATABASE_URL = TEST_DATABASE_URL;
+  await onServer(TEST_DATABASE_URL, (name) => `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }

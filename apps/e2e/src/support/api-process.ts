@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
-const CREATE_OPERATOR = path.join(ROOT, 'dist/apps/api/apps/api/src/operators/cli/create-operator.js');
+const OPERATORS_CLI = path.join(ROOT, 'dist/apps/api/apps/api/src/operators/cli/operators-cli.js');
 
 /** The e2e tests' own database; created and migrated by the API itself on start, as `npm start` does. */
 export const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_e2e';
@@ -104,7 +104,7 @@ export async function startApi(extraEnv: Record<string, string> = {}): Promise<A
 export async function createOperator(api: ApiProcess, fields: { email?: string; name: string; password?: string }) {
   const email = fields.email ?? `op-${randomUUID().slice(0, 8)}@example.test`;
   const password = fields.password ?? 'correct horse battery';
-  await promisify(execFile)(process.execPath, [CREATE_OPERATOR, '--email', email, '--name', fields.name, '--password', password], {
+  await promisify(execFile)(process.execPath, [OPERATORS_CLI, 'create', '--email', email, '--name', fields.name, '--password', password], {
     cwd: ROOT,
     env: { ...process.env, ...api.env },
   });

@@ -15,6 +15,8 @@ import { startWidgetApi, type WidgetApi } from './support/widget-api';
 import { waitForText, WidgetOnPage } from './support/widget-page';
 
 const HOSTILE = readFileSync(path.resolve(__dirname, '../../../widget/demo/hostile.html'), 'utf8');
+/** The built `@parley/widget` package, as a bundler would put it into an app's own script. */
+const NPM_PACKAGE = path.resolve(__dirname, '../../../../dist/apps/widget/npm/index.js');
 
 let server: WidgetApi;
 let browser: Browser;
@@ -28,6 +30,16 @@ beforeAll(async () => {
   browser = await launchBrowser();
   operator = await OperatorDriver.start(server.api, 'Olga Support');
   customer = createServer((req, res) => {
+    if (req.url?.startsWith('/spa')) {
+      // A single-page app that bundled @parley/widget (its code inlined, as a bundler would) and calls loadParley.
+      const bundled = readFileSync(NPM_PACKAGE, 'utf8').replace(/export\s*\{\s*loadParley\s*\};?/, '');
+      const app = `const parley = await loadParley({ url: ${JSON.stringify(server.api.url)}, prechat: 'off' });
+        parley.identify({ name: 'Spa User', email: 'spa.user@example.com' });
+        document.getElementById('help').addEventListener('click', () => parley.open());
+        window.spaReady = parley.version;`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><title>SPA</title></head><body><h1>App</h1><button type="button" id="help">Help</button><script type="module">${bundled}\n${app}</script></body></html>`);
+      return;
+    }
     if (req.url?.startsWith('/strict')) {
       // A site with a strict Content-Security-Policy: no inline styles or scripts, only the Parley origin.
       const csp = `default-src 'none'; script-src ${server.api.url}; connect-src ${server.api.wsUrl}; style-src 'none'; img-src 'none'`;
@@ -173,7 +185,7 @@ it('budgets: only widget.js (≤ 10 KB gzip) before opening, ≤ 40 KB gzip load
 it('loads from a single-page app with the npm package (loadParley)', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.api.url}/widget/demo/npm.html`);
+  await page.goto(`${customerUrl}/spa`);
   await page.waitForFunction(() => (window as any).spaReady);
   await page.click('#help');
   const w = new WidgetOnPage(page);

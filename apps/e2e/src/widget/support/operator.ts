@@ -61,7 +61,8 @@ export class OperatorDriver {
     const body = (await response.json());
     if (!body.data) throw new Error(`loginOperator failed: ${JSON.stringify(body.errors)}`);
     const token: string = body.data.loginOperator.accessToken;
-    const client = createClient({ url: api.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 5 });
+    // One socket kept open, as the console keeps it: an operator counts as online only while connected.
+    const client = createClient({ url: api.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token }, lazy: false, retryAttempts: 20, onNonLazyError: () => undefined });
     return new OperatorDriver(name, token, client);
   }
 
