@@ -6,6 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { generateSchema } from '../src/schema/generate-schema';
 import { TEST_DATABASE_URL } from './support/global-setup';
+import { gqlOk } from './support/api-client';
+import { startApiChild } from './support/api-process';
 import { startTestApi, TestApi } from './support/test-app';
 
 const DIST = path.resolve(__dirname, '../../../dist/apps/api/apps/api/src');
@@ -25,6 +27,10 @@ async function runNode(script: string, args: string[], env: Record<string, strin
     return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
+
+/** The built operators CLI (`npm run operator:create` / `operator:disable`) against the test database. */
+const operators = (args: string[]) =>
+  runNode(path.join(DIST, 'operators/cli/operators-cli.js'), args, { DATABASE_URL: TEST_DATABASE_URL });
 
 describe('operating Parley', () => {
   describe('start-up failures give one readable line naming the variable', () => {
@@ -52,9 +58,6 @@ describe('operating Parley', () => {
   });
 
   describe('operator CLI', () => {
-    const script = path.join(DIST, 'operators/cli/operators-cli.js');
-    const env = { DATABASE_URL: TEST_DATABASE_URL };
-    const operators = (args: string[]) => runNode(script, args, env);
 
     it('creates an operator, then refuses the same e-mail with a clear message and a non-zero exit', async () => {
       const email = `cli-${randomUUID().slice(0, 8)}@example.test`;
@@ -89,6 +92,44 @@ describe('operating Parley', () => {
       const run = await operators(['create', '--email', 'x@example.test']);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/required option '--name <name>' not specified/);
+    });
+  });
+
+  describe('secrets', () => {
+    it('never writes the JWT secret, passwords or tokens to the log, even at trace level', async () => {
+      const jwtSecret = `jwt-secret-${randomUUID()}`;
+      const identitySecret = `identity-secret-${randomUUID()}`;
+      const smtpPassword = `smtp-pw-${randomUUID().slice(0, 8)}`;
+      const api = await startApiChild({
+        DATABASE_URL: TEST_DATABASE_URL,
+        REDIS_PREFIX: `secrets-${randomUUID().slice(0, 8)}`,
+        JWT_SECRET: jwtSecret,
+        IDENTITY_SECRET: identitySecret,
+        SMTP_URL: `smtp://parley:${smtpPassword}@127.0.0.1:1`,
+        NOTIFY_EMAILS: 'team@example.com',
+        LOG_LEVEL: 'trace',
+      });
+      try {
+        const email = `secret-${randomUUID().slice(0, 8)}@example.test`;
+        const password = `pw-${randomUUID()}`;
+        expect((await operators(['create', '--email', email, '--name', 'S', '--password', password])).code).toBe(0);
+        const login = await gqlOk(api.url, 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken } }', { e: email, p: password });
+        const wrong = await fetch(`${api.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${login.loginOperator.accessToken}` },
+          body: JSON.stringify({ query: '{ me { id } nope }' }),
+        });
+        expect(wrong.status).toBe(400);
+        await gqlOk(api.url, '{ me { id } }', {}, login.loginOperator.accessToken);
+        await new Promise((r) => setTimeout(r, 300));
+        const log = api.output();
+        expect(log.length).toBeGreaterThan(0);
+        for (const secret of [jwtSecret, identitySecret, smtpPassword, password, login.loginOperator.accessToken]) {
+          expect(log).not.toContain(secret);
+        }
+      } finally {
+        await api.stop();
+      }
     });
   });
 
