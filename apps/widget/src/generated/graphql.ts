@@ -14,6 +14,8 @@ export type ChatSessionStatus =
 export type CreateVisitorInput = {
   /** An e-mail address (RFC 5322 addr-spec as checked by validator.js). */
   email?: string | null | undefined;
+  /** A verified identity from the site: the visitor becomes (or resumes) that user. Errors: UNAUTHENTICATED when it does not verify. */
+  identity?: VisitorIdentityInput | null | undefined;
   /** BCP 47 language tag, e.g. `en`, `ru-RU`. */
   locale?: string | null | undefined;
   /** At most 120 characters. */
@@ -48,6 +50,17 @@ export type StartSessionInput = {
   clientMessageId?: string | null | undefined;
   /** First message; appended to the open session if there is one. */
   content?: string | null | undefined;
+};
+
+/** A customer site's signed statement about its signed-in user. signature = lower-case hex HMAC-SHA256, under the site secret (IDENTITY_SECRET), of JSON.stringify([userId, email ?? null, name ?? null, issuedAt]). */
+export type VisitorIdentityInput = {
+  email?: string | null | undefined;
+  /** When the site signed it, Unix seconds; accepted for IDENTITY_MAX_AGE_SECONDS (default 600). */
+  issuedAt: number;
+  name?: string | null | undefined;
+  signature: string;
+  /** The site's stable user id (1–255 characters). */
+  userId: string;
 };
 
 export type SessionStateFragment = { id: string, status: ChatSessionStatus, lastSeq: number, queuePosition: number | null, estimatedWaitSeconds: number | null, resolution: string | null, operator: { name: string } | null, rating: { score: number } | null };
