@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { RequestError } from './domain-error';
 import { formatGraphQLError } from './format-graphql-error';
+import { ServiceUnavailableError } from './service-unavailable';
 
 function format(error: GraphQLError) {
   return formatGraphQLError(error.toJSON(), error);
@@ -29,5 +30,18 @@ describe('formatGraphQLError', () => {
   it('hides the message of an unexpected error', () => {
     const error = new GraphQLError('connection terminated: password for user postgres', { originalError: new Error('secret detail') });
     expect(format(error)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+
+  it.each([
+    ['PostgreSQL refusing connections', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['PostgreSQL shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a pooled connection the server dropped', new Error('Connection terminated unexpectedly')],
+    ['MikroORM wrapping a driver error', Object.assign(new Error('wrapped'), { name: 'DriverException', previous: Object.assign(new Error('x'), { code: '08006' }) })],
+    ['ioredis giving up while Redis is down', Object.assign(new Error('Reached the max retries per request limit (which is 3).'), { name: 'MaxRetriesPerRequestError' })],
+    ['an instance shutting down', ServiceUnavailableError.shuttingDown()],
+  ])('maps %s to a retryable SERVICE_UNAVAILABLE without details', (_what, original) => {
+    const result = format(new GraphQLError(original.message, { originalError: original }));
+    expect(result.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    expect(result.message).not.toMatch(/5432|ECONNREFUSED|administrator|max retries/);
   });
 });

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@parley/shared';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError } from './domain-error';
+import { isServiceUnavailable } from './service-unavailable';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -35,6 +36,8 @@ function messageOfValidation(response: unknown): string | undefined {
  * - a {@link DomainError} keeps its code and details;
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
  * - Apollo's parse/validation errors → `BAD_USER_INPUT`;
+ * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
+ *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden);
  * - anything else is an internal error: message hidden, `INTERNAL_SERVER_ERROR`, logged by the caller.
  */
 export function formatGraphQLError(
@@ -54,6 +57,13 @@ export function formatGraphQLError(
     if (status < 500) {
       return { ...base, message: messageOfValidation(original.getResponse()) ?? formatted.message, extensions: { code } };
     }
+  }
+  if (isServiceUnavailable(original)) {
+    return {
+      ...base,
+      message: 'The service is briefly unavailable; retry the request',
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
+    };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (KNOWN_CODES.has(code) || APOLLO_INPUT_CODES.has(code))) {

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
+import { PubSubReconnects } from './pub-sub-reconnects';
 import { createRedisClient, PUB_SUB, REDIS, settleUnsubscribes } from './redis.providers';
 import { deserializeWithDates, serializeWithDates } from './redis-json';
 import { Topics } from './topics';
@@ -36,9 +37,14 @@ import { Topics } from './topics';
       },
     },
     { provide: Topics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Topics(config.redisPrefix) },
+    {
+      provide: PubSubReconnects,
+      inject: [PUB_SUB],
+      useFactory: (pubSub: RedisPubSub) => new PubSubReconnects(pubSub.getSubscriber() as Redis),
+    },
     EventsPublisher,
   ],
-  exports: [REDIS, PUB_SUB, Topics, EventsPublisher],
+  exports: [REDIS, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
 })
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RequestContext } from '../auth/principal';
 import { AppConfig, IP_RATE_FACTOR } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -18,6 +18,10 @@ const WHAT: Record<RateLimitedAction, string> = {
  * Fixed-window counters in Redis (rate-limiter-flexible), one per action and key kind: per principal
  * (visitor or operator id) and per client IP. Operators are limited per operator only (a support team
  * shares an office IP). Every API instance shares the counters.
+ *
+ * While Redis is unreachable each instance counts in its own memory instead (rate-limiter-flexible's
+ * `insuranceLimiter`, used at once when the connection is not ready): the limits still hold per instance,
+ * and visitors and operators keep chatting through a Redis restart (PostgreSQL stores their messages).
  */
 @Injectable()
 export class RateLimitService {
@@ -30,8 +34,17 @@ export class RateLimitService {
       startSession: config.rateLimits.sessionsPerMinute,
       sendMessage: config.rateLimits.messagesPerMinute,
     };
-    const limiter = (action: RateLimitedAction, scope: string, points: number) =>
-      new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisPrefix}:rl:${action}:${scope}`, points, duration: 60 });
+    const limiter = (action: RateLimitedAction, scope: string, points: number) => {
+      const keyPrefix = `${config.redisPrefix}:rl:${action}:${scope}`;
+      return new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix,
+        points,
+        duration: 60,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: 60 }),
+      });
+    };
     const build = (scope: string, factor: number) =>
       Object.fromEntries(
         (Object.keys(limits) as RateLimitedAction[]).map((action) => [action, limiter(action, scope, limits[action] * factor)]),

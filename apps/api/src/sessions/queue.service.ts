@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { sql } from '../database/sql';
 import { PresenceService } from '../presence/presence.service';
 import { EventsPublisher } from '../realtime/events.publisher';
+import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
 import { ChatSession } from './chat-session.entity';
 import { ChatSessionModel, QueuePlace, QueueSnapshotModel, toChatSessionModel } from './models/chat-session.model';
 import { estimateWaitSeconds } from './queue-estimate';
@@ -21,20 +22,25 @@ const PREVIEW_LENGTH = 140;
 export class QueueService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(QueueService.name);
   private presenceChanges?: Subscription;
+  private stopRebroadcasting?: () => void;
 
   constructor(
     private readonly em: EntityManager,
     private readonly presence: PresenceService,
     private readonly events: EventsPublisher,
+    private readonly reconnects: PubSubReconnects,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Re-broadcasts on presence changes, and after Redis comes back (snapshots sent meanwhile were lost). */
   onModuleInit(): void {
     this.presenceChanges = this.presence.changes.subscribe(() => this.broadcastInBackground());
+    this.stopRebroadcasting = this.reconnects.listen(() => this.broadcastInBackground());
   }
 
   onModuleDestroy(): void {
     this.presenceChanges?.unsubscribe();
+    this.stopRebroadcasting?.();
   }
 
   /** The whole waiting queue, FIFO, each session with its position, estimate and preview. */

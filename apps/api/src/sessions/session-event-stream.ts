@@ -12,6 +12,12 @@ export interface SessionEventSource {
   currentLastSeq(): Promise<number>;
   /** Events to send right after the replay (e.g. the current queue position). */
   initialEvents(): Promise<SessionEventPayload[]>;
+  /**
+   * Registers `listener` to be called whenever the Redis subscription is active again after Redis was
+   * lost (see `PubSubReconnects`); returns a function that unregisters it. Without it, messages
+   * published while Redis was away reach the stream only when a later message reveals the gap.
+   */
+  onResubscribed?(listener: () => void): () => void;
 }
 
 const PAGE = 200;
@@ -30,6 +36,9 @@ function asError(error: unknown): Error {
  *    (no duplicate); one that skips seqs first gets the missing ones from PostgreSQL (no gap).
  *    A `QueuePositionChanged` with a higher position than one already delivered is stale and dropped
  *    (positions never go up).
+ * 4. When Redis comes back after an outage, the subscription is active again by itself and the stream
+ *    delivers from PostgreSQL every message stored meanwhile (their live events were lost with Redis),
+ *    so the client needs to do nothing.
  *
  * A hand-written iterator rather than an async generator, so `return()` (client unsubscribes) ends a
  * pending `next()` at once and releases the Redis subscription.
@@ -41,6 +50,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   private closed = false;
   private failure?: Error;
   private subscriptionId?: number;
+  private stopCatchingUp?: () => void;
   private lastSeq = 0;
   private lastPosition = Number.POSITIVE_INFINITY;
 
@@ -64,6 +74,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
       }
       for (const event of await source.initialEvents()) this.deliver(event);
     });
+    this.stopCatchingUp = source.onResubscribed?.(() => this.enqueue(() => this.fill(undefined)));
   }
 
   [Symbol.asyncIterator](): this {
@@ -148,6 +159,8 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
 
   private release(): void {
     this.closed = true;
+    this.stopCatchingUp?.();
+    this.stopCatchingUp = undefined;
     if (this.subscriptionId !== undefined) this.source.pubSub.unsubscribe(this.subscriptionId);
     this.subscriptionId = undefined;
   }

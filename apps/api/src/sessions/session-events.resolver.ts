@@ -6,6 +6,7 @@ import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ChatSessionStatus } from '../common/enums';
 import { listMessages } from '../messages/message-store';
+import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
 import { PUB_SUB } from '../realtime/redis.providers';
 import { Topics } from '../realtime/topics';
 import { ChatSession } from './chat-session.entity';
@@ -23,6 +24,7 @@ export class SessionEventsResolver {
     private readonly queue: QueueService,
     private readonly topics: Topics,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
+    private readonly reconnects: PubSubReconnects,
   ) {}
 
   @Subscription(() => SessionEventUnion, {
@@ -53,6 +55,7 @@ export class SessionEventsResolver {
           const { operatorsOnline } = await this.queue.operatorsOnline();
           return [{ __typename: 'QueuePositionChanged', sessionId, ...place, operatorsOnline }];
         },
+        onResubscribed: (listener) => this.reconnects.listen(listener),
       },
       afterSeq,
     );

@@ -18,9 +18,17 @@ export const ErrorCode = {
   SESSION_CLOSED: 'SESSION_CLOSED',
   /** Too many requests; `extensions.retryAfterSeconds` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * The API cannot serve the request right now: PostgreSQL or Redis is unreachable (restarting, failing
+   * over), or this instance is shutting down. `extensions.retryable` is `true`: repeat the same request
+   * after a short delay (a `sendMessage` with the same `clientMessageId`, so nothing is stored twice).
+   * Nothing is left half-written (each write is one statement or one transaction), and a retry of the
+   * same request completes what it started: a message may already be stored, and its retry returns it.
+   */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes a client may safely retry the same request on (after a delay). */
-export const RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [ErrorCode.RATE_LIMITED];
+export const RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [ErrorCode.RATE_LIMITED, ErrorCode.SERVICE_UNAVAILABLE];

@@ -1,0 +1,57 @@
+import { ErrorCode } from '@parley/shared';
+import { DomainError } from './domain-error';
+
+/**
+ * The request could not be served because something the API depends on is not there right now, not
+ * because of the request: `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true`.
+ */
+export class ServiceUnavailableError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true });
+  }
+
+  /** This instance is shutting down; another one (or this one, restarted) serves the retry. */
+  static shuttingDown(): ServiceUnavailableError {
+    return new ServiceUnavailableError('This API instance is shutting down; retry the request');
+  }
+}
+
+/** Socket-level failures of a connection to PostgreSQL or Redis. */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (class 08 connection exception;
+ * 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
+ */
+function isUnavailableSqlState(code: string): boolean {
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+}
+
+/** What `pg`, knex's pool and ioredis say when the connection is gone or cannot be had. */
+const CONNECTION_MESSAGES = [
+  /Connection terminated/i, // pg: the server closed the connection (restart, crash)
+  /Client has encountered a connection error and is not queryable/i, // pg
+  /Timeout acquiring a connection/i, // knex pool: nothing to hand out while the server is down
+  /Connection is closed/i, // ioredis
+  /Reached the max retries per request limit/i, // ioredis MaxRetriesPerRequestError
+  /Stream isn't writeable and enableOfflineQueue options is false/i, // ioredis
+];
+
+/**
+ * Whether `error` (or anything it wraps: `cause`, MikroORM's `previous`, GraphQL's `originalError`) says
+ * PostgreSQL or Redis is unreachable, restarting or shutting down — a fault of the moment that a retry of
+ * the same request can get past — rather than a bug or a refused input.
+ */
+export function isServiceUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== null && typeof current === 'object' && !seen.has(current); ) {
+    seen.add(current);
+    if (current instanceof ServiceUnavailableError) return true;
+    const e = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
+    if (typeof e.code === 'string' && (CONNECTION_ERRNOS.has(e.code) || isUnavailableSqlState(e.code))) return true;
+    if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ConnectionException') return true;
+    if (typeof e.message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(e.message as string))) return true;
+    current = e.originalError ?? e.previous ?? e.cause;
+  }
+  return false;
+}

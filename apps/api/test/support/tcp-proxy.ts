@@ -1,0 +1,94 @@
+import { createServer, Server, Socket, connect } from 'node:net';
+
+/**
+ * A TCP proxy in front of an API on 127.0.0.1 whose connections a test can cut at any moment, like a
+ * network drop: both sides are destroyed at once, no WebSocket close frame, no HTTP response.
+ */
+export interface CuttableProxy {
+  /** Port clients connect to. */
+  port: number;
+  /** Connections currently open through the proxy. */
+  open(): number;
+  /** Destroys every open connection now. Returns how many were cut. */
+  cut(): number;
+  /**
+   * Arms a cut on the next server → client chunk containing `marker` (server frames are not masked, so
+   * the text is visible): that chunk is dropped and the connection destroyed. The server has done the
+   * work; the client never hears of it. Resolves with the dropped text, or undefined when disarmed after
+   * `timeoutMs`.
+   */
+  cutOnResponse(marker: string, timeoutMs: number): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+}
+
+/** Starts a proxy on a free port forwarding to `127.0.0.1:<targetPort>`. */
+export async function startCuttableProxy(targetPort: number): Promise<CuttableProxy> {
+  const pairs = new Set<Pair>();
+  let armed: { marker: string; fire: (dropped: string) => void } | undefined;
+
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair = { client, upstream };
+    pairs.add(pair);
+    const destroy = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', destroy).on('close', destroy);
+    upstream.on('error', destroy).on('close', destroy);
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (armed && chunk.includes(armed.marker)) {
+        const { fire } = armed;
+        armed = undefined;
+        destroy();
+        fire(chunk.toString());
+        return;
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  const cut = () => {
+    const count = pairs.size;
+    for (const { client, upstream } of [...pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    pairs.clear();
+    return count;
+  };
+
+  return {
+    port,
+    open: () => pairs.size,
+    cut,
+    cutOnResponse: (marker, timeoutMs) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          if (armed?.marker === marker) armed = undefined;
+          resolve(undefined);
+        }, timeoutMs);
+        armed = {
+          marker,
+          fire: (dropped) => {
+            clearTimeout(timer);
+            resolve(dropped);
+          },
+        };
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
+  };
+}
