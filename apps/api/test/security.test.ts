@@ -186,6 +186,10 @@ describe('limits and abuse protection', () => {
       expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
       const widget = await fetch(`${api.httpUrl}/widget.js`);
       expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      for (const response of [widget, await fetch(`${api.httpUrl}/widget/demo/hostile.html`), await fetch(`${api.httpUrl}/healthz`)]) {
+        expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+        expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+      }
     });
 
     it('turns introspection off by default in production', async () => {

@@ -16,19 +16,20 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
   app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
-  const strict = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        'default-src': ["'self'"],
-        'connect-src': ["'self'", 'ws:', 'wss:'],
-        'img-src': ["'self'", 'data:'],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'script-src': ["'self'"],
-      },
+  const contentSecurityPolicy = {
+    directives: {
+      'default-src': ["'self'"],
+      'connect-src': ["'self'", 'ws:', 'wss:'],
+      'img-src': ["'self'", 'data:'],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'script-src': ["'self'"],
+      // Not forced: a deployment served over plain http (a LAN, a laptop) must keep working.
+      'upgrade-insecure-requests': null,
     },
-  });
+  };
+  const strict = helmet({ contentSecurityPolicy });
   const ide = helmet({ contentSecurityPolicy: false }); // GraphiQL loads its scripts from a CDN
-  const embeddable = helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  const embeddable = helmet({ contentSecurityPolicy, crossOriginResourcePolicy: { policy: 'cross-origin' } });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path === '/widget.js' || req.path.startsWith('/widget/')) return embeddable(req, res, next);
     if (config.graphqlIde && req.method === 'GET' && req.path === '/graphql') return ide(req, res, next);
