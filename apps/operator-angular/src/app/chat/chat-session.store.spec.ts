@@ -174,6 +174,59 @@ describe('ChatSessionStore', () => {
     }
   });
 
+  it("reads the visitor's presence with the chat (live chats only), then follows presence events", async () => {
+    const session = givenSession({ status: 'ACTIVE' });
+    graphql.on('ChatSessionHistory', (v) => ({ session: { ...session, ...(v['withPresence'] ? { visitorPresence: 'ONLINE' } : {}), messages: [givenMessage(1)] } }));
+    const transcript = new ChatSessionStore({ graphql, connection, operator }, session.id, session, false);
+    await transcript.start();
+    expect(graphql.callsOf('ChatSessionHistory')[0]).toMatchObject({ withPresence: false });
+    expect(transcript.visitorPresence()).toBeNull();
+
+    const chat = new ChatSessionStore({ graphql, connection, operator }, session.id, session, true);
+    await chat.start();
+    expect(graphql.callsOf('ChatSessionHistory')[1]).toMatchObject({ withPresence: true });
+    expect(chat.visitorPresence()).toBe('ONLINE');
+    expect(chat.session()).not.toHaveProperty('visitorPresence');
+    push(chat, { __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'VISITOR', presence: 'OFFLINE' });
+    expect(chat.visitorPresence()).toBe('OFFLINE');
+    push(chat, { __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'OPERATOR', presence: 'ONLINE' });
+    expect(chat.visitorPresence()).toBe('OFFLINE');
+    chat.destroy();
+  });
+
+  it('keeps a presence event that arrived while a read of the chat was under way (the event is newer)', async () => {
+    const chat = await started();
+    let answer!: (value: unknown) => void;
+    const session = chat.session()!;
+    graphql.on('ChatSessionHistory', () => new Promise((resolve) => (answer = resolve)));
+    const refreshing = chat.refresh();
+    push(chat, { __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'VISITOR', presence: 'OFFLINE' });
+    answer({ session: { ...session, visitorPresence: 'ONLINE', messages: [] } });
+    await refreshing;
+    expect(chat.visitorPresence()).toBe('OFFLINE');
+  });
+
+  it("re-reads the visitor's presence after a lost connection (changes meanwhile have no replay)", async () => {
+    jest.useFakeTimers();
+    try {
+      let presence = 'ONLINE';
+      const session = givenSession({ status: 'ACTIVE' });
+      graphql.on('ChatSessionHistory', () => ({ session: { ...session, visitorPresence: presence, messages: [givenMessage(1)] } }));
+      const chat = new ChatSessionStore({ graphql, connection, operator }, session.id, session, true);
+      await chat.start();
+      expect(chat.visitorPresence()).toBe('ONLINE');
+      connection.lost$.next();
+      presence = 'OFFLINE';
+      jest.advanceTimersByTime(connection.delay);
+      await flush();
+      expect(graphql.callsOf('ChatSessionHistory').at(-1)).toMatchObject({ afterSeq: 1, withPresence: true });
+      expect(chat.visitorPresence()).toBe('OFFLINE');
+      chat.destroy();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("sends the operator's typing and stops it when idle", async () => {
     jest.useFakeTimers();
     try {

@@ -69,7 +69,11 @@ export class ChatSessionStore {
   readonly loadingOlder = signal(false);
   /** The visitor is typing. */
   readonly visitorTyping = signal(false);
-  /** The visitor's presence as last reported; `null` while unknown. */
+  /**
+   * The visitor's presence (ONLINE while a widget of theirs is connected): read with the chat
+   * (`ChatSession.visitorPresence`), then kept current by `ParticipantPresenceChanged` events; `null` while
+   * unknown (not loaded yet, or a transcript).
+   */
   readonly visitorPresence = signal<Presence | null>(null);
   /** Who closed the chat, when it was closed while the console watched. */
   readonly closedBy = signal<SenderRole | null>(null);
@@ -98,6 +102,8 @@ export class ChatSessionStore {
   private typingIdleTimer: ReturnType<typeof setTimeout> | undefined;
   private typingSentAt = 0;
   private destroyed = false;
+  /** Counts presence events, so a read that started before one does not overwrite it with an older value. */
+  private presenceEvents = 0;
   private readonly storageKey: string;
 
   constructor(
@@ -150,9 +156,16 @@ export class ChatSessionStore {
   async refresh(): Promise<void> {
     if (!this.loaded()) return this.retryLoad();
     try {
-      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, { id: this.id, afterSeq: this.resumeSeq, first: MAX_PAGE_SIZE });
-      const { messages, ...fields } = session;
+      const events = this.presenceEvents;
+      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, {
+        id: this.id,
+        afterSeq: this.resumeSeq,
+        first: MAX_PAGE_SIZE,
+        withPresence: this.liveMode,
+      });
+      const { messages, visitorPresence, ...fields } = session;
       this.session.set(fields);
+      this.takePresence(visitorPresence, events);
       if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
       this.acceptMessages(messages);
       if (fields.status === 'CLOSED') this.endLive();
@@ -269,9 +282,16 @@ export class ChatSessionStore {
   private async loadLatest(): Promise<void> {
     this.loadError.set(null);
     try {
-      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, { id: this.id, beforeSeq: LATEST, first: HISTORY_PAGE_SIZE });
-      const { messages, ...fields } = session;
+      const events = this.presenceEvents;
+      const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, {
+        id: this.id,
+        beforeSeq: LATEST,
+        first: HISTORY_PAGE_SIZE,
+        withPresence: this.liveMode,
+      });
+      const { messages, visitorPresence, ...fields } = session;
       this.session.set(fields);
+      this.takePresence(visitorPresence, events);
       this.resumeSeq = Math.max(this.resumeSeq, messages.at(-1)?.seq ?? 0);
       this.acceptMessages(messages);
       this.loaded.set(true);
@@ -291,7 +311,10 @@ export class ChatSessionStore {
         if (event.senderRole === 'VISITOR') this.setVisitorTyping(event.isTyping);
         return;
       case 'ParticipantPresenceChanged':
-        if (event.role === 'VISITOR') this.visitorPresence.set(event.presence);
+        if (event.role === 'VISITOR') {
+          this.presenceEvents++;
+          this.visitorPresence.set(event.presence);
+        }
         return;
       case 'SessionClosed':
         this.session.update((s) => (s ? { ...s, status: 'CLOSED', closedAt: event.closedAt, resolution: event.resolution } : s));
@@ -304,6 +327,14 @@ export class ChatSessionStore {
       case 'QueuePositionChanged':
         return;
     }
+  }
+
+  /**
+   * Takes the visitor's presence read with the chat, unless a presence event arrived after the read began
+   * (`eventsBefore` = {@link presenceEvents} then): that event is newer.
+   */
+  private takePresence(presence: Presence | undefined, eventsBefore: number): void {
+    if (presence !== undefined && this.presenceEvents === eventsBefore) this.visitorPresence.set(presence);
   }
 
   /** Merges stored messages and retires the outgoing ones they confirm. */

@@ -17,9 +17,9 @@ describe('ChatViewComponent', () => {
   let chat: ChatSessionStore;
   let open: jest.Mock;
 
-  async function render(interactive = true) {
+  async function render(interactive = true, visitorPresence?: string) {
     const session = givenSession({ status: 'ACTIVE', visitor: { ...givenSession().visitor, name: 'Ada', email: 'ada@example.com', pageUrl: 'https://shop.example/cart' } });
-    graphql = new FakeGraphql().on('ChatSessionHistory', () => ({ session: { ...session, messages: [givenMessage(1)] } }));
+    graphql = new FakeGraphql().on('ChatSessionHistory', () => ({ session: { ...session, visitorPresence, messages: [givenMessage(1)] } }));
     chat = new ChatSessionStore({ graphql, connection: new FakeConnection(), operator: { id: 'op', name: 'Olga' } }, session.id, session, true);
     await chat.start();
     open = jest.fn();
@@ -47,15 +47,24 @@ describe('ChatViewComponent', () => {
     expect(root.querySelector('[data-testid=visitor-page] a')?.getAttribute('href')).toBe('https://shop.example/cart');
   });
 
-  it("shows the visitor's presence as unknown until reported, then online / offline", async () => {
-    const { root, push } = await render();
+  it("shows the visitor's presence read with the chat, then online / offline as events report it", async () => {
+    const { root, push } = await render(true, 'ONLINE');
     const presence = () => root.querySelector('[data-testid=visitor-presence]');
-    expect(presence()?.textContent?.trim()).toBe('Unknown');
-    await push({ __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'VISITOR', presence: 'ONLINE' });
     expect(presence()?.textContent?.trim()).toBe('Online');
     expect(presence()?.getAttribute('data-presence')).toBe('ONLINE');
     await push({ __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'VISITOR', presence: 'OFFLINE' });
     expect(presence()?.textContent?.trim()).toBe('Offline');
+    expect(presence()?.getAttribute('data-presence')).toBe('OFFLINE');
+    await push({ __typename: 'ParticipantPresenceChanged', sessionId: chat.id, role: 'VISITOR', presence: 'ONLINE' });
+    expect(presence()?.textContent?.trim()).toBe('Online');
+  });
+
+  it("shows the visitor's presence as unknown while not read yet, and not at all once the chat is closed", async () => {
+    const { root, push } = await render();
+    const presence = () => root.querySelector('[data-testid=visitor-presence]');
+    expect(presence()?.textContent?.trim()).toBe('Unknown');
+    await push({ __typename: 'SessionClosed', sessionId: chat.id, closedAt: new Date().toISOString(), closedBy: 'VISITOR', resolution: null });
+    expect(presence()).toBeNull();
   });
 
   it("shows the visitor's typing indicator", async () => {
