@@ -72,23 +72,34 @@ export async function findByClientMessageId(
 }
 
 /**
+ * Runs one statement (`?` placeholders) and returns its rows. `name` identifies the statement text so a
+ * runner may prepare it once per connection ({@link MessageWriter}); {@link emRunner} ignores it.
+ */
+export type SqlRunner = <Row>(name: string, text: string, params: unknown[]) => Promise<Row[]>;
+
+/** A {@link SqlRunner} on `em`'s connection (inside `em`'s transaction when it has one). */
+export function emRunner(em: EntityManager): SqlRunner {
+  return <Row>(_name: string, text: string, params: unknown[]) => sql<Row>(em, text, params);
+}
+
+/**
  * Stores a message with the session's next `seq` in one statement: the session row's `last_seq` is
  * bumped and the message inserted atomically, so concurrent senders serialise on the row lock and
  * seqs have no gaps (a failed insert rolls the bump back). Idempotent on `clientMessageId`: a reused
  * one violates the unique index, which rolls the whole statement back (no seq is spent), and the stored
  * message is returned instead. Sending is the hot path, so it costs one round trip: no read first.
+ * `run` executes the statement (default: on `em`); the idempotent retry is looked up on `em`.
  */
-export async function appendMessage(em: EntityManager, input: NewMessage): Promise<AppendResult> {
+export async function appendMessage(em: EntityManager, input: NewMessage, run: SqlRunner = emRunner(em)): Promise<AppendResult> {
   const id = randomUUID();
   const writer = input.writer;
+  const writerColumn = writer === undefined ? undefined : 'visitorId' in writer ? 'visitor_id' : 'operator_id';
   try {
-    const rows = await sql<MessageRow>(
-      em,
+    const rows = await run<MessageRow>(
+      `parley_append_message${writerColumn ? `_by_${writerColumn}` : ''}`,
       `WITH s AS (
          UPDATE chat_session SET last_seq = last_seq + 1
-         WHERE id = ? AND (status <> 'CLOSED' OR ?)${
-           writer === undefined ? '' : 'visitorId' in writer ? ' AND visitor_id = ?' : ' AND operator_id = ?'
-         }
+         WHERE id = ? AND (status <> 'CLOSED' OR ?)${writerColumn ? ` AND ${writerColumn} = ?` : ''}
          RETURNING id, last_seq
        ), m AS (
          INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, client_message_id, sent_at)

@@ -9,6 +9,7 @@ import { SessionError } from '../sessions/sessions.errors';
 import { isSessionId } from '../sessions/session-access';
 import { requireText, SessionsService } from '../sessions/sessions.service';
 import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
+import { MessageWriter } from './message-writer';
 import { MessageModel } from './models/message.model';
 
 /** Sending and reading messages. */
@@ -18,6 +19,7 @@ export class MessagesService {
     private readonly em: EntityManager,
     private readonly sessions: SessionsService,
     private readonly events: EventsPublisher,
+    private readonly writer: MessageWriter,
   ) {}
 
   /**
@@ -35,12 +37,12 @@ export class MessagesService {
         : { senderRole: SenderRole.OPERATOR, senderOperatorId: principal.operatorId, writer: { operatorId: principal.operatorId } };
     // Hot path: authorization, seq, insert and idempotency in one statement.
     if (isSessionId(input.sessionId)) {
-      const result = await appendMessage(this.em.fork(), {
-        sessionId: input.sessionId,
-        content,
-        clientMessageId: input.clientMessageId,
-        ...sender,
-      });
+      // `this.em` only serves the rare idempotent-retry lookup (raw SQL, no unit of work): no fork per message.
+      const result = await appendMessage(
+        this.em,
+        { sessionId: input.sessionId, content, clientMessageId: input.clientMessageId, ...sender },
+        this.writer.run,
+      );
       if (result) {
         if (result.created) {
           await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
