@@ -23,6 +23,9 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(QueueService.name);
   private presenceChanges?: Subscription;
   private stopRebroadcasting?: () => void;
+  /** The broadcast being published, and the one queued behind it (see {@link broadcast}). */
+  private broadcasting?: Promise<void>;
+  private nextBroadcast?: Promise<void>;
 
   constructor(
     private readonly em: EntityManager,
@@ -87,8 +90,29 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   /**
    * Pushes every waiting visitor its position and estimate (`QueuePositionChanged`) and operators the
    * snapshot (`queueUpdated`). Called after each change to the queue: join, accept, leave, presence.
+   *
+   * Coalesced per instance: while a broadcast runs, every further call shares one follow-up broadcast
+   * that starts when it ends, so it reads a snapshot taken after all those changes. The returned promise
+   * settles once a broadcast that started after this call has been published. Under churn (many joins
+   * and accepts a second) this turns one full-queue broadcast per change into at most two in flight,
+   * instead of a backlog that grows with the square of the queue; positions skipped meanwhile are
+   * never needed, because positions only go down.
    */
-  async broadcast(): Promise<void> {
+  broadcast(): Promise<void> {
+    if (!this.broadcasting) {
+      this.broadcasting = this.publishSnapshot().finally(() => (this.broadcasting = undefined));
+      return this.broadcasting;
+    }
+    this.nextBroadcast ??= this.broadcasting
+      .catch(() => undefined)
+      .then(() => {
+        this.nextBroadcast = undefined;
+        return this.broadcast();
+      });
+    return this.nextBroadcast;
+  }
+
+  private async publishSnapshot(): Promise<void> {
     const snapshot = await this.snapshot();
     const { operatorsOnline } = await this.operatorsOnline();
     await Promise.all(
