@@ -15,6 +15,7 @@ import { mikroOrmOptions } from './database/mikro-orm.config';
 import { graphqlContext, graphqlWsOptions } from './graphql-transport';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OperatorsModule } from './operators/operators.module';
 import { PresenceModule } from './presence/presence.module';
 import { PresenceService } from './presence/presence.service';
@@ -49,6 +50,7 @@ export class AppModule {
         }),
         MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
         RealtimeModule,
+        MetricsModule,
         AuthModule,
         SecurityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({

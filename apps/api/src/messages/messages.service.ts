@@ -9,6 +9,7 @@ import { SessionError } from '../sessions/sessions.errors';
 import { isSessionId } from '../sessions/session-access';
 import { requireText, SessionsService } from '../sessions/sessions.service';
 import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
+import { MetricsService } from '../metrics/metrics.service';
 import { MessageWriter } from './message-writer';
 import { MessageModel } from './models/message.model';
 
@@ -20,6 +21,7 @@ export class MessagesService {
     private readonly sessions: SessionsService,
     private readonly events: EventsPublisher,
     private readonly writer: MessageWriter,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -45,6 +47,7 @@ export class MessagesService {
       );
       if (result) {
         if (result.created) {
+          this.metrics.messageStored(sender.senderRole);
           await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
         }
         return result.message;
@@ -69,6 +72,7 @@ export class MessagesService {
     });
     if (!result) throw SessionError.closed(session.id); // closed between the check and the write
     if (result.created) {
+      this.metrics.messageStored(sender.senderRole);
       await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
     }
     return result.message;

@@ -1,5 +1,6 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { MessageModel } from '../messages/models/message.model';
+import type { StreamMetrics } from '../metrics/metrics.service';
 import { SessionEventPayload } from './models/session-event.model';
 
 /** What a {@link SessionEventStream} needs from the rest of the API. */
@@ -18,6 +19,8 @@ export interface SessionEventSource {
    * published while Redis was away reach the stream only when a later message reveals the gap.
    */
   onResubscribed?(listener: () => void): () => void;
+  /** Told when the stream opens and closes and when a live message is delivered (`/metrics`). */
+  metrics?: StreamMetrics;
 }
 
 const PAGE = 200;
@@ -58,6 +61,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
     private readonly source: SessionEventSource,
     afterSeq: number | null | undefined,
   ) {
+    source.metrics?.opened();
     this.enqueue(async () => {
       const id = await source.pubSub.subscribe<SessionEventPayload>(source.topic, (event) =>
         this.enqueue(() => this.handle(event)),
@@ -116,6 +120,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
       if (seq <= this.lastSeq) return;
       if (seq > this.lastSeq + 1) await this.fill(seq);
       this.lastSeq = seq;
+      this.source.metrics?.delivered(event.message.sentAt);
     } else if (event.__typename === 'QueuePositionChanged') {
       if (event.position > this.lastPosition) return;
       this.lastPosition = event.position;
@@ -158,6 +163,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   }
 
   private release(): void {
+    if (!this.closed) this.source.metrics?.closed();
     this.closed = true;
     this.stopCatchingUp?.();
     this.stopCatchingUp = undefined;

@@ -6,6 +6,7 @@ import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ChatSessionStatus } from '../common/enums';
 import { listMessages } from '../messages/message-store';
+import { MetricsService } from '../metrics/metrics.service';
 import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
 import { PUB_SUB } from '../realtime/redis.providers';
 import { Topics } from '../realtime/topics';
@@ -25,6 +26,7 @@ export class SessionEventsResolver {
     private readonly topics: Topics,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
     private readonly reconnects: PubSubReconnects,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Subscription(() => SessionEventUnion, {
@@ -56,6 +58,7 @@ export class SessionEventsResolver {
           return [{ __typename: 'QueuePositionChanged', sessionId, ...place, operatorsOnline }];
         },
         onResubscribed: (listener) => this.reconnects.listen(listener),
+        metrics: this.metrics.sessionStream(),
       },
       afterSeq,
     );
@@ -67,6 +70,8 @@ export class SessionEventsResolver {
   })
   @Allow('operator')
   queueUpdated(): AsyncIterableIterator<QueueSnapshotModel> {
-    return this.pubSub.asyncIterableIterator<QueueSnapshotModel>(this.topics.queue()) as AsyncIterableIterator<QueueSnapshotModel>;
+    return this.metrics.trackQueueSubscription(
+      this.pubSub.asyncIterableIterator<QueueSnapshotModel>(this.topics.queue()) as AsyncIterableIterator<QueueSnapshotModel>,
+    );
   }
 }
