@@ -131,6 +131,7 @@ describe('console: presence', () => {
       await eventually(async () => (await estimateOf(waiting.sessionId)) === null, 'no estimate (nobody online) once the console closed');
     } finally {
       await waiting.stop();
+      await graphql(api, 'mutation ($id: ID!) { closeSession(sessionId: $id, resolution: "e2e: done") { id } }', { id: waiting.sessionId }, olga.token).catch(() => undefined);
     }
   });
 });

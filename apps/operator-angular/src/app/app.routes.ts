@@ -11,7 +11,7 @@ export const signedInGuard: CanActivateFn = () => inject(AuthService).signedIn()
 /** Sends an operator who is already signed in to the console. */
 export const signedOutGuard: CanActivateFn = () => !inject(AuthService).signedIn() || inject(Router).createUrlTree(['/']);
 
-/** The console's screens. Sign-in and the history list load when first opened (smaller start-up). */
+/** The console's screens. Sign-in, the history list and the notification settings load when first opened (smaller start-up). */
 export const routes: Routes = [
   {
     path: 'login',
@@ -28,6 +28,10 @@ export const routes: Routes = [
       { path: 'chats/:sessionId', component: ChatPageComponent },
       { path: 'history', loadComponent: () => import('./history/history-page.component').then((m) => m.HistoryPageComponent) },
       { path: 'history/:sessionId', loadComponent: () => import('./history/history-page.component').then((m) => m.HistoryPageComponent) },
+      {
+        path: 'settings/notifications',
+        loadComponent: () => import('./settings/notification-settings-page.component').then((m) => m.NotificationSettingsPageComponent),
+      },
     ],
   },
   { path: '**', redirectTo: '' },
