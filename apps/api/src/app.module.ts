@@ -16,6 +16,7 @@ import { graphqlContext, graphqlWsOptions } from './graphql-transport';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OperatorsModule } from './operators/operators.module';
 import { PresenceModule } from './presence/presence.module';
 import { PresenceService } from './presence/presence.service';
@@ -71,6 +72,7 @@ export class AppModule {
             formatError: formatGraphQLError,
           }),
         }),
+        NotificationsModule.forRoot(config),
         VisitorsModule,
         OperatorsModule,
         SessionsModule,

@@ -43,3 +43,63 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ALLOWED_ORIGINS: 'shop.example.com' })).toThrow(/ALLOWED_ORIGINS/);
   });
 });
+
+describe('loadConfig: notifications', () => {
+  const TOKEN = '123456:ABC-def_ghi';
+
+  it('runs workers in the API by default, with no channel, a 3-minute threshold and capped retries', () => {
+    const config = loadConfig({});
+    expect(config.runWorkers).toBe(true);
+    expect(config.notifications).toEqual({ waitingThresholdSeconds: 180, attempts: 6, backoffMs: 10_000, jobLockSeconds: 30 });
+    expect(loadConfig({ RUN_WORKERS: 'false' }).runWorkers).toBe(false);
+  });
+
+  it('reads Telegram and e-mail settings, lists split on commas', () => {
+    const { notifications } = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_CHAT_IDS: '-1001234567890, 42,@support_team',
+      TELEGRAM_API_URL: 'http://127.0.0.1:9999/',
+      SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587',
+      NOTIFY_EMAILS: 'ann@example.com, bob@example.com',
+      NOTIFY_EMAIL_FROM: '"Parley alerts" <alerts@example.com>',
+    });
+    expect(notifications.telegram).toEqual({
+      botToken: TOKEN,
+      chatIds: ['-1001234567890', '42', '@support_team'],
+      apiUrl: 'http://127.0.0.1:9999',
+      maxRetryAfterSeconds: 300,
+    });
+    expect(notifications.email).toEqual({
+      smtpUrl: 'smtp://user:p%40ss@mail.example.com:587',
+      recipients: ['ann@example.com', 'bob@example.com'],
+      from: '"Parley alerts" <alerts@example.com>',
+    });
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_IDS: '1' }).notifications.telegram?.apiUrl).toBe('https://api.telegram.org');
+  });
+
+  it('wants the variables of a channel together, and names the missing one', () => {
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN })).toThrow(/TELEGRAM_CHAT_IDS: required when TELEGRAM_BOT_TOKEN is set/);
+    expect(() => loadConfig({ TELEGRAM_CHAT_IDS: '1' })).toThrow(/TELEGRAM_BOT_TOKEN: required when TELEGRAM_CHAT_IDS is set/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://localhost' })).toThrow(/NOTIFY_EMAILS: required when SMTP_URL is set/);
+    expect(() => loadConfig({ NOTIFY_EMAILS: 'a@example.com' })).toThrow(/SMTP_URL: required when NOTIFY_EMAILS is set/);
+  });
+
+  it('refuses malformed values without echoing a secret', () => {
+    const bad = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    const tokenError = bad({ TELEGRAM_BOT_TOKEN: 'not a token secret-value', TELEGRAM_CHAT_IDS: '1' });
+    expect(tokenError).toMatch(/TELEGRAM_BOT_TOKEN: must be a bot token/);
+    expect(tokenError).not.toContain('secret-value');
+    expect(bad({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_IDS: '12, chat' })).toMatch(/TELEGRAM_CHAT_IDS/);
+    expect(bad({ SMTP_URL: 'http://mail.example.com', NOTIFY_EMAILS: 'a@example.com' })).toMatch(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(bad({ SMTP_URL: 'smtp://localhost', NOTIFY_EMAILS: 'a@example.com, nope' })).toMatch(/NOTIFY_EMAILS/);
+    expect(bad({ NOTIFY_EMAIL_FROM: 'a@example.com, b@example.com' })).toMatch(/NOTIFY_EMAIL_FROM: must be one address/);
+    expect(bad({ NOTIFY_ATTEMPTS: '0' })).toMatch(/NOTIFY_ATTEMPTS/);
+  });
+});

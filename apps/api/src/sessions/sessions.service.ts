@@ -7,6 +7,7 @@ import { ChatSessionStatus, SenderRole } from '../common/enums';
 import { sql } from '../database/sql';
 import { appendMessage } from '../messages/message-store';
 import { MessageModel } from '../messages/models/message.model';
+import { NotificationsService } from '../notifications/notifications.service';
 import { Operator } from '../operators/operator.entity';
 import { toOperatorModel } from '../operators/models/operator.model';
 import { EventsPublisher } from '../realtime/events.publisher';
@@ -52,12 +53,14 @@ export class SessionsService {
     private readonly em: EntityManager,
     private readonly queue: QueueService,
     private readonly events: EventsPublisher,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
    * Returns the visitor's open session, or creates one `WAITING` at the back of the queue.
    * One open session per visitor is enforced by the partial unique index, so racing calls get the same one.
    * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
+   * A new session is handed to notifications (operators hear of it when none is online, or when it waits long).
    * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long): nothing is created.
    */
   async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }): Promise<ChatSessionModel> {
@@ -90,6 +93,7 @@ export class SessionsService {
     }
     if (message) await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message });
     if (created || message) await this.queue.broadcast();
+    if (created) await this.notifications.sessionQueued(session.id);
     return this.queue.toModel(session);
   }
 
