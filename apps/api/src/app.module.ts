@@ -14,6 +14,8 @@ import { ConfigModule } from './config/config.module';
 import { mikroOrmOptions } from './database/mikro-orm.config';
 import { graphqlContext, graphqlWsOptions } from './graphql-transport';
 import { HealthModule } from './health/health.module';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -52,13 +54,20 @@ export class AppModule {
         MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
         RealtimeModule,
         MetricsModule,
+        LifecycleModule,
         AuthModule,
         SecurityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [PresenceModule],
-          inject: [TokenService, WsGuardrails, PresenceService, ConnectionRegistry],
-          useFactory: (tokens: TokenService, guardrails: WsGuardrails, presence: PresenceService, connections: ConnectionRegistry) => ({
+          inject: [TokenService, WsGuardrails, PresenceService, ConnectionRegistry, GracefulShutdown],
+          useFactory: (
+            tokens: TokenService,
+            guardrails: WsGuardrails,
+            presence: PresenceService,
+            connections: ConnectionRegistry,
+            shutdown: GracefulShutdown,
+          ) => ({
             ...graphqlArmor(),
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
@@ -68,7 +77,7 @@ export class AppModule {
             playground: false,
             csrfPrevention: true,
             context: graphqlContext(tokens, config),
-            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens, guardrails, presence, connections) },
+            subscriptions: { 'graphql-ws': shutdown.wsOptions(graphqlWsOptions(tokens, guardrails, presence, connections)) },
             formatError: formatGraphQLError,
           }),
         }),

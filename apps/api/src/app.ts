@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config/app-config';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { applyHttpSecurity } from './security/http-security';
 import { coalesceServerWrites } from './realtime/coalesce-writes';
 import { mountStaticClients } from './static/static-clients';
@@ -20,8 +21,8 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
+  app.use(app.get(GracefulShutdown).httpMiddleware);
   mountStaticClients(app, config.staticDir);
-  app.enableShutdownHooks();
   coalesceServerWrites(app.getHttpServer());
   return app;
 }

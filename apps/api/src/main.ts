@@ -3,10 +3,14 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/prepare-database';
+import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
 import { seedDemoOperator } from './operators/seed-demo-operator';
 import { assertRedisReachable, describeStartupError } from './startup-errors';
 
-/** `npm start`: validate config, prepare the database, seed a demo operator when none exists, serve. */
+/**
+ * `npm start`: validate config, prepare the database, seed a demo operator when none exists, serve.
+ * `SIGTERM`/`SIGINT` shut down gracefully and exit 0 (see `exitGracefullyOnSignals`).
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const applied = await prepareDatabase(config.databaseUrl);
@@ -16,6 +20,7 @@ async function main(): Promise<void> {
   if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
   const demo = await seedDemoOperator(app);
   await app.listen(config.port, config.host);
+  exitGracefullyOnSignals(app);
   logger.log(`Parley API on ${config.publicUrl}/graphql (WebSocket: same URL, graphql-transport-ws)`);
   if (demo) {
     // Printed once, when the database had no operator: the only way to learn this random password.

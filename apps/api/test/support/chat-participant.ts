@@ -55,6 +55,8 @@ export class ChatParticipant {
   retryableErrors = 0;
   /** Error codes seen on failed attempts, in order. */
   readonly errorCodes: string[] = [];
+  /** Close codes of the participant's sockets, in order (1006: cut without a close frame). */
+  readonly closeCodes: number[] = [];
   private lastSeq = 0;
   private readonly client: Client;
   private connects = 0;
@@ -75,6 +77,7 @@ export class ChatParticipant {
       connectionParams: { authToken: options.token },
       retryAttempts: 0,
       lazy: true,
+      on: { closed: (event) => this.closeCodes.push((event as { code: number }).code) },
     });
   }
 

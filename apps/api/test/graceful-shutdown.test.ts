@@ -1,0 +1,158 @@
+// Point 6: graceful shutdown on SIGTERM. The instance stops accepting, finishes the mutations and the
+// notification job in flight, closes WebSockets with 1001 (clients reconnect to another instance and
+// catch up), and exits 0.
+import { Queue } from 'bullmq';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { Client } from 'pg';
+import { SHUTDOWN_CLOSE_CODE } from '../src/lifecycle/graceful-shutdown.service';
+import { gql, gqlOk } from './support/api-client';
+import { ApiChild } from './support/api-process';
+import { ChatParticipant, ReceivedMessage } from './support/chat-participant';
+import { expectEveryoneGotEverything } from './support/conversation';
+import { expectStoredExactlyOnce, FaultDeployment, signInOperator, startFaultDeployment, visitorWithSession } from './support/fault-deployment';
+import { ACCEPT_SESSION, SEND_MESSAGE } from './support/operations';
+
+jest.setTimeout(120_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 25 ms; fails after `timeoutMs`. */
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Whether a new TCP connection to the API's port is refused (the server stopped listening). */
+function refusesConnections(api: ApiChild): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/** Resolves with the exit code once the process has exited. */
+function exitCodeOf(api: ApiChild): Promise<number | null> {
+  if (api.child.exitCode !== null || api.child.signalCode !== null) return Promise.resolve(api.child.exitCode);
+  return new Promise((resolve) => api.child.once('exit', (code) => resolve(code)));
+}
+
+const running = (api: ApiChild) => api.child.exitCode === null && api.child.signalCode === null;
+
+describe('graceful shutdown on SIGTERM', () => {
+  let deployment: FaultDeployment;
+  let db: Client;
+  const participants: ChatParticipant[] = [];
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    deployment = await startFaultDeployment();
+    db = await deployment.db();
+  });
+  afterAll(async () => {
+    await Promise.all(participants.map((p) => p.stop()));
+    await db?.end();
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await deployment?.dispose();
+  });
+
+  it('finishes the notification job in hand before exiting', async () => {
+    // A Telegram Bot API that holds every request until the test lets it answer.
+    const held: Array<{ body: string; answer: () => void }> = [];
+    const telegram = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => held.push({ body, answer: () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"result":{}}') }));
+    });
+    servers.push(telegram);
+    await new Promise<void>((resolve) => telegram.listen(0, '127.0.0.1', resolve));
+    const notifying = await deployment.startApi({
+      TELEGRAM_BOT_TOKEN: '123456:shutdown-test',
+      TELEGRAM_CHAT_IDS: '-1001',
+      TELEGRAM_API_URL: `http://127.0.0.1:${(telegram.address() as { port: number }).port}`,
+    });
+
+    // No operator is online: the new chat session is announced at once, and the worker is mid-send.
+    const { sessionId } = await visitorWithSession(notifying.url, 'night-owl');
+    await until('the worker calls Telegram', () => held.length === 1);
+    expect(held[0].body).toContain('night-owl');
+
+    notifying.child.kill('SIGTERM');
+    await until('the instance stops accepting connections', () => refusesConnections(notifying));
+    await sleep(300);
+    expect(running(notifying)).toBe(true); // still finishing the job
+    held[0].answer();
+    expect(await exitCodeOf(notifying)).toBe(0);
+
+    const queue = new Queue('notifications', { connection: { url: deployment.redis.url }, prefix: `${deployment.env.REDIS_PREFIX}:bull` });
+    try {
+      const jobs = (await queue.getJobs(['completed', 'active', 'failed', 'wait'])).filter((job) => job.data.sessionId === sessionId && job.name === 'new-session');
+      expect(await Promise.all(jobs.map(async (job) => [await job.getState(), job.returnvalue]))).toEqual([['completed', 'delivered']]);
+    } finally {
+      await queue.close();
+    }
+    expect(held).toHaveLength(1); // sent once: not retried by anyone
+  });
+
+  it('finishes mutations in flight, closes sockets with 1001, exits 0; clients resume on another instance', async () => {
+    const stopping = await deployment.startApi();
+    const staying = deployment.apis[0];
+    const operatorToken = await signInOperator(stopping.url, deployment.operator);
+    const conversation = await visitorWithSession(stopping.url, 'visitor');
+    await gqlOk(stopping.url, ACCEPT_SESSION, { id: conversation.sessionId }, operatorToken);
+    const { sessionId } = conversation;
+    // Both on the instance about to stop; their next connection goes to the other one.
+    const visitor = new ChatParticipant('visitor', { urls: [stopping.wsUrl, staying.wsUrl], token: conversation.token, sessionId }).start();
+    const operator = new ChatParticipant('operator', { urls: [stopping.wsUrl, staying.wsUrl], token: operatorToken, sessionId }).start();
+    participants.push(visitor, operator);
+    await Promise.all([visitor.waitForSeq(2), operator.waitForSeq(2)]);
+
+    // Hold the session row (from another connection): the next two messages stop inside their INSERT, in flight.
+    const lock = await deployment.db();
+    await lock.query('BEGIN');
+    await lock.query('SELECT id FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+    const sent: Record<string, ReceivedMessage> = {};
+    const overWebSocket = visitor.send('sent over the WebSocket just before SIGTERM', 'visitor-in-flight');
+    const overHttp = gql(stopping.url, SEND_MESSAGE, { input: { sessionId, content: 'sent over HTTP just before SIGTERM', clientMessageId: 'operator-in-flight' } }, operatorToken);
+    const waitingForLock = async () =>
+      (await db.query("SELECT pid FROM pg_stat_activity WHERE datname = 'parley' AND wait_event_type = 'Lock'")).rowCount === 2;
+    await until('both messages wait for the row lock', waitingForLock);
+
+    stopping.child.kill('SIGTERM');
+    await until('the instance stops accepting connections', () => refusesConnections(stopping));
+    // A socket with nothing in flight is closed at once with 1001; its client reconnects elsewhere.
+    await until('the operator’s idle socket is closed', () => operator.closeCodes.includes(SHUTDOWN_CLOSE_CODE));
+    await sleep(300);
+    expect(running(stopping)).toBe(true); // waiting for the two mutations
+    expect(visitor.closeCodes).toEqual([]); // its mutation's answer is still owed
+
+    await lock.query('COMMIT');
+    await lock.end();
+    const http = await overHttp;
+    expect(http.errors).toBeUndefined();
+    sent['operator-in-flight'] = http.data!.sendMessage as ReceivedMessage;
+    sent['visitor-in-flight'] = await overWebSocket;
+    expect(visitor.retried.has('visitor-in-flight')).toBe(false); // answered on the first attempt
+    expect(await exitCodeOf(stopping)).toBe(0);
+    expect(visitor.closeCodes).toEqual([SHUTDOWN_CLOSE_CODE]);
+    expect(operator.closeCodes[0]).toBe(SHUTDOWN_CLOSE_CODE);
+
+    // The conversation goes on through the other instance, nothing lost or doubled.
+    for (let i = 1; i <= 3; i++) {
+      sent[`visitor-${i}`] = await visitor.send(`visitor after the restart ${i}`, `visitor-${i}`);
+      sent[`operator-${i}`] = await operator.send(`operator after the restart ${i}`, `operator-${i}`);
+    }
+    const lastSeq = await expectEveryoneGotEverything([visitor, operator], sent);
+    expect(visitor.subscriptions).toBeGreaterThanOrEqual(2);
+    expect(await expectStoredExactlyOnce(db, sessionId, Object.keys(sent))).toBe(lastSeq);
+    expect(stopping.output()).not.toMatch(/"level":50|ERROR/);
+  });
+});
