@@ -105,6 +105,71 @@ describe('point 1: pre-chat step, then the conversation', () => {
   });
 });
 
+describe('signed identities (Parley.identify with userId, issuedAt, signature)', () => {
+  const signed = { userId: 'user-42', email: 'alice@example.com', name: 'Alice Martin', issuedAt: 1_790_000_000, signature: 'a'.repeat(64) };
+
+  it("creates the signed user's visitor as soon as the panel opens, with the identity exactly as given, and shows their open chat", async () => {
+    const s = mount({ identity: signed });
+    expect(s.$('form.prechat')).toBeNull();
+    const anonymous = await until(() => s.net.anonymous(), 'the anonymous transport');
+    const create = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-42', visitor: { id: 'visitor-42' } } });
+    expect(create.variables.input).toEqual({ identity: signed, locale: 'en', pageUrl: expect.stringMatching(/^http:\/\/localhost\//) });
+    expect(s.host.store.read()).toMatchObject({ token: 'token-42', identity: 'u:user-42' });
+    // The same user, from another device: their open chat session and its history.
+    const session = givenSession({ status: 'ACTIVE', lastSeq: 2, operator: { name: 'Anna' } });
+    const t = await resumed(s, session, [
+      givenMessage(1, { senderRole: 'VISITOR', senderName: null, content: 'Written on my phone', clientMessageId: 'c-1' }),
+      givenMessage(2, { content: 'Hello Alice' }),
+    ]);
+    expect(lines(s)).toEqual(['Written on my phone', 'Hello Alice']);
+    typeAndSend(s, 'And now from my laptop');
+    const send = await until(() => t.pending('SendMessage')[0], 'sendMessage');
+    expect(send.variables.input.sessionId).toBe('session-1');
+    expect(t.pending('StartSession')).toHaveLength(0);
+  });
+
+  it('keeps what the visitor wrote when the API refuses the signature, says so, and sends it on retry with a fresh one', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const s = mount({ identity: signed });
+      await until(() => s.net.anonymous(), 'the anonymous transport');
+      await s.net.anonymous()!.fail('CreateVisitor', ErrorCode.UNAUTHENTICATED, 'Identity refused: signed 900 s ago; at most 600 s are accepted');
+      expect(s.$('.composer-error')?.textContent).toBe('We could not confirm your account. Reload the page and try again.');
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('signed 900 s ago'));
+      typeAndSend(s, 'Where is my order?');
+      await until(() => s.net.made.filter((t) => !t.token).length === 2 && s.net.anonymous()!.pending('CreateVisitor')[0], 'a second CreateVisitor');
+      await s.net.anonymous()!.fail('CreateVisitor', ErrorCode.UNAUTHENTICATED, 'Identity refused: signed 900 s ago; at most 600 s are accepted');
+      await until(() => statusOf(s, 'Where is my order?') === 'Not sent', 'the message marked not sent');
+      expect(s.host.store.read().outbox?.map((e) => e.content)).toEqual(['Where is my order?']);
+
+      // The page signs again and the visitor presses Retry.
+      s.state.identity = { ...signed, issuedAt: signed.issuedAt + 600, signature: 'b'.repeat(64) };
+      s.$$('.log li button').find((b) => b.textContent === 'Retry')!.click();
+      const create = await until(() => s.net.made.filter((t) => !t.token).length === 3 && s.net.anonymous()!.pending('CreateVisitor')[0], 'a third CreateVisitor');
+      expect(create.variables.input.identity.signature).toBe('b'.repeat(64));
+      create.resolve({ createVisitor: { token: 'token-42', visitor: { id: 'visitor-42' } } });
+      const t = await until(() => s.net.authed(), 'the authenticated transport');
+      t.setState('online');
+      await t.answer('LatestSession', { mySessions: { nodes: [] } });
+      const start = await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) });
+      expect(start.variables.input.content).toBe('Where is my order?');
+      expect(s.$('.composer-error')?.textContent).toBe('');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('sends no identity for an unsigned visitor, only the name and e-mail', async () => {
+    const s = mount({ identity: { name: 'Alice Martin', email: 'alice@example.com' } });
+    await flush();
+    expect(s.net.made).toHaveLength(0); // an unsigned visitor is created only when they write
+    typeAndSend(s, 'Hello');
+    const create = await s.net.anonymous()!.answer('CreateVisitor', { createVisitor: { token: 't', visitor: { id: 'v' } } });
+    expect(create.variables.input.identity).toBeUndefined();
+    expect(create.variables.input).toMatchObject({ name: 'Alice Martin', email: 'alice@example.com' });
+  });
+});
+
 describe('point 2: waiting queue', () => {
   it('shows the live queue position and estimated wait, and that no operator is online', async () => {
     const s = mount();

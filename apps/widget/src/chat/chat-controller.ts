@@ -2,7 +2,7 @@ import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_
 import { graphqlWsUrl } from '../common/config';
 import type { ChatPanel, WidgetHost } from '../common/host';
 import { adoptStyles } from '../common/styles';
-import { identityKey, type OutboxEntry, type VisitorIdentity } from '../common/visitor-store';
+import { identityKey, type OutboxEntry, signedIdentity, type VisitorIdentity } from '../common/visitor-store';
 import {
   type ChatSessionStatus,
   CreateVisitorDocument,
@@ -37,6 +37,12 @@ const TYPING_REPEAT_MS = 4000;
 const OPERATOR_TYPING_TTL_MS = 8000;
 const MAX_INT = 2147483647;
 const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, CLOSED: 2 };
+/**
+ * The widget's own code for "the API refused the page's signed identity" (bad signature, expired, or
+ * verification not configured): unlike a refused guest token, nothing is dropped; sending can be retried,
+ * e.g. after the page called `Parley.identify` again with a fresh signature.
+ */
+export const IDENTITY_REFUSED = 'IDENTITY_REFUSED';
 
 type SessionEvent = SessionEventsSubscription['sessionEvents'];
 
@@ -176,8 +182,20 @@ export class ChatController implements ChatPanel {
     } else {
       this.enterChat();
       this.flushOutbox();
+      // A signed user may have a chat from another device or browser: connect now to show it.
+      if (signedIdentity(this.options.host.identity())) this.connectSigned();
     }
     this.render();
+  }
+
+  /** Creates (or resumes) the signed user's visitor at once; `resume()` then finds their open chat session. */
+  private connectSigned(): void {
+    this.loading = true;
+    this.ensureVisitor().catch((error: unknown) => {
+      this.loading = false;
+      this.handleError(error);
+      this.render();
+    });
   }
 
   private needsPrechat(): boolean {
@@ -296,7 +314,9 @@ export class ChatController implements ChatPanel {
   /** Reacts to an error of a request or the subscription. */
   private handleError(error: unknown): void {
     const code = codeOf(error);
-    if (code === ErrorCode.UNAUTHENTICATED) {
+    if (code === IDENTITY_REFUSED) {
+      this.view.setComposerError(this.t.identityRefused);
+    } else if (code === ErrorCode.UNAUTHENTICATED) {
       this.reset();
     } else if ((code === ErrorCode.NOT_FOUND || code === ErrorCode.FORBIDDEN) && this.session) {
       // The chat session is gone (or not this visitor's): start afresh, keep the visitor.
@@ -564,18 +584,31 @@ export class ChatController implements ChatPanel {
       const anonymous = this.options.transportFactory(graphqlWsUrl(host.config.baseUrl), undefined);
       try {
         const identity = host.identity();
+        const signed = signedIdentity(identity);
         const profile = identity ?? this.store.read().profile ?? {};
         // The page the visitor is on, without query or fragment (they can hold tokens and personal data).
         const page = typeof location === 'undefined' ? '' : `${location.origin}${location.pathname}`;
-        const { createVisitor } = await anonymous.request(CreateVisitorDocument, {
-          input: {
-            name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
-            email: profile.email || undefined,
-            pageUrl: /^https?:/.test(page) && page.length <= MAX_PAGE_URL_LENGTH ? page : undefined,
-            locale: host.config.locale,
-          },
-        }).result;
+        const pageUrl = /^https?:/.test(page) && page.length <= MAX_PAGE_URL_LENGTH ? page : undefined;
+        const { createVisitor } = await anonymous
+          .request(CreateVisitorDocument, {
+            input: signed
+              ? { identity: signed, pageUrl, locale: host.config.locale }
+              : {
+                  name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
+                  email: profile.email || undefined,
+                  pageUrl,
+                  locale: host.config.locale,
+                },
+          })
+          .result.catch((error: unknown) => {
+            const code = codeOf(error);
+            if (!signed || (code !== ErrorCode.UNAUTHENTICATED && code !== ErrorCode.BAD_USER_INPUT)) throw error;
+            // Tell the site's developers why (the visitor sees a short notice); keep everything for a retry.
+            console.warn(`Parley: the signed identity was refused: ${(error as Error).message}`);
+            throw new OperationError((error as Error).message, IDENTITY_REFUSED);
+          });
         if (this.lifetime !== lifetime) return;
+        if (signed) this.view.setComposerError(null);
         this.store.update({ token: createVisitor.token, identity: identityKey(identity), profile: undefined });
         this.openTransport(createVisitor.token);
       } finally {

@@ -49,6 +49,7 @@ export interface ChatTexts {
   systemClosed: (resolution: string) => string;
   systemLeft: string;
   startFailed: string;
+  identityRefused: string;
 }
 
 const minutes = (seconds: number) => Math.max(1, Math.round(seconds / 60));
@@ -103,6 +104,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     systemClosed: (resolution) => `Chat closed: ${resolution}`,
     systemLeft: 'You left the chat',
     startFailed: 'Something went wrong. Please try again.',
+    identityRefused: 'We could not confirm your account. Reload the page and try again.',
   },
   ru: {
     title: 'Напишите нам',
@@ -152,6 +154,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     systemClosed: (resolution) => `Чат завершён: ${resolution}`,
     systemLeft: 'Вы покинули чат',
     startFailed: 'Что-то пошло не так. Попробуйте ещё раз.',
+    identityRefused: 'Не удалось подтвердить вашу учётную запись. Обновите страницу и попробуйте ещё раз.',
   },
 };
 

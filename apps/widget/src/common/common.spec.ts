@@ -1,6 +1,6 @@
 import { graphqlWsUrl, readConfig } from './config';
 import { pickLocale } from './locale';
-import { identityKey, VisitorStore } from './visitor-store';
+import { identityKey, signedIdentity, VisitorStore } from './visitor-store';
 
 describe('pickLocale', () => {
   it('prefers data-locale, then the page language, then the browser language', () => {
@@ -49,6 +49,27 @@ describe('identityKey', () => {
     expect(identityKey({ name: ' Bob ' })).toBe('n:Bob');
     expect(identityKey({})).toBeNull();
     expect(identityKey(null)).toBeNull();
+  });
+
+  it('keys a signed identity on its userId, so a signed user and an unsigned visitor with the same e-mail differ', () => {
+    const signed = { userId: 'user-42', email: 'alice@example.com', name: 'Alice', issuedAt: 1_790_000_000, signature: 'a'.repeat(64) };
+    expect(identityKey(signed)).toBe('u:user-42');
+    expect(identityKey({ ...signed, issuedAt: 1_790_000_100, signature: 'b'.repeat(64) })).toBe('u:user-42');
+    expect(identityKey({ email: 'alice@example.com', name: 'Alice' })).not.toBe(identityKey(signed));
+  });
+});
+
+describe('signedIdentity', () => {
+  it('passes the signed fields through exactly as given (a trimmed e-mail or name would not verify)', () => {
+    const identity = { userId: 'user-42', email: ' Alice@Example.com', name: 'Alice  ', issuedAt: 1_790_000_000, signature: 'c'.repeat(64) };
+    expect(signedIdentity(identity)).toEqual(identity);
+    expect(signedIdentity({ userId: 'u', issuedAt: 1, signature: 'd'.repeat(64) })).toEqual({ userId: 'u', email: undefined, name: undefined, issuedAt: 1, signature: 'd'.repeat(64) });
+  });
+
+  it('is null without a userId', () => {
+    expect(signedIdentity({ name: 'Alice', email: 'alice@example.com' })).toBeNull();
+    expect(signedIdentity({ userId: '', issuedAt: 1, signature: 'e'.repeat(64) })).toBeNull();
+    expect(signedIdentity(null)).toBeNull();
   });
 });
 

@@ -42,6 +42,10 @@ export interface ParleyApi {
    * Tells the widget who the visitor is (e.g. your signed-in user). The name and e-mail go to the operators
    * and the pre-chat step is skipped. When a different person was chatting in this browser (another
    * e-mail, or anonymous), the widget starts clean: that person's chat is never shown. `null` signs out.
+   *
+   * A signed identity (`userId`, `email`, `name`, `issuedAt`, `signature`, signed by your server with
+   * Parley's `IDENTITY_SECRET`) makes the visitor that verified user: the same chat on every device and
+   * browser, and nobody without the signature can claim it. It is passed to Parley exactly as given.
    */
   identify(identity: VisitorIdentity | null): void;
   /** Listens to a widget event; returns a function that stops listening. */

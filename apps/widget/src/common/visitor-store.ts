@@ -26,17 +26,56 @@ export interface StoredVisitor {
   profile?: VisitorIdentity;
 }
 
-/** A person the host page says is using it (`Parley.identify`). */
+/**
+ * A person the host page says is using it (`Parley.identify`): a name and e-mail as the site knows them,
+ * or — for a site that verifies its users — a signed identity: `userId`, `issuedAt` and `signature` (with
+ * the `email` and `name` exactly as signed), computed by the site's server with its `IDENTITY_SECRET`.
+ */
 export interface VisitorIdentity {
-  name?: string;
-  email?: string;
+  name?: string | null;
+  email?: string | null;
+  /** The site's stable id of its signed-in user (1–255 characters); makes this a signed identity. */
+  userId?: string;
+  /** When the site's server signed it, Unix seconds (Parley accepts it for `IDENTITY_MAX_AGE_SECONDS`, default 600). */
+  issuedAt?: number;
+  /**
+   * Lower-case hex HMAC-SHA256, under the site's `IDENTITY_SECRET`, of
+   * `JSON.stringify([userId, email ?? null, name ?? null, issuedAt])`.
+   */
+  signature?: string;
+}
+
+/** A signed identity as `createVisitor` takes it (`CreateVisitorInput.identity`). */
+export interface SignedIdentity {
+  userId: string;
+  email?: string | null;
+  name?: string | null;
+  issuedAt: number;
+  signature: string;
 }
 
 /**
- * A stable key for an identity: the e-mail (case-insensitive) when given, else the name; null when neither.
- * A different key means a different person, whose chat must not be shown to this one.
+ * The signed part of an identity, passed through exactly as the site signed it (nothing trimmed or
+ * shortened: that would break the signature); null when it carries no `userId`.
+ */
+export function signedIdentity(identity: VisitorIdentity | null | undefined): SignedIdentity | null {
+  if (!identity || typeof identity.userId !== 'string' || identity.userId === '') return null;
+  return {
+    userId: identity.userId,
+    email: identity.email,
+    name: identity.name,
+    issuedAt: identity.issuedAt as number,
+    signature: identity.signature as string,
+  };
+}
+
+/**
+ * A stable key for an identity: the signed `userId` when there is one, else the e-mail (case-insensitive)
+ * when given, else the name; null when none. A different key means a different person, whose chat must
+ * not be shown to this one (a signed user and an unsigned visitor with the same e-mail are different people).
  */
 export function identityKey(identity: VisitorIdentity | null | undefined): string | null {
+  if (signedIdentity(identity)) return `u:${identity!.userId!}`;
   const email = identity?.email?.trim().toLowerCase();
   if (email) return `e:${email}`;
   const name = identity?.name?.trim();

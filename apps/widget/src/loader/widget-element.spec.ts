@@ -166,6 +166,61 @@ describe('identify', () => {
     expect(w.chat.panel.reset).not.toHaveBeenCalled();
   });
 
+  const signedAlice = { userId: 'user-42', email: 'Alice@Example.com ', name: ' Alice', issuedAt: 1_790_000_000, signature: 'a'.repeat(64) };
+
+  it('keeps a signed identity exactly as given (its signature covers the e-mail and name)', () => {
+    const w = given();
+    w.element.identify({ ...signedAlice });
+    w.element.open();
+    return flush().then(() => expect(w.chat.host().identity()).toEqual(signedAlice));
+  });
+
+  it('keeps the chat for the same signed user with a fresh signature', async () => {
+    const store = new VisitorStore(config.baseUrl, localStorage);
+    store.update({ token: 'alice-token', identity: 'u:user-42', sessionId: 's1', sessionOpen: true });
+    const w = given({ store });
+    await flush();
+    w.element.identify({ ...signedAlice, issuedAt: signedAlice.issuedAt + 300, signature: 'b'.repeat(64) });
+    expect(store.read().token).toBe('alice-token');
+    expect(w.chat.panel.reset).not.toHaveBeenCalled();
+    expect(w.chat.host().identity()?.signature).toBe('b'.repeat(64));
+  });
+
+  it('never hands a signed user’s chat to an unsigned visitor with the same e-mail, nor the reverse', async () => {
+    const store = new VisitorStore(config.baseUrl, localStorage);
+    store.update({ token: 'alice-token', identity: 'u:user-42', sessionId: 's1', sessionOpen: true });
+    const w = given({ store });
+    await flush();
+    w.element.identify({ name: 'Alice', email: 'alice@example.com' });
+    expect(store.read()).toEqual({});
+    expect(w.chat.panel.reset).toHaveBeenCalledTimes(1);
+    store.update({ token: 'guest-token', identity: 'e:alice@example.com' });
+    w.element.identify(signedAlice);
+    expect(store.read().token).toBeUndefined();
+    expect(w.chat.panel.reset).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps an unsent message of the signed user when the page signs them again (the first signature was refused)', () => {
+    const store = new VisitorStore(config.baseUrl, localStorage);
+    const w = given({ store });
+    w.element.identify(signedAlice);
+    store.update({ outbox: [{ clientMessageId: 'c-1', content: 'Let me in', createdAt: 1 }] });
+    w.element.identify({ ...signedAlice, issuedAt: signedAlice.issuedAt + 60, signature: 'c'.repeat(64) });
+    expect(store.read().outbox).toHaveLength(1);
+    w.element.identify({ ...signedAlice, userId: 'user-43' });
+    expect(store.read()).toEqual({});
+  });
+
+  it('restarts an open panel that has nothing stored yet when the person changes (e.g. signed in after opening)', async () => {
+    const w = given();
+    w.element.open();
+    await flush();
+    w.element.identify(signedAlice);
+    expect(w.chat.panel.reset).toHaveBeenCalledTimes(1);
+    w.element.identify({ ...signedAlice, signature: 'f'.repeat(64) });
+    expect(w.chat.panel.reset).toHaveBeenCalledTimes(1);
+  });
+
   it('does not hand an anonymous visitor’s chat to an identified one, nor the reverse on sign-out', () => {
     const store = new VisitorStore(config.baseUrl, localStorage);
     store.update({ token: 'anonymous-token', identity: null });

@@ -2,7 +2,7 @@ import type { WidgetConfig } from '../common/config';
 import type { ChatPanel, MountChat, WidgetHost } from '../common/host';
 import { LAUNCHER_TEXTS } from '../common/locale';
 import type { ParleyEventName, ParleyEvents } from '../common/public-api';
-import { identityKey, type VisitorIdentity, VisitorStore } from '../common/visitor-store';
+import { identityKey, signedIdentity, type VisitorIdentity, VisitorStore } from '../common/visitor-store';
 import { adoptStyles } from '../common/styles';
 import { LAUNCHER_CSS } from './launcher.styles';
 
@@ -121,13 +121,26 @@ export class ParleyWidgetElement extends HTMLElement {
     this.emit('close', undefined);
   }
 
-  /** See `Parley.identify`: a different person than the stored visitor starts clean. */
+  /**
+   * See `Parley.identify`: a different person than the stored visitor starts clean. A signed identity
+   * (with `userId`) is kept exactly as given, as its signature covers the e-mail and name.
+   */
   identify(identity: VisitorIdentity | null): void {
-    const next = identity ? { name: identity.name?.trim() || undefined, email: identity.email?.trim() || undefined } : null;
+    const next: VisitorIdentity | null = !identity
+      ? null
+      : signedIdentity(identity)
+        ? { userId: identity.userId, email: identity.email, name: identity.name, issuedAt: identity.issuedAt, signature: identity.signature }
+        : { name: identity.name?.trim() || undefined, email: identity.email?.trim() || undefined };
     const key = identityKey(next);
+    const previous = identityKey(this.identity);
     this.identity = key ? next : null;
     const stored = this.host.store.read();
-    if (Object.keys(stored).length > 0 && (stored.identity ?? null) !== key) {
+    // What is stored belongs to the person its token was made for; before there is a token (a message
+    // still unsent, a pre-chat profile), to the person identified so far on this page.
+    const owner = stored.token ? (stored.identity ?? null) : previous;
+    if (owner !== key) {
+      // Another person: nothing of the previous one stays, and an open panel starts again for the new one
+      // (pre-chat step skipped; a signed user's chat from another device shows up).
       this.host.store.clear();
       this.chat?.reset();
     }
