@@ -114,7 +114,7 @@ async function seedIdleSessions(system, count) {
  * Fresh database, `instances` server processes (behind nginx when more than one), a generator process;
  * runs `body`, then stops everything it started.
  */
-async function withStack(system, { instances = 1, operators = 0 }, body) {
+async function withStack(system, { instances = 1, operators = 0, gcOnSignal = false }, body) {
   await freshDatabase(system);
   const redisPrefix = `parley-bench-${system}-${randomUUID().slice(0, 8)}`;
   const servers = [];
@@ -124,6 +124,7 @@ async function withStack(system, { instances = 1, operators = 0 }, body) {
     for (let i = 0; i < instances; i++) {
       const port = await freePort();
       const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir), '-r', path.join(root, 'bench/lib/exit-on-signal.cjs')] : [];
+      if (gcOnSignal) nodeArgs.push('--expose-gc', '-r', path.join(root, 'bench/lib/gc-on-signal.cjs'));
       const options = { port, databaseUrl: dbUrl(system), redisPrefix, secret: SECRET, nodeArgs, label: `${system}-${i + 1}` };
       const child = system === 'parley' ? await startParley(options) : await startBaseline(options);
       started.push(child);
@@ -221,10 +222,16 @@ async function chatScenarios(system, scenario, config, instances) {
       const steps = [];
       let best = 0;
       for (let r = b.from; r <= b.to; r += b.step) {
-        const step = await measuredRate(ctx, { rate: r, warmupMs: b.warmupMs, measureMs: b.measureMs }, connections);
-        const ok = step.latency.p99 !== null && step.latency.p99 < b.p99LimitMs && step.errors === 0 && step.deliveredPerSecond >= r * 0.97;
-        steps.push({ ...step, ok });
-        log(`  (b) ${r} msg/s: p99 ${step.latency.p99} ms, delivered ${step.deliveredPerSecond}/s, ${step.errors} errors ${ok ? 'ok' : 'FAILED'}`);
+        // A step passes when p99 < limit, no error and ≥ 97 % of the rate delivered; a failed step is run
+        // once more (a neighbour's build on a shared machine can spoil one window), two failures end (b).
+        let ok = false;
+        for (let attempt = 1; attempt <= 2 && !ok; attempt++) {
+          const step = await measuredRate(ctx, { rate: r, warmupMs: b.warmupMs, measureMs: b.measureMs }, connections);
+          ok = step.latency.p99 !== null && step.latency.p99 < b.p99LimitMs && step.errors === 0 && step.deliveredPerSecond >= r * 0.97;
+          steps.push({ ...step, attempt, ok });
+          log(`  (b) ${r} msg/s: p99 ${step.latency.p99} ms, delivered ${step.deliveredPerSecond}/s, ${step.errors} errors ${ok ? 'ok' : 'FAILED'}`);
+          if (!ok) await sleep(3000);
+        }
         if (!ok) break;
         best = r;
         await sleep(1000);
@@ -236,15 +243,22 @@ async function chatScenarios(system, scenario, config, instances) {
   });
 }
 
+/** Full GC in the servers (scenario c), then a sample of their memory. */
+async function collectedSample(ctx) {
+  for (const pid of ctx.serverPids) process.kill(pid, 'SIGUSR2');
+  await sleep(1000);
+  return sampleGroup(ctx.serverPids);
+}
+
 async function idleScenario(system, config) {
-  return withStack(system, {}, async (ctx) => {
+  return withStack(system, { gcOnSignal: true }, async (ctx) => {
     log(`${system} (c): ${config.connections} idle subscribed widget connections`);
     const seeded = await seedIdleSessions(system, config.connections);
     await sleep(2000);
-    const before = sampleGroup(ctx.serverPids);
+    const before = await collectedSample(ctx);
     const opened = await ctx.command('idle-open', { seeded, concurrency: config.concurrency });
     await sleep(config.settleMs);
-    const after = sampleGroup(ctx.serverPids);
+    const after = await collectedSample(ctx);
     await ctx.command('idle-close');
     const perConnectionKb = opened.opened ? Math.round((after.rss - before.rss) / opened.opened / 102.4) / 10 : null;
     log(`  ${opened.opened} open (${opened.failed} failed) in ${opened.ms} ms; ${perConnectionKb} KB RSS per connection`);
