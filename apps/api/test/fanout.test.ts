@@ -3,17 +3,17 @@
 process.env.TZ = 'America/Los_Angeles';
 
 import { gqlOk, record, wsClient } from './support/api-client';
-import { Child, startChildApi } from './support/child-process';
+import { ApiChild, startApiChild } from './support/api-process';
 import { ACCEPT_SESSION, eventsOf, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS } from './support/operations';
 import { givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 
 describe('two API processes sharing Redis', () => {
   let a: TestApi;
-  let b: Child & { url: string; wsUrl: string };
+  let b: ApiChild;
 
   beforeAll(async () => {
     a = await startTestApi();
-    b = await startChildApi({
+    b = await startApiChild({
       DATABASE_URL: a.config.databaseUrl,
       REDIS_PREFIX: a.config.redisPrefix,
       JWT_SECRET: a.config.jwtSecret,

@@ -4,7 +4,7 @@ import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { hashPassword } from '../src/auth/password';
 import { gqlOk, record, Recorder, wsExecute } from './support/api-client';
-import { Child, startChildApi } from './support/child-process';
+import { ApiChild, startApiChild } from './support/api-process';
 import { TEST_DATABASE_URL } from './support/global-setup';
 import { Nginx, startNginx } from './support/nginx';
 import { messagesOf, SEND_MESSAGE, SESSION_EVENTS } from './support/operations';
@@ -16,15 +16,15 @@ import { messagesOf, SEND_MESSAGE, SESSION_EVENTS } from './support/operations';
  * without it this test fails; it never skips.
  */
 describe('scale-out behind nginx', () => {
-  let apis: Array<Child & { url: string }>;
+  let apis: ApiChild[];
   let nginx: Nginx;
   const prefix = `parley-test-nginx-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     const env = { DATABASE_URL: TEST_DATABASE_URL, REDIS_PREFIX: prefix, RUN_WORKERS: 'false' };
     apis = [];
-    apis.push(await startChildApi(env)); // one at a time: the first prepares the database
-    apis.push(await startChildApi(env));
+    apis.push(await startApiChild(env)); // one at a time: the first prepares the database
+    apis.push(await startApiChild(env));
     nginx = await startNginx(apis.map((a) => a.url.replace('http://', '')));
   }, 60000);
 

@@ -1,6 +1,6 @@
 import { Client } from 'graphql-ws';
 import { gqlOk, record, Recorder, wsClient } from './support/api-client';
-import { Child, startChildApi } from './support/child-process';
+import { ApiChild, startApiChild } from './support/api-process';
 import { QUEUE_UPDATED } from './support/operations';
 import { givenActiveSession, givenOperator, givenWaitingSession, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
@@ -186,7 +186,7 @@ describe('operator presence from console sockets', () => {
 
   describe('across instances', () => {
     let api: TestApi;
-    let other: (Child & { url: string; wsUrl: string }) | undefined;
+    let other: (ApiChild) | undefined;
     beforeAll(async () => {
       api = await startTestApi({ PRESENCE_TTL_SECONDS: '1' });
     });
@@ -196,7 +196,7 @@ describe('operator presence from console sockets', () => {
     });
 
     it('drops the operators of an instance that died (no heartbeat, no close) after the TTL, and the survivors tell waiting visitors', async () => {
-      other = await startChildApi({
+      other = await startApiChild({
         DATABASE_URL: api.config.databaseUrl,
         REDIS_PREFIX: api.config.redisPrefix,
         JWT_SECRET: api.config.jwtSecret,

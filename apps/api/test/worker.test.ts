@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NotificationChannel, NotificationEvent, NotificationJobData, notificationJobId, NOTIFICATIONS_QUEUE } from '../src/notifications/notification-jobs';
 import { gqlOk } from './support/api-client';
-import { Child, startChildWorker } from './support/child-process';
+import { Child, startWorkerChild } from './support/api-process';
 import { eventually, FakeTelegram, SmtpSink } from './support/notification-sinks';
 import { givenVisitor, startTestApi, TestApi } from './support/test-app';
 
@@ -107,7 +107,7 @@ describe('npm run worker (RUN_WORKERS=false API + separate worker processes)', (
     ...extra,
   });
   const worker = async (extra: Record<string, string> = {}) => {
-    const child = await startChildWorker(workerEnv(extra));
+    const child = await startWorkerChild(workerEnv(extra));
     children.push(child);
     return child;
   };
