@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
   const demo = await seedDemoOperator(app);
   await app.listen(config.port, config.host);
-  exitGracefullyOnSignals(app);
+  exitGracefullyOnSignals(app, { drain: true });
   logger.log(`Parley API on ${config.publicUrl}/graphql (WebSocket: same URL, graphql-transport-ws)`);
   if (demo) {
     // Printed once, when the database had no operator: the only way to learn this random password.

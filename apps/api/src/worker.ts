@@ -7,6 +7,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { mikroOrmOptions } from './database/mikro-orm.config';
 import { prepareDatabase } from './database/prepare-database';
+import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
 import { NotificationJobsModule } from './notifications/notification-jobs.module';
 import { configuredTargets, NOTIFICATIONS_QUEUE } from './notifications/notification-jobs';
 import { assertRedisReachable, describeStartupError } from './startup-errors';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   await assertRedisReachable(config.redisUrl);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
+  exitGracefullyOnSignals(app, { drain: false });
   await app.init();
   new Logger('Parley').log(`Worker processing notification jobs (queue ${config.redisPrefix}:bull:${NOTIFICATIONS_QUEUE})`);
 }

@@ -126,6 +126,15 @@ describe('npm run worker (RUN_WORKERS=false API + separate worker processes)', (
     expect(await queueOf(api).getWorkers()).toHaveLength(1);
   });
 
+  it('a worker stops on SIGTERM with exit code 0 and leaves the queue', async () => {
+    api ??= await startTestApi({ REDIS_URL: redis.url, RUN_WORKERS: 'false', ...telegramEnv() });
+    const child = await worker();
+    const before = (await queueOf(api).getWorkers()).length;
+    expect(await child.stop('SIGTERM')).toBe(0);
+    expect(child.output()).toContain('Stopped');
+    expect((await queueOf(api).getWorkers()).length).toBe(before - 1);
+  });
+
   it('a worker killed (SIGKILL) after the delivery record but before the job completed: the job runs again and sends nothing more', async () => {
     api = await startTestApi({ REDIS_URL: redis.url, RUN_WORKERS: 'false', ...telegramEnv() });
     // When Telegram is called, freeze Redis writes: the worker can record the delivery in PostgreSQL

@@ -1,17 +1,18 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { GracefulShutdown, SHUTDOWN_GRACE_MS } from './graceful-shutdown.service';
 
 /** Signals that stop the API: `SIGTERM` (orchestrators, `docker stop`, `kill`) and `SIGINT` (Ctrl-C). */
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /**
- * On the first `SIGTERM` or `SIGINT`: {@link GracefulShutdown.drain}, then `app.close()` (PostgreSQL,
- * Redis, queues), then exit code 0. A second signal, or a shutdown still running
+ * On the first `SIGTERM` or `SIGINT`: {@link GracefulShutdown.drain} when the app serves clients (the API;
+ * a worker has none), then `app.close()` (job workers finish the job in hand; PostgreSQL, Redis, queues
+ * close), then exit code 0. A second signal, or a shutdown still running
  * {@link SHUTDOWN_GRACE_MS} + 10 s later, exits at once with code 1. Replaces Nest's
  * `enableShutdownHooks()`, which closes sockets before in-flight mutations finish and ends the process by
  * re-raising the signal instead of exiting 0.
  */
-export function exitGracefullyOnSignals(app: INestApplication): void {
+export function exitGracefullyOnSignals(app: INestApplicationContext, options: { drain: boolean }): void {
   const logger = new Logger('Shutdown');
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -25,9 +26,7 @@ export function exitGracefullyOnSignals(app: INestApplication): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS + 10_000).unref();
     logger.log(`${signal} received: finishing in-flight work`);
-    app
-      .get(GracefulShutdown)
-      .drain()
+    (options.drain ? app.get(GracefulShutdown).drain() : Promise.resolve())
       .then(() => app.close())
       .then(
         () => {
