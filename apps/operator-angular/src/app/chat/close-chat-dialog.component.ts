@@ -24,7 +24,7 @@ export const QUICK_RESOLUTIONS: readonly string[] = ['Question answered', 'Probl
   imports: [ReactiveFormsModule, MatDialogModule, MatButtonModule, MatChipsModule, MatFormFieldModule, MatInputModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <h2 mat-dialog-title>Close the chat with {{ data.visitorName }}</h2>
+    <h2 mat-dialog-title>Close the chat with <bdi>{{ data.visitorName }}</bdi></h2>
     <form (submit)="$event.preventDefault(); submit()">
       <mat-dialog-content>
         <p class="intro">How was it resolved? The resolution is kept with the chat in the history.</p>
