@@ -44,9 +44,9 @@ describe('a whole conversation', () => {
       const accepted = await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: sessionId }, operator.token);
       expect(accepted.acceptSession.status).toBe('ACTIVE');
       expect(accepted.acceptSession.operator.name).toBe('Olga');
-      expect(accepted.acceptSession.messages.map((m: any) => [m.seq, m.senderRole, m.content])).toEqual([
-        [1, 'VISITOR', 'Where is my order?'],
-        [2, 'SYSTEM', 'Olga joined the chat'],
+      expect(accepted.acceptSession.messages.map((m: any) => [m.seq, m.senderRole, m.systemEvent, m.content])).toEqual([
+        [1, 'VISITOR', null, 'Where is my order?'],
+        [2, 'SYSTEM', 'OPERATOR_JOINED', 'Olga joined the chat'],
       ]);
       await visitorSide.recorder.waitFor((items) => eventsOf(items, 'OperatorJoined').length === 1, 10000, 'OperatorJoined');
       expect(eventsOf(visitorSide.recorder.items, 'OperatorJoined')[0].operator).toEqual({ id: operator.id, name: 'Olga', email: null });
@@ -76,7 +76,8 @@ describe('a whole conversation', () => {
       expect(rated.rateSession).toMatchObject({ score: 5, comment: 'Quick!' });
 
       const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, operator.token);
-      expect(history.session).toMatchObject({ status: 'CLOSED', rating: { score: 5, comment: 'Quick!' }, lastSeq: 5 });
+      expect(history.session).toMatchObject({ status: 'CLOSED', closedBy: 'OPERATOR', rating: { score: 5, comment: 'Quick!' }, lastSeq: 5 });
+      expect(history.session.messages.at(-1)).toMatchObject({ senderRole: 'SYSTEM', systemEvent: 'CLOSED_BY_OPERATOR' });
       expect(history.session.messages.map((m: any) => m.content)).toEqual([
         'Where is my order?',
         'Olga joined the chat',
@@ -101,6 +102,9 @@ describe('a whole conversation', () => {
     const again = await gqlOk(api.httpUrl, START_SESSION, {}, visitor.token);
     expect(again.startSession.id).toBe(first.startSession.id);
     await gqlOk(api.httpUrl, CLOSE_SESSION, { id: first.startSession.id }, visitor.token);
+    const left = await gqlOk(api.httpUrl, SESSION, { id: first.startSession.id }, visitor.token);
+    expect(left.session).toMatchObject({ status: 'CLOSED', closedBy: 'VISITOR', resolution: null });
+    expect(left.session.messages.at(-1)).toMatchObject({ systemEvent: 'VISITOR_LEFT', content: 'The visitor left the chat' });
     const next = await gqlOk(api.httpUrl, START_SESSION, {}, visitor.token);
     expect(next.startSession.id).not.toBe(first.startSession.id);
     expect(next.startSession.status).toBe('WAITING');

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { SenderRole } from '../common/enums';
+import { SenderRole, SystemEvent } from '../common/enums';
 import { isUniqueViolation, sql } from '../database/sql';
 import { MessageModel } from './models/message.model';
 
@@ -11,13 +11,14 @@ interface MessageRow {
   sender_role: SenderRole;
   sender_name: string | null;
   content: string;
+  system_event: SystemEvent | null;
   client_message_id: string | null;
   /** Unix ms: read as a number so no driver or session time zone can shift it. */
   sent_at_ms: number | string;
 }
 
 const SELECT_MESSAGE = `
-  SELECT m.id, m.session_id, m.seq, m.sender_role, o.name AS sender_name, m.content, m.client_message_id,
+  SELECT m.id, m.session_id, m.seq, m.sender_role, o.name AS sender_name, m.content, m.system_event, m.client_message_id,
     round(extract(epoch from m.sent_at) * 1000)::float8 AS sent_at_ms
   FROM message m LEFT JOIN operator o ON o.id = m.sender_operator_id`;
 
@@ -29,6 +30,7 @@ function toModel(row: MessageRow): MessageModel {
     senderRole: row.sender_role,
     senderName: row.sender_name,
     content: row.content,
+    systemEvent: row.system_event,
     clientMessageId: row.client_message_id,
     sentAt: new Date(Number(row.sent_at_ms)),
   };
@@ -40,6 +42,8 @@ export interface NewMessage {
   senderRole: SenderRole;
   senderOperatorId?: string;
   content: string;
+  /** What a SYSTEM message records. */
+  systemEvent?: SystemEvent;
   clientMessageId?: string;
   /** SYSTEM lines written while closing may go into a session whose row already says CLOSED. */
   allowClosed?: boolean;
@@ -102,8 +106,8 @@ export async function appendMessage(em: EntityManager, input: NewMessage, run: S
          WHERE id = ? AND (status <> 'CLOSED' OR ?)${writerColumn ? ` AND ${writerColumn} = ?` : ''}
          RETURNING id, last_seq
        ), m AS (
-         INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, client_message_id, sent_at)
-         SELECT ?, s.id, s.last_seq, ?, ?, ?, ?, now() FROM s
+         INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, system_event, client_message_id, sent_at)
+         SELECT ?, s.id, s.last_seq, ?, ?, ?, ?, ?, now() FROM s
          RETURNING *
        )
        ${SELECT_MESSAGE.replace('FROM message m', 'FROM m')}`,
@@ -115,6 +119,7 @@ export async function appendMessage(em: EntityManager, input: NewMessage, run: S
         input.senderRole,
         input.senderOperatorId ?? null,
         input.content,
+        input.systemEvent ?? null,
         input.clientMessageId ?? null,
       ],
     );

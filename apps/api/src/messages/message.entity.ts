@@ -1,6 +1,6 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { SenderRole } from '../common/enums';
+import { SenderRole, SystemEvent } from '../common/enums';
 import { Operator } from '../operators/operator.entity';
 import { ChatSession } from '../sessions/chat-session.entity';
 
@@ -29,6 +29,10 @@ export class Message {
 
   @Property({ type: 'text' })
   content: string;
+
+  /** Set on SYSTEM messages only. */
+  @Enum({ items: () => SystemEvent, nativeEnumName: 'system_event', nullable: true })
+  systemEvent?: SystemEvent;
 
   @Property({ type: 'string', length: 64, nullable: true })
   clientMessageId?: string;

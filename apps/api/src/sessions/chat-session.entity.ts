@@ -1,6 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { ChatSessionStatus } from '../common/enums';
+import { ChatSessionStatus, SenderRole } from '../common/enums';
 import { Operator } from '../operators/operator.entity';
 import { Visitor } from '../visitors/visitor.entity';
 
@@ -42,6 +42,10 @@ export class ChatSession {
 
   @Property({ type: 'text', nullable: true })
   resolution?: string;
+
+  /** Who closed it: OPERATOR (with a resolution) or VISITOR (left). */
+  @Enum({ items: () => SenderRole, nativeEnumName: 'sender_role', nullable: true })
+  closedBy?: SenderRole;
 
   /** The highest `seq` given to a message of this session (0 when none); bumped atomically per message. */
   @Property({ type: 'integer', default: 0 })

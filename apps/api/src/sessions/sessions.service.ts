@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, normalizeText } from '@parley/shared';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
-import { ChatSessionStatus, SenderRole } from '../common/enums';
+import { ChatSessionStatus, SenderRole, SystemEvent } from '../common/enums';
 import { sql } from '../database/sql';
 import { appendMessage } from '../messages/message-store';
 import { MessageModel } from '../messages/models/message.model';
@@ -187,6 +187,7 @@ export class SessionsService {
       return appendMessage(tx, {
         sessionId,
         senderRole: SenderRole.SYSTEM,
+        systemEvent: SystemEvent.OPERATOR_JOINED,
         content: `${operator.name} joined the chat`,
       });
     });
@@ -227,13 +228,19 @@ export class SessionsService {
     const result = await em.transactional(async (tx) => {
       const rows = await sql<{ closed_at_ms: number | string }>(
         tx,
-        `UPDATE chat_session SET status = 'CLOSED', closed_at = now(), resolution = ?
+        `UPDATE chat_session SET status = 'CLOSED', closed_at = now(), closed_by = ?, resolution = ?
          WHERE id = ? AND status = ? RETURNING round(extract(epoch from closed_at) * 1000)::float8 AS closed_at_ms`,
-        [resolution, sessionId, session.status],
+        [closedBy, resolution, sessionId, session.status],
       );
       if (rows.length === 0) return undefined;
       const line = closedBy === SenderRole.OPERATOR ? `Chat closed: ${resolution}` : 'The visitor left the chat';
-      const system = await appendMessage(tx, { sessionId, senderRole: SenderRole.SYSTEM, content: line, allowClosed: true });
+      const system = await appendMessage(tx, {
+        sessionId,
+        senderRole: SenderRole.SYSTEM,
+        systemEvent: closedBy === SenderRole.OPERATOR ? SystemEvent.CLOSED_BY_OPERATOR : SystemEvent.VISITOR_LEFT,
+        content: line,
+        allowClosed: true,
+      });
       return { closedAt: new Date(Number(rows[0].closed_at_ms)), system: system! };
     });
     if (!result) throw SessionError.closed(sessionId); // closed or re-assigned meanwhile

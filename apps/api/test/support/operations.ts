@@ -1,5 +1,5 @@
 /** GraphQL documents the integration tests send, written as a client would. */
-export const MESSAGE_FIELDS = 'id sessionId seq senderRole senderName content clientMessageId sentAt';
+export const MESSAGE_FIELDS = 'id sessionId seq senderRole senderName content systemEvent clientMessageId sentAt';
 
 export const SESSION_EVENTS = `subscription($id: ID!, $after: Int) {
   sessionEvents(sessionId: $id, afterSeq: $after) {
@@ -34,7 +34,7 @@ export const RATE_SESSION = `mutation($id: ID!, $score: Int!, $comment: String) 
 
 export const SESSION = `query($id: ID!, $after: Int, $before: Int, $first: Int) {
   session(id: $id) {
-    id status resolution queuePosition estimatedWaitSeconds lastSeq
+    id status resolution closedBy queuePosition estimatedWaitSeconds lastSeq
     operator { id name }
     rating { score comment }
     messages(afterSeq: $after, beforeSeq: $before, first: $first) { ${MESSAGE_FIELDS} }

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { SenderRole } from '../../common/enums';
+import { SenderRole, SystemEvent } from '../../common/enums';
 
 @ObjectType('Message', { description: 'A message of a chat session. Content is plain text: render it as text, never HTML.' })
 export class MessageModel {
@@ -18,8 +18,11 @@ export class MessageModel {
   @Field(() => String, { nullable: true, description: 'Name of the operator who wrote it (OPERATOR messages only).' })
   senderName?: string | null;
 
-  @Field()
+  @Field({ description: 'The text; for SYSTEM messages an English rendering of `systemEvent`.' })
   content!: string;
+
+  @Field(() => SystemEvent, { nullable: true, description: 'What a SYSTEM message records (null for visitor and operator messages).' })
+  systemEvent?: SystemEvent | null;
 
   @Field(() => String, { nullable: true, description: 'The id the sender chose for idempotent sending; null for SYSTEM lines.' })
   clientMessageId?: string | null;

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { ChatSessionStatus } from '../../common/enums';
+import { ChatSessionStatus, SenderRole } from '../../common/enums';
 import { OperatorModel, toOperatorModel } from '../../operators/models/operator.model';
 import { toVisitorModel, VisitorModel } from '../../visitors/models/visitor.model';
 import { ChatSession } from '../chat-session.entity';
@@ -29,6 +29,9 @@ export class ChatSessionModel {
 
   @Field(() => String, { nullable: true, description: 'Resolution text given on close.' })
   resolution?: string | null;
+
+  @Field(() => SenderRole, { nullable: true, description: 'Who closed it (OPERATOR or VISITOR); null until CLOSED.' })
+  closedBy?: SenderRole | null;
 
   @Field(() => String, { nullable: true, description: "The visitor's first message, at most 140 code points (queue preview)." })
   preview?: string | null;
@@ -91,6 +94,7 @@ export function toChatSessionModel(session: ChatSession, place?: QueuePlace, pre
     acceptedAt: session.acceptedAt ?? null,
     closedAt: session.closedAt ?? null,
     resolution: session.resolution ?? null,
+    closedBy: session.closedBy ?? null,
     preview: preview ?? null,
     lastSeq: session.lastSeq,
     queuePosition: place?.position ?? null,
