@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
 import { createRedisClient, PUB_SUB, REDIS, settleUnsubscribes } from './redis.providers';
-import { deserializeWithDates, serializeWithDates } from './redis-json';
+import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
 /** Redis connections, pub/sub fan-out and channel names, shared by every feature. */
@@ -28,12 +28,7 @@ import { Topics } from './topics';
       useFactory: async (config: AppConfig, publisher: Redis) => {
         const subscriber = settleUnsubscribes(createRedisClient(config.redisUrl, 'subscriber'));
         await subscriber.connect();
-        return new RedisPubSub({
-          publisher,
-          subscriber,
-          serializer: serializeWithDates,
-          deserializer: deserializeWithDates,
-        });
+        return new LocalFirstPubSub({ publisher, subscriber });
       },
     },
     { provide: Topics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Topics(config.redisPrefix) },

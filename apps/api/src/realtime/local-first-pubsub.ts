@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { randomUUID } from 'node:crypto';
+import { deserializeWithDates, serializeWithDates } from './redis-json';
+
+type Options = Omit<NonNullable<ConstructorParameters<typeof RedisPubSub>[0]>, 'serializer' | 'deserializer' | 'reviver'>;
+type Listener = (payload: unknown) => void;
+
+/** An instance id and `|` before the JSON: what this class puts on the wire. */
+const TAGGED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\|/;
+/** What the deserializer answers for this instance's own messages coming back from Redis. */
+const OWN = Symbol('published by this instance');
+
+/**
+ * Redis pub/sub fan-out that delivers to this instance's own subscribers at once, in process, and
+ * through Redis to the other instances. Every payload is still published to Redis, tagged with this
+ * instance's id, so other instances receive exactly what they did before; this instance's subscriber
+ * connection skips its own. Local subscribers no longer wait for the round trip through Redis: on a
+ * loaded machine, one process less to be scheduled on the way to every message.
+ *
+ * Local subscribers get the payload through the same JSON as remote ones (`redis-json`: Dates stay
+ * Dates), parsed once per publish and shared by the local listeners, as the Redis path does. A listener
+ * is registered locally at once, before Redis confirms its `SUBSCRIBE`. Events of one channel published
+ * by two instances may reach a subscriber in another order than through Redis alone; `sessionEvents`
+ * orders by `seq` (a gap is filled from PostgreSQL, a duplicate dropped) and drops stale queue
+ * positions, so what clients see is unchanged. Messages without a tag (e.g. published by the CLI) are
+ * delivered as they are.
+ */
+export class LocalFirstPubSub extends RedisPubSub {
+  /** This process's id on the wire. */
+  readonly instanceId: string;
+  private readonly ownPrefix: string;
+  private readonly logger = new Logger('PubSub');
+  private readonly local = new Map<string, Set<Listener>>();
+  private readonly byId = new Map<number, { trigger: string; listener: Listener }>();
+
+  constructor(options: Options) {
+    const instanceId = randomUUID();
+    const ownPrefix = `${instanceId}|`;
+    super({
+      ...options,
+      deserializer: (message: Buffer | string) => {
+        const text = typeof message === 'string' ? message : message.toString('utf8');
+        if (text.startsWith(ownPrefix)) return OWN;
+        return deserializeWithDates(TAGGED.test(text) ? text.slice(ownPrefix.length) : text);
+      },
+    });
+    this.instanceId = instanceId;
+    this.ownPrefix = ownPrefix;
+  }
+
+  override async publish<T>(trigger: string, payload: T): Promise<void> {
+    const text = serializeWithDates(payload);
+    const published = this.getPublisher().publish(trigger, `${this.ownPrefix}${text}`);
+    const listeners = this.local.get(trigger);
+    if (listeners?.size) {
+      const shared = deserializeWithDates(text);
+      for (const listener of [...listeners]) {
+        try {
+          listener(shared);
+        } catch (error) {
+          // One subscriber's failure must neither fail the publish nor starve the others (as on the Redis path).
+          this.logger.warn(`A subscriber of ${trigger} failed: ${(error as Error).message}`);
+        }
+      }
+    }
+    await published;
+  }
+
+  override async subscribe<T = unknown>(trigger: string, onMessage: (message: T) => void, options?: unknown): Promise<number> {
+    const listener = onMessage as Listener;
+    let listeners = this.local.get(trigger);
+    if (!listeners) this.local.set(trigger, (listeners = new Set()));
+    listeners.add(listener);
+    try {
+      const id = await super.subscribe(trigger, (message: unknown) => message !== OWN && listener(message), options);
+      this.byId.set(id, { trigger, listener });
+      return id;
+    } catch (error) {
+      this.forget(trigger, listener);
+      throw error;
+    }
+  }
+
+  override unsubscribe(subId: number): void {
+    const entry = this.byId.get(subId);
+    if (entry) this.forget(entry.trigger, entry.listener);
+    this.byId.delete(subId);
+    super.unsubscribe(subId);
+  }
+
+  private forget(trigger: string, listener: Listener): void {
+    const listeners = this.local.get(trigger);
+    listeners?.delete(listener);
+    if (listeners?.size === 0) this.local.delete(trigger);
+  }
+}
