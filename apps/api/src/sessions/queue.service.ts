@@ -65,7 +65,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Queue place of one WAITING session. */
-  async placeOf(session: ChatSession): Promise<QueuePlace> {
+  async placeOf(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace> {
     const [rows, estimator] = await Promise.all([
       sql<{ position: string }>(
         this.em.fork(),

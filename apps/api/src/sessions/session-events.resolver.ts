@@ -10,18 +10,16 @@ import { MetricsService } from '../metrics/metrics.service';
 import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
 import { PUB_SUB } from '../realtime/redis.providers';
 import { Topics } from '../realtime/topics';
-import { ChatSession } from './chat-session.entity';
 import { QueueSnapshotModel } from './models/chat-session.model';
 import { SessionEventPayload, SessionEventUnion } from './models/session-event.model';
 import { QueueService } from './queue.service';
+import { assertReadableHead, readSessionHead } from './session-access';
 import { SessionEventStream } from './session-event-stream';
-import { SessionsService } from './sessions.service';
 
 @Resolver()
 export class SessionEventsResolver {
   constructor(
     private readonly em: EntityManager,
-    private readonly sessions: SessionsService,
     private readonly queue: QueueService,
     private readonly topics: Topics,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
@@ -42,18 +40,19 @@ export class SessionEventsResolver {
     @Args('sessionId', { type: () => ID }) sessionId: string,
     @Args('afterSeq', { type: () => Int, nullable: true }) afterSeq?: number,
   ): Promise<AsyncIterableIterator<SessionEventPayload>> {
-    await this.sessions.assertReadable(principal, sessionId);
+    // Thousands of widgets (re)subscribe at once after a deploy: plain SQL on the shared connection
+    // pool here, no entity manager fork, no entities (see bench/NOTES.md).
+    await assertReadableHead(this.em, principal, sessionId);
     return new SessionEventStream(
       {
         pubSub: this.pubSub,
         topic: this.topics.session(sessionId),
-        loadMessages: (after, before, limit) =>
-          listMessages(this.em.fork(), sessionId, { afterSeq: after, beforeSeq: before, limit }),
-        currentLastSeq: async () => (await this.em.fork().findOneOrFail(ChatSession, sessionId, { fields: ['lastSeq'] })).lastSeq,
+        loadMessages: (after, before, limit) => listMessages(this.em, sessionId, { afterSeq: after, beforeSeq: before, limit }),
+        currentLastSeq: async () => (await readSessionHead(this.em, sessionId))?.lastSeq ?? 0,
         initialEvents: async () => {
-          const session = await this.em.fork().findOneOrFail(ChatSession, sessionId);
-          if (session.status !== ChatSessionStatus.WAITING) return [];
-          const place = await this.queue.placeOf(session);
+          const head = await readSessionHead(this.em, sessionId);
+          if (head?.status !== ChatSessionStatus.WAITING) return [];
+          const place = await this.queue.placeOf(head);
           const { operatorsOnline } = await this.queue.operatorsOnline();
           return [{ __typename: 'QueuePositionChanged', sessionId, ...place, operatorsOnline }];
         },
