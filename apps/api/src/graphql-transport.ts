@@ -5,6 +5,7 @@ import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
+import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
 import { AppConfig } from './config/app-config';
 import { PresenceService } from './presence/presence.service';
 import { clientIp } from './security/client-ip';
@@ -41,6 +42,11 @@ export function graphqlWsOptions(
   connections: ConnectionRegistry,
 ) {
   return {
+    // Clients send the same few documents over and over: parse and validate each text once.
+    parse: cachedParse,
+    validate: cachedValidate,
+    // A running subscription keeps its message: share one copy of each operation text between sockets.
+    jsonMessageReviver: internQueryText,
     onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) =>
       guardrails.check(ctx, payload),
     // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.

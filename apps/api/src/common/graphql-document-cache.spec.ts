@@ -1,5 +1,5 @@
 import { buildSchema, NoUnusedVariablesRule } from 'graphql';
-import { cachedParse, cachedValidate } from './graphql-document-cache';
+import { cachedParse, cachedValidate, internQueryText } from './graphql-document-cache';
 
 describe('GraphQL document cache', () => {
   const schema = buildSchema('type Query { hello(name: String): String }');
@@ -27,5 +27,13 @@ describe('GraphQL document cache', () => {
     expect(cachedValidate(schema, bad, [NoUnusedVariablesRule]).map((e) => e.message)).toEqual(['Variable "$unused" is never used.']);
     const other = buildSchema('type Query { nope: String }');
     expect(cachedValidate(other, bad).map((e) => e.message)).toEqual(['Variable "$unused" is never used.']);
+  });
+
+  it('interns operation texts in parsed messages, leaving everything else alone', () => {
+    const text = (n: number) => `{"id":"${n}","type":"subscribe","payload":{"query":"subscription { hello }","variables":{"query":"x"}}}`;
+    const a = JSON.parse(text(1), internQueryText);
+    const b = JSON.parse(text(2), internQueryText);
+    expect(b).toEqual({ id: '2', type: 'subscribe', payload: { query: 'subscription { hello }', variables: { query: 'x' } } });
+    expect(a.payload.query).toBe(b.payload.query);
   });
 });

@@ -40,3 +40,20 @@ export function cachedValidate(schema: GraphQLSchema, document: DocumentNode, ru
   byDocument.set(key, errors);
   return errors;
 }
+
+const interned = new Map<string, string>();
+
+/**
+ * A `JSON.parse` reviver (graphql-ws `jsonMessageReviver`) that hands out one shared string per distinct
+ * operation text (`payload.query`). graphql-ws keeps a subscription's message for as long as it runs,
+ * so 10,000 widgets subscribed with the same document kept 10,000 copies of its text (about 550 bytes
+ * each); now they share one. Keeps at most {@link PARSED_CACHE_SIZE} texts.
+ */
+export function internQueryText(key: string, value: unknown): unknown {
+  if (key !== 'query' || typeof value !== 'string') return value;
+  const known = interned.get(value);
+  if (known !== undefined) return known;
+  if (interned.size >= PARSED_CACHE_SIZE) interned.delete(interned.keys().next().value!);
+  interned.set(value, value);
+  return value;
+}
