@@ -245,8 +245,10 @@ async function chatScenarios(system, scenario, config, instances) {
 
 /** Full GC in the servers (scenario c), then a sample of their memory. */
 async function collectedSample(ctx) {
-  for (const pid of ctx.serverPids) process.kill(pid, 'SIGUSR2');
-  await sleep(1000);
+  for (let round = 0; round < 2; round++) {
+    for (const pid of ctx.serverPids) process.kill(pid, 'SIGUSR2');
+    await sleep(1000);
+  }
   return sampleGroup(ctx.serverPids);
 }
 
