@@ -1,6 +1,6 @@
 // Starting and measuring the processes of a benchmark run: API instances, baseline servers, nginx.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -140,7 +140,8 @@ http {
 }
 `,
   );
-  const child = launch('nginx', process.env.NGINX ?? 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], {});
+  const binary = process.env.NGINX ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
+  const child = launch('nginx', binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], {});
   await waitHttpOk(`http://127.0.0.1:${port}/healthz`, child, 15000);
   return child;
 }
