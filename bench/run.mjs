@@ -7,7 +7,7 @@
 //                      [--out bench/results/latest.json] [--no-build] [--cpu-prof DIR]
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -313,6 +313,15 @@ async function main() {
   if (!flag('--no-build')) {
     log('building the API (nx cache makes this quick when nothing changed)');
     execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  if (!process.env.BENCH_API_ROOT) {
+    // Run a private copy of the build: a build in the shared work tree during the benchmark (another
+    // developer's `npm test`) must not change the code under measurement between scenarios.
+    const copy = path.join(root, 'tmp', `bench-api-${process.pid}`);
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(path.join(root, 'dist/apps/api'), path.join(copy, 'dist/apps/api'), { recursive: true });
+    process.env.BENCH_API_ROOT = copy;
+    process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
   }
   const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
   if (wants('c') && limit < profile.c.connections + 1000) {
