@@ -1,7 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { SenderRole } from '../common/enums';
+import { Presence, SenderRole } from '../common/enums';
 import { MessageModel } from '../messages/models/message.model';
 import { deserializeWithDates, serializeWithDates } from '../realtime/redis-json';
 import { SessionEventPayload } from './models/session-event.model';
@@ -73,6 +73,20 @@ describe('SessionEventStream', () => {
     await pubSub.publish(topic, position(1));
     const events = await take(stream, 3);
     expect(events.map((e) => (e.__typename === 'QueuePositionChanged' ? e.position : e.__typename))).toEqual([2, 'TypingChanged', 1]);
+    await stream.return();
+  });
+
+  it('drops queue positions once the session left the queue (accepted or closed)', async () => {
+    const topic = `test:${randomUUID()}`;
+    const position = (p: number): SessionEventPayload => ({ __typename: 'QueuePositionChanged', sessionId: 's', position: p, estimatedWaitSeconds: 60, operatorsOnline: 1 });
+    const stream = new SessionEventStream(source([], topic), null);
+    await new Promise((r) => setTimeout(r, 100));
+    await pubSub.publish(topic, position(1));
+    await pubSub.publish(topic, { __typename: 'OperatorJoined', sessionId: 's', operator: { id: 'o', name: 'Olga', presence: Presence.ONLINE } });
+    await pubSub.publish(topic, position(1)); // a broadcast computed before the accept
+    await pubSub.publish(topic, { __typename: 'TypingChanged', sessionId: 's', senderRole: SenderRole.OPERATOR, isTyping: true });
+    const events = await take(stream, 3);
+    expect(events.map((e) => e.__typename)).toEqual(['QueuePositionChanged', 'OperatorJoined', 'TypingChanged']);
     await stream.return();
   });
 

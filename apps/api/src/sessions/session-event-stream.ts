@@ -37,7 +37,8 @@ function asError(error: unknown): Error {
  *    current last seq),
  * 3. then delivers live events in order. A `MessageCreated` whose seq was already delivered is dropped
  *    (no duplicate); one that skips seqs first gets the missing ones from PostgreSQL (no gap).
- *    A `QueuePositionChanged` with a higher position than one already delivered is stale and dropped
+ *    A `QueuePositionChanged` with a higher position than one already delivered, or after `OperatorJoined`
+ *    or `SessionClosed`, is stale and dropped
  *    (positions never go up).
  * 4. When Redis comes back after an outage, the subscription is active again by itself and the stream
  *    delivers from PostgreSQL every message stored meanwhile (their live events were lost with Redis),
@@ -124,6 +125,8 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
     } else if (event.__typename === 'QueuePositionChanged') {
       if (event.position > this.lastPosition) return;
       this.lastPosition = event.position;
+    } else if (event.__typename === 'OperatorJoined' || event.__typename === 'SessionClosed') {
+      this.lastPosition = 0; // out of the queue: a snapshot taken before that is stale
     }
     this.deliver(event);
   }
