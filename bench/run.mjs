@@ -5,9 +5,10 @@
 //
 //   node bench/run.mjs [--quick] [--only a,b,c,d,e] [--systems parley,baseline] [--runs N]
 //                      [--out bench/results/latest.json] [--no-build] [--cpu-prof DIR]
+//   node bench/run.mjs --report bench/results/latest.json   (the table of an earlier run)
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -310,6 +311,13 @@ async function oneRun(index) {
 }
 
 async function main() {
+  if (option('--report', undefined)) {
+    // Re-print the table of an earlier run's JSON (e.g. after the table's rows changed).
+    const report = JSON.parse(readFileSync(path.resolve(option('--report')), 'utf8'));
+    report.summary = medianReport(report.runs);
+    printTable(report);
+    return;
+  }
   if (!flag('--no-build')) {
     log('building the API (nx cache makes this quick when nothing changed)');
     execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });

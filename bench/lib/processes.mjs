@@ -176,17 +176,29 @@ export function pidsNamed(names) {
   return pids;
 }
 
-/** Samples a group of processes; `cpuSince(earlier)` gives CPU % (100 = one core) over the interval. */
+/**
+ * Samples a group of processes; `cpuSince(earlier)` gives CPU % (100 = one core) over the interval.
+ * Per process: one that appeared meanwhile (a new PostgreSQL backend) counts with all its time; one that
+ * is gone by the later sample is missing from both ends, so it does not skew the difference.
+ */
 export function sampleGroup(pids) {
   const at = performance.now();
-  const samples = pids.map((pid) => procSample(pid)).filter(Boolean);
+  const byPid = new Map();
+  for (const pid of pids) {
+    const sample = procSample(pid);
+    if (sample) byPid.set(pid, sample);
+  }
+  const values = [...byPid.values()];
   return {
     at,
-    ticks: samples.reduce((s, x) => s + x.ticks, 0),
-    rss: samples.reduce((s, x) => s + x.rss, 0),
+    byPid,
+    ticks: values.reduce((s, x) => s + x.ticks, 0),
+    rss: values.reduce((s, x) => s + x.rss, 0),
     cpuSince(earlier) {
       const seconds = (at - earlier.at) / 1000;
-      return Math.round(((this.ticks - earlier.ticks) / TICKS / seconds) * 1000) / 10;
+      let ticks = 0;
+      for (const [pid, sample] of byPid) ticks += sample.ticks - (earlier.byPid.get(pid)?.ticks ?? 0);
+      return Math.round((ticks / TICKS / seconds) * 1000) / 10;
     },
   };
 }
