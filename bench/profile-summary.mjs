@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // Summarises a .cpuprofile (node --cpu-prof): self time by function and by package, and inclusive time
-// of the heaviest call paths. `node bench/profile-summary.mjs FILE [--top 30]`
+// of the heaviest call paths. `node bench/profile-summary.mjs FILE [--top 30] [--last SECONDS]`
+// (`--last`: only the samples of the final seconds, e.g. a load window after a long set-up).
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
 const top = Number(process.argv[process.argv.indexOf('--top') + 1]) || 30;
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const lastUs = process.argv.includes('--last') ? Number(process.argv[process.argv.indexOf('--last') + 1]) * 1e6 : Infinity;
+const times = [];
+for (let i = 0, t = 0; i < profile.samples.length; i++) times.push((t += profile.timeDeltas[i] ?? 0));
+const from = times.length ? times[times.length - 1] - lastUs : 0;
 const dt = new Map();
-for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+for (let i = 0; i < profile.samples.length; i++) {
+  if (times[i] < from) continue;
+  dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
 const total = [...dt.values()].reduce((a, b) => a + b, 0);
 const pct = (us) => `${((us / total) * 100).toFixed(1)}%`.padStart(6);
 
