@@ -25,7 +25,8 @@ export class MessagesService {
   ) {}
 
   /**
-   * Stores the message with the session's next seq, then publishes `MessageCreated`.
+   * Stores the message with the session's next seq, then announces `MessageCreated` (without waiting for Redis;
+   * see `EventsPublisher.announceMessage`).
    * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
    * (also after the session closed, so a client's retry of a delivered message still succeeds).
    * @throws SessionError `BAD_USER_INPUT` (empty or over 4,000 code points after trimming), `NOT_FOUND`,
@@ -48,7 +49,7 @@ export class MessagesService {
       if (result) {
         if (result.created) {
           this.metrics.messageStored(sender.senderRole);
-          await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
+          this.events.announceMessage({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
         }
         return result.message;
       }
@@ -73,7 +74,7 @@ export class MessagesService {
     if (!result) throw SessionError.closed(session.id); // closed between the check and the write
     if (result.created) {
       this.metrics.messageStored(sender.senderRole);
-      await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
+      this.events.announceMessage({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
     }
     return result.message;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { SessionEventPayload } from '../sessions/models/session-event.model';
 import type { QueueSnapshotModel } from '../sessions/models/chat-session.model';
@@ -11,13 +11,30 @@ import { Topics } from './topics';
  */
 @Injectable()
 export class EventsPublisher {
+  private readonly logger = new Logger('EventsPublisher');
+
   constructor(
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
     private readonly topics: Topics,
   ) {}
 
+  /** Publishes and settles when Redis has taken the event. @throws the Redis client's error when it cannot. */
   publishSessionEvent(event: SessionEventPayload): Promise<void> {
     return this.pubSub.publish(this.topics.session(event.sessionId), event);
+  }
+
+  /**
+   * Publishes a stored message without waiting for Redis' reply: this instance's subscribers have it
+   * before this returns (`LocalFirstPubSub`), other instances a moment later. A message is already
+   * committed with its seq, so a lost event costs no message: every `sessionEvents` stream fills seq gaps
+   * from PostgreSQL and catches up by itself when Redis is back. A failure is logged on one line, never
+   * thrown. The sender's answer thus leaves in the same write as this instance's deliveries
+   * (bench/NOTES.md).
+   */
+  announceMessage(event: Extract<SessionEventPayload, { __typename: 'MessageCreated' }>): void {
+    this.publishSessionEvent(event).catch((error: Error) =>
+      this.logger.warn(`Message ${event.message.seq} of session ${event.sessionId} not published to Redis (${error.message}); other instances catch up from PostgreSQL`),
+    );
   }
 
   publishQueue(snapshot: QueueSnapshotModel): Promise<void> {

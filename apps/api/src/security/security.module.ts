@@ -1,13 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { RateLimitInterceptor } from './rate-limit.interceptor';
+import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitService } from './rate-limit.service';
 import { WsGuardrails } from './ws-guardrails';
 
 /** Abuse protection: rate limits (Redis), WebSocket caps and limits. HTTP headers/CORS: `applyHttpSecurity`. */
 @Global()
 @Module({
-  providers: [RateLimitService, WsGuardrails, { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor }],
-  exports: [RateLimitService, WsGuardrails],
+  providers: [RateLimitService, RateLimitGuard, WsGuardrails],
+  exports: [RateLimitService, RateLimitGuard, WsGuardrails],
 })
 export class SecurityModule {}

@@ -51,6 +51,8 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   private readonly outbox: SessionEventPayload[] = [];
   private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: Error) => void }> = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Tasks enqueued and not finished: while there are any, events wait their turn behind them. */
+  private pending = 0;
   private closed = false;
   private failure?: Error;
   private subscriptionId?: number;
@@ -64,9 +66,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   ) {
     source.metrics?.opened();
     this.enqueue(async () => {
-      const id = await source.pubSub.subscribe<SessionEventPayload>(source.topic, (event) =>
-        this.enqueue(() => this.handle(event)),
-      );
+      const id = await source.pubSub.subscribe<SessionEventPayload>(source.topic, (event) => this.onEvent(event));
       if (this.closed) source.pubSub.unsubscribe(id);
       else this.subscriptionId = id;
     });
@@ -105,21 +105,41 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   }
 
   private enqueue(task: () => Promise<void>): void {
+    this.pending++;
     this.chain = this.chain.then(async () => {
-      if (this.closed) return;
       try {
-        await task();
+        if (!this.closed) await task();
       } catch (error) {
         this.fail(error);
+      } finally {
+        this.pending--;
       }
     });
   }
 
+  /**
+   * A live event from the channel. The common case (nothing queued, no seq gap) is handled at once, in
+   * the publisher's tick, without a promise per event; anything else waits its turn in the task chain.
+   */
+  private onEvent(event: SessionEventPayload): void {
+    if (this.pending === 0 && !this.revealsGap(event)) this.accept(event);
+    else this.enqueue(() => this.handle(event));
+  }
+
+  private revealsGap(event: SessionEventPayload): event is Extract<SessionEventPayload, { __typename: 'MessageCreated' }> {
+    return event.__typename === 'MessageCreated' && event.message.seq > this.lastSeq + 1;
+  }
+
   private async handle(event: SessionEventPayload): Promise<void> {
+    if (this.revealsGap(event)) await this.fill(event.message.seq);
+    this.accept(event);
+  }
+
+  /** Delivers `event` unless it is a duplicate or a stale queue position (no gap is left before it). */
+  private accept(event: SessionEventPayload): void {
     if (event.__typename === 'MessageCreated') {
       const seq = event.message.seq;
       if (seq <= this.lastSeq) return;
-      if (seq > this.lastSeq + 1) await this.fill(seq);
       this.lastSeq = seq;
       this.source.metrics?.delivered(event.message.sentAt);
     } else if (event.__typename === 'QueuePositionChanged') {
