@@ -8,6 +8,7 @@ import { formatGraphQLError } from './common/format-graphql-error';
 import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
 import { AppConfig } from './config/app-config';
 import { PresenceService } from './presence/presence.service';
+import { acknowledgeSendsEarly } from './realtime/coalesce-writes';
 import { clientIp } from './security/client-ip';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
@@ -56,6 +57,7 @@ export function graphqlWsOptions(
     onConnect: (ctx: WsHookContext): boolean => {
       const { principal, authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
       if (authError !== undefined || !guardrails.admit(ctx)) return false;
+      acknowledgeSendsEarly((ctx.extra as WsExtra).socket);
       if (principal) connections.track((ctx.extra as WsExtra).socket, principal);
       presence.socketOpened(ctx, principal);
       return true;
