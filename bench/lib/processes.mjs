@@ -71,6 +71,7 @@ export function stop(child, signal = 'SIGTERM') {
 export async function startParley({ port, databaseUrl, redisPrefix, secret, nodeArgs = [], label = 'parley' }) {
   const apiRoot = path.resolve(process.env.BENCH_API_ROOT ?? root);
   const child = launch(label, process.execPath, [...nodeArgs, path.join(apiRoot, 'dist/apps/api/apps/api/src/main.js')], {
+    NODE_ENV: 'production', // as deploy/Dockerfile runs it (graphql-js, Express and Nest skip development checks)
     PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
@@ -95,6 +96,7 @@ export async function startParley({ port, databaseUrl, redisPrefix, secret, node
 /** Starts one baseline Socket.IO server and waits for it. */
 export async function startBaseline({ port, databaseUrl, redisPrefix, secret, nodeArgs = [], label = 'baseline' }) {
   const child = launch(label, process.execPath, [...nodeArgs, 'bench/baseline/server.mjs'], {
+    NODE_ENV: 'production',
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -46,10 +46,11 @@ export function graphqlWsOptions(
     // Clients send the same few documents over and over: parse and validate each text once.
     parse: cachedParse,
     validate: cachedValidate,
-    // A running subscription keeps its message: share one copy of each operation text between sockets.
-    jsonMessageReviver: internQueryText,
-    onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) =>
-      guardrails.check(ctx, payload),
+    onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) => {
+      // A running subscription keeps its message: share one copy of each operation text between sockets.
+      if (typeof payload.query === 'string') (payload as { query: string }).query = internQueryText(payload.query);
+      return guardrails.check(ctx, payload);
+    },
     // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
     onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
       result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,

@@ -18,8 +18,9 @@ const OWN = Symbol('published by this instance');
  * connection skips its own. Local subscribers no longer wait for the round trip through Redis: on a
  * loaded machine, one process less to be scheduled on the way to every message.
  *
- * Local subscribers get the payload through the same JSON as remote ones (`redis-json`: Dates stay
- * Dates), parsed once per publish and shared by the local listeners, as the Redis path does. A listener
+ * Local subscribers get the published object itself, shared by the local listeners as one parsed copy
+ * is on the Redis path: a publisher must not change an event after publishing it, and subscribers only
+ * read it. Remote subscribers get the same value through `redis-json` (Dates stay Dates). A listener
  * is registered locally at once, before Redis confirms its `SUBSCRIBE`. Events of one channel published
  * by two instances may reach a subscriber in another order than through Redis alone; `sessionEvents`
  * orders by `seq` (a gap is filled from PostgreSQL, a duplicate dropped) and drops stale queue
@@ -54,10 +55,9 @@ export class LocalFirstPubSub extends RedisPubSub {
     const published = this.getPublisher().publish(trigger, `${this.ownPrefix}${text}`);
     const listeners = this.local.get(trigger);
     if (listeners?.size) {
-      const shared = deserializeWithDates(text);
       for (const listener of [...listeners]) {
         try {
-          listener(shared);
+          listener(payload);
         } catch (error) {
           // One subscriber's failure must neither fail the publish nor starve the others (as on the Redis path).
           this.logger.warn(`A subscriber of ${trigger} failed: ${(error as Error).message}`);

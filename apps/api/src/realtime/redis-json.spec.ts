@@ -16,3 +16,35 @@ describe('Redis JSON with dates', () => {
     expect(deserializeWithDates(serializeWithDates(payload))).toEqual(payload);
   });
 });
+
+describe('Redis JSON edge cases', () => {
+  it('writes what JSON.stringify writes for everything but Dates: arrays, nulls, undefined, toJSON, nested', () => {
+    const value = {
+      list: [1, 'two', null, { at: new Date(0) }],
+      missing: undefined,
+      nested: { deeper: { n: 1, flag: false } },
+      custom: { toJSON: () => ({ as: 'json' }) },
+    };
+    expect(JSON.parse(serializeWithDates(value))).toEqual({
+      list: [1, 'two', null, { at: { $date: '1970-01-01T00:00:00.000Z' } }],
+      nested: { deeper: { n: 1, flag: false } },
+      custom: { as: 'json' },
+    });
+    const back = deserializeWithDates(serializeWithDates(value)) as { list: [number, string, null, { at: Date }] };
+    expect(back.list[3].at).toEqual(new Date(0));
+  });
+
+  it('keeps a key named "__proto__" an ordinary key both ways, never a prototype', () => {
+    const text = '{"__proto__":{"$date":"2026-11-29T10:11:12.345Z"},"a":{"__proto__":{"polluted":true}}}';
+    const back = deserializeWithDates(text) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual(new Date('2026-11-29T10:11:12.345Z'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(serializeWithDates(back)).toBe(text);
+  });
+
+  it('only a lone "$date" string is a Date', () => {
+    const payload = { a: { $date: '2026-11-29T10:11:12.345Z', other: 1 }, b: { $date: 5 } };
+    expect(deserializeWithDates(JSON.stringify(payload))).toEqual(payload);
+  });
+});
