@@ -76,7 +76,7 @@ export class AppModule {
             graphiql: config.graphqlIde,
             playground: false,
             csrfPrevention: true,
-            context: graphqlContext(tokens, config),
+            context: graphqlContext(tokens),
             subscriptions: { 'graphql-ws': shutdown.wsOptions(graphqlWsOptions(tokens, guardrails, presence, connections)) },
             formatError: formatGraphQLError,
           }),

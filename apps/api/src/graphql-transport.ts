@@ -6,10 +6,8 @@ import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
-import { AppConfig } from './config/app-config';
 import { PresenceService } from './presence/presence.service';
 import { acknowledgeSendsEarly } from './realtime/coalesce-writes';
-import { clientIp } from './security/client-ip';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
 type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, WsExtra>>;
@@ -19,11 +17,11 @@ type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown 
  * WebSocket: `connectionParams.authToken`, verified again for every operation, so an expired token stops
  * working on an open socket too.
  */
-export function graphqlContext(tokens: TokenService, config: AppConfig) {
+export function graphqlContext(tokens: TokenService) {
   return (arg: TransportArg): RequestContext => {
     if (arg.req) return { req: arg.req, ip: arg.req.ip, ...tokens.contextFromToken(arg.req.headers.authorization) };
-    const ip = arg.extra ? clientIp(arg.extra.request, config.trustProxy) : undefined;
-    return { ip, ...tokens.contextFromToken(arg.connectionParams?.authToken) };
+    // Worked out once, when the socket was admitted (WsGuardrails.admit).
+    return { ip: arg.extra?.countedIp, ...tokens.contextFromToken(arg.connectionParams?.authToken) };
   };
 }
 

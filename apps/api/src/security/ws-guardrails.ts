@@ -16,7 +16,11 @@ import { isAllowedOrigin } from './origins';
 /** What graphql-ws gives hooks in `ctx.extra` with the `ws` server. */
 export interface WsExtra {
   socket: WebSocket;
-  request: IncomingMessage;
+  /**
+   * The upgrade request; dropped once the socket is admitted ({@link WsGuardrails.admit}), which keeps
+   * what later operations need (`countedIp`): an idle widget then holds no request headers (bench (c)).
+   */
+  request?: IncomingMessage;
   /** Client IP, set once the socket is admitted and counted. */
   countedIp?: string;
 }
@@ -52,7 +56,7 @@ export class WsGuardrails {
   admit(ctx: WsHookContext): boolean {
     const extra = ctx.extra as WsExtra;
     const { request, socket } = extra;
-    if (!isAllowedOrigin(request.headers.origin, this.config.allowedOrigins)) return false;
+    if (!request || !isAllowedOrigin(request.headers.origin, this.config.allowedOrigins)) return false;
     const ip = clientIp(request, this.config.trustProxy);
     const open = this.socketsPerIp.get(ip) ?? 0;
     if (open >= this.config.wsMaxSocketsPerIp) {
@@ -61,6 +65,7 @@ export class WsGuardrails {
     }
     this.socketsPerIp.set(ip, open + 1);
     extra.countedIp = ip;
+    extra.request = undefined;
     return true;
   }
 
