@@ -41,7 +41,7 @@ describe('acknowledgeSendsEarly', () => {
     await new Promise((resolve) => wss.once('listening', resolve));
     const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
     client = new WebSocket(`ws://127.0.0.1:${(wss.address() as net.AddressInfo).port}`);
-    client.on('message', (data) => received.push(String(data)));
+    client.on('message', (data: Buffer) => received.push(data.toString('utf8')));
     serverSide = await accepted;
     await new Promise((resolve) => (client.readyState === WebSocket.OPEN ? resolve(null) : client.once('open', resolve)));
     acknowledgeSendsEarly(serverSide);

@@ -23,7 +23,7 @@ function toWire(value: unknown): unknown {
   const json = (value as { toJSON?: () => unknown }).toJSON;
   if (typeof json === 'function') return toWire(json.call(value));
   // No prototype: a key named "__proto__" stays an ordinary key, as JSON.stringify would write it.
-  const out: Record<string, unknown> = Object.create(null);
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value)) out[key] = toWire((value as Record<string, unknown>)[key]);
   return out;
 }
