@@ -5,6 +5,7 @@ import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
+import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
 import { PresenceService } from './presence/presence.service';
 import { acknowledgeSendsEarly } from './realtime/coalesce-writes';
@@ -44,6 +45,9 @@ export function graphqlWsOptions(
     // Clients send the same few documents over and over: parse and validate each text once.
     parse: cachedParse,
     validate: cachedValidate,
+    // Operations run as compiled functions (graphql-jit), one per document.
+    execute: executeCompiled,
+    subscribe: subscribeCompiled,
     onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) => {
       // A running subscription keeps its message: share one copy of each operation text between sockets.
       if (typeof payload.query === 'string') (payload as { query: string }).query = internQueryText(payload.query);
