@@ -55,7 +55,8 @@ export class LocalFirstPubSub extends RedisPubSub {
     const published = this.getPublisher().publish(trigger, `${this.ownPrefix}${text}`);
     const listeners = this.local.get(trigger);
     if (listeners?.size) {
-      for (const listener of [...listeners]) {
+      // A Set's iteration skips listeners removed meanwhile and is safe against changes: no copy per publish.
+      for (const listener of listeners) {
         try {
           listener(payload);
         } catch (error) {
