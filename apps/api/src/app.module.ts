@@ -5,28 +5,24 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
-import { ConnectionRegistry } from './auth/connection-registry';
 import { TokenService } from './auth/token.service';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { mikroOrmOptions } from './database/mikro-orm.config';
-import { graphqlContext, graphqlWsOptions } from './graphql-transport';
+import { graphqlContext, GraphqlWsTransport } from './graphql-transport';
 import { HealthModule } from './health/health.module';
-import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OperatorsModule } from './operators/operators.module';
 import { PresenceModule } from './presence/presence.module';
-import { PresenceService } from './presence/presence.service';
 import { RatingsModule } from './ratings/ratings.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { graphqlArmor } from './security/graphql-limits';
 import { SecurityModule } from './security/security.module';
-import { WsGuardrails } from './security/ws-guardrails';
 import { SessionsModule } from './sessions/sessions.module';
 import { VisitorsModule } from './visitors/visitors.module';
 
@@ -59,15 +55,8 @@ export class AppModule {
         SecurityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [PresenceModule],
-          inject: [TokenService, WsGuardrails, PresenceService, ConnectionRegistry, GracefulShutdown],
-          useFactory: (
-            tokens: TokenService,
-            guardrails: WsGuardrails,
-            presence: PresenceService,
-            connections: ConnectionRegistry,
-            shutdown: GracefulShutdown,
-          ) => ({
+          inject: [TokenService],
+          useFactory: (tokens: TokenService) => ({
             ...graphqlArmor(),
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
@@ -77,10 +66,10 @@ export class AppModule {
             playground: false,
             csrfPrevention: true,
             context: graphqlContext(tokens),
-            subscriptions: { 'graphql-ws': shutdown.wsOptions(graphqlWsOptions(tokens, guardrails, presence, connections)) },
             formatError: formatGraphQLError,
           }),
         }),
+        PresenceModule,
         NotificationsModule.forRoot(config),
         VisitorsModule,
         OperatorsModule,
@@ -89,7 +78,7 @@ export class AppModule {
         RatingsModule,
         HealthModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, GraphqlWsTransport],
     };
   }
 }

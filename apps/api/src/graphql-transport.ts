@@ -1,14 +1,19 @@
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Request } from 'express';
-import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ExecutionResult, GraphQLError, GraphQLFormattedError, Source } from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
+import type { Server as HttpServer } from 'node:http';
 import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { PresenceService } from './presence/presence.service';
-import { acknowledgeSendsEarly } from './realtime/coalesce-writes';
+import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
 type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, WsExtra>>;
@@ -43,7 +48,7 @@ export function graphqlWsOptions(
 ) {
   return {
     // Clients send the same few documents over and over: parse and validate each text once.
-    parse: cachedParse,
+    parse: (source: string | Source) => cachedParse(typeof source === 'string' ? source : source.body),
     validate: cachedValidate,
     // Operations run as compiled functions (graphql-jit), one per document.
     execute: executeCompiled,
@@ -60,7 +65,6 @@ export function graphqlWsOptions(
     onConnect: (ctx: WsHookContext): boolean => {
       const { principal, authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
       if (authError !== undefined || !guardrails.admit(ctx)) return false;
-      acknowledgeSendsEarly((ctx.extra as WsExtra).socket);
       if (principal) connections.track((ctx.extra as WsExtra).socket, principal);
       presence.socketOpened(ctx, principal);
       return true;
@@ -82,4 +86,40 @@ function formatWsError(error: GraphQLError): GraphQLError {
     path: formatted.path,
     extensions: formatted.extensions,
   });
+}
+
+/**
+ * The WebSocket endpoint: GraphQL over WebSocket (`graphql-transport-ws`) on `/graphql` of the HTTP
+ * server, with {@link graphqlWsOptions} behind {@link GracefulShutdown.wsOptions}. Started once the schema
+ * is built (application bootstrap, before `listen`); stopped with the GraphQL module (sockets still open
+ * then get 1001 Going Away). Served by {@link serveGraphqlWs} rather than `@nestjs/graphql`'s own
+ * `subscriptions` option, which keeps more per socket (bench/NOTES.md).
+ */
+@Injectable()
+export class GraphqlWsTransport implements OnApplicationBootstrap, OnModuleDestroy {
+  private server?: GraphqlWsServer;
+
+  constructor(
+    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly tokens: TokenService,
+    private readonly guardrails: WsGuardrails,
+    private readonly presence: PresenceService,
+    private readonly connections: ConnectionRegistry,
+    private readonly shutdown: GracefulShutdown,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const options = this.shutdown.wsOptions(graphqlWsOptions(this.tokens, this.guardrails, this.presence, this.connections));
+    this.server = serveGraphqlWs(
+      this.adapterHost.httpAdapter.getHttpServer() as HttpServer,
+      { ...options, schema: this.schemaHost.schema, context: graphqlContext(this.tokens) },
+      { path: '/graphql' },
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.server?.dispose();
+    this.server = undefined;
+  }
 }

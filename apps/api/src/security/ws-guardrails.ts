@@ -4,23 +4,20 @@ import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
 import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { WsTransportExtra } from '../realtime/graphql-ws-server';
 import { cachedParse, cachedValidate } from '../common/graphql-document-cache';
 import { clientIp } from './client-ip';
 import { GRAPHQL_LIMITS, graphqlArmor } from './graphql-limits';
 import { isAllowedOrigin } from './origins';
 
-/** What graphql-ws gives hooks in `ctx.extra` with the `ws` server. */
-export interface WsExtra {
-  socket: WebSocket;
-  /**
-   * The upgrade request; dropped once the socket is admitted ({@link WsGuardrails.admit}), which keeps
-   * what later operations need (`countedIp`): an idle widget then holds no request headers (bench (c)).
-   */
-  request?: IncomingMessage;
+/**
+ * What graphql-ws gives hooks in `ctx.extra` ({@link WsTransportExtra}). The upgrade request is dropped
+ * once the socket is admitted ({@link WsGuardrails.admit}), which keeps what later operations need
+ * (`countedIp`): an idle widget then holds no request headers (bench (c)).
+ */
+export interface WsExtra extends WsTransportExtra {
   /** Client IP, set once the socket is admitted and counted. */
   countedIp?: string;
 }

@@ -1,0 +1,151 @@
+import { buildSchema } from 'graphql';
+import { createClient } from 'graphql-ws';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { BACKPRESSURE_BYTES, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
+
+const schema = buildSchema(`
+  type Query { hello(name: String!): String! }
+  type Subscription { count(to: Int!): Int! }
+`);
+const rootValue = {
+  hello: ({ name }: { name: string }) => `hello ${name}`,
+  count: async function* ({ to }: { to: number }) {
+    for (let i = 1; i <= to; i++) yield await Promise.resolve({ count: i });
+  },
+};
+
+const waitFor = async (condition: () => boolean, ms = 3000) => {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('serveGraphqlWs', () => {
+  let httpServer: http.Server;
+  let served: GraphqlWsServer;
+  let url: string;
+
+  async function start(keepAliveMs?: number): Promise<void> {
+    httpServer = http.createServer();
+    served = serveGraphqlWs(httpServer, { schema, roots: { query: rootValue, subscription: rootValue } }, { path: '/graphql', keepAliveMs });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
+  }
+
+  afterEach(async () => {
+    await served.dispose();
+    await new Promise((resolve) => httpServer.close(resolve));
+  });
+
+  it('runs queries and subscriptions over graphql-transport-ws', async () => {
+    await start();
+    const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+    try {
+      const query = await new Promise((resolve, reject) => {
+        client.subscribe({ query: '{ hello(name: "widget") }' }, { next: resolve, error: reject, complete: () => undefined });
+      });
+      expect(query).toEqual({ data: { hello: 'hello widget' } });
+      const counts: unknown[] = [];
+      await new Promise<void>((resolve, reject) => {
+        client.subscribe({ query: 'subscription { count(to: 3) }' }, { next: (r) => counts.push(r.data), error: reject, complete: resolve });
+      });
+      expect(counts).toEqual([{ count: 1 }, { count: 2 }, { count: 3 }]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('answers an upgrade for another path with 404', async () => {
+    await start();
+    const socket = new WebSocket(url.replace('/graphql', '/elsewhere'), 'graphql-transport-ws');
+    const status = await new Promise<number | undefined>((resolve) => {
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+      socket.once('open', () => resolve(undefined));
+    });
+    expect(status).toBe(404);
+  });
+
+  it('cuts a socket that does not answer a ping by the next round, and keeps one that does', async () => {
+    await start(50);
+    const silent = new WebSocket(url, 'graphql-transport-ws', { autoPong: false });
+    const answering = new WebSocket(url, 'graphql-transport-ws');
+    let silentClosed = false;
+    let answeringClosed = false;
+    silent.once('close', () => (silentClosed = true));
+    answering.once('close', () => (answeringClosed = true));
+    await waitFor(() => served.clients.size === 2);
+    await waitFor(() => silentClosed, 2000);
+    await new Promise((r) => setTimeout(r, 300)); // six more rounds
+    expect(answeringClosed).toBe(false);
+    expect(served.clients.size).toBe(1);
+    answering.terminate();
+  });
+
+  it('closes every socket with 1001 Going Away when disposed', async () => {
+    await start();
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await served.dispose();
+    expect(await closed).toBe(1001);
+    served = { clients: new Set(), dispose: () => Promise.resolve() };
+  });
+});
+
+describe('sendFrame', () => {
+  let wss: WebSocketServer;
+  let client: WebSocket;
+  let serverSide: WebSocket;
+  const received: string[] = [];
+
+  beforeEach(async () => {
+    received.length = 0;
+    wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
+    client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    client.on('message', (data: Buffer) => received.push(data.toString('utf8')));
+    serverSide = await accepted;
+    await new Promise((resolve) => (client.readyState === WebSocket.OPEN ? resolve(null) : client.once('open', resolve)));
+  });
+
+  afterEach(async () => {
+    client.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  });
+
+  it('counts a frame as sent at once while little is waiting, so frames of one tick leave together', async () => {
+    expect(sendFrame(serverSide, 'next')).toBeUndefined();
+    expect(sendFrame(serverSide, 'complete')).toBeUndefined();
+    await waitFor(() => received.length === 2);
+    expect(received).toEqual(['next', 'complete']);
+  });
+
+  it('waits for the write once a slow reader has 64 KB or more waiting', async () => {
+    client.pause(); // the reader stops reading
+    const chunk = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 200 && serverSide.bufferedAmount < BACKPRESSURE_BYTES; i++) {
+      serverSide.send(chunk);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(serverSide.bufferedAmount).toBeGreaterThanOrEqual(BACKPRESSURE_BYTES);
+    const sent = sendFrame(serverSide, 'late');
+    expect(sent).toBeInstanceOf(Promise);
+    let written = false;
+    void (sent as Promise<void>).then(() => (written = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(written).toBe(false);
+    client.resume();
+    await waitFor(() => written, 5000);
+  });
+
+  it('sends nothing on a socket that is no longer open', async () => {
+    serverSide.close();
+    expect(sendFrame(serverSide, 'after close')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toEqual([]);
+  });
+});

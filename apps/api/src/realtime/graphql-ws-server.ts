@@ -1,0 +1,141 @@
+import { Logger } from '@nestjs/common';
+import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+
+/** While a socket has less than this many bytes waiting to be written, a send counts as done at once. */
+export const BACKPRESSURE_BYTES = 64 * 1024;
+
+/** graphql-ws' own default: every socket is pinged this often (ms) and cut if the previous ping got no pong. */
+export const KEEP_ALIVE_MS = 12_000;
+
+/** What hooks find in graphql-ws' `ctx.extra` on this server. */
+export interface WsTransportExtra {
+  socket: WebSocket;
+  /** The HTTP upgrade request; hooks may drop it once they have read what they need (see `WsGuardrails.admit`). */
+  request?: IncomingMessage;
+}
+
+/** A running {@link serveGraphqlWs}. */
+export interface GraphqlWsServer {
+  /** Sockets open now (for tests and diagnostics). */
+  readonly clients: ReadonlySet<WebSocket>;
+  /** Closes every socket with 1001 (Going Away, RFC 6455 §7.4.1) and stops serving; resolves when the server is closed. */
+  dispose(): Promise<void>;
+}
+
+const logger = new Logger('WebSocket');
+
+/**
+ * Serves the GraphQL over WebSocket protocol (`graphql-transport-ws`, graphql-ws' `makeServer`) on
+ * `path` of `httpServer`, with the `ws` library. It does what graphql-ws' own `useServer` does, with
+ * less kept per socket, since an idle widget's socket is most of what an instance holds (bench (c)):
+ *
+ * - A frame sent while less than {@link BACKPRESSURE_BYTES} wait to be written counts as sent at once
+ *   (`send` returns nothing), so a mutation's `next` and `complete` and the sender's own event leave in
+ *   one system call (with `coalesceWrites`); a reader that falls behind gets a promise that resolves
+ *   when its frame is written, which holds its operations back. A write error closes the socket, and
+ *   graphql-ws ends every operation of a closed socket.
+ * - One timer pings every socket every `keepAliveMs` (default {@link KEEP_ALIVE_MS}) and cuts
+ *   (`terminate`) a socket that did not answer the previous ping, instead of two timers per socket.
+ * - The incoming frame's buffer is not held for the life of a subscription.
+ *
+ * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in
+ * one line and the socket is closed with 1011 (`CloseCode.InternalServerError`).
+ */
+export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
+  httpServer: HttpServer,
+  options: ServerOptions<P, WsTransportExtra>,
+  { path, keepAliveMs = KEEP_ALIVE_MS }: { path: string; keepAliveMs?: number },
+): GraphqlWsServer {
+  const server = makeServer<P, WsTransportExtra>(options);
+  const wss = new WebSocketServer({ noServer: true, handleProtocols });
+  const awaitingPong = new Set<WebSocket>();
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    if ((query < 0 ? url : url.slice(0, query)) !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.on('error', onSocketError);
+    socket.on('pong', onPong);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => sendFrame(socket, data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          // With ws' default binaryType ('nodebuffer') a message is one Buffer.
+          socket.on('message', (data: Buffer) => {
+            handle(data.toString('utf8')).catch((error: unknown) => failSocket(socket, error));
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      awaitingPong.delete(socket);
+      closed(code, String(reason)).catch((error: unknown) => logger.warn(`Closing a socket failed: ${describe(error)}`));
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (awaitingPong.has(socket)) {
+        socket.terminate(); // no pong since the last ping: the peer is gone
+      } else if (socket.readyState === WebSocket.OPEN) {
+        awaitingPong.add(socket);
+        socket.ping();
+      }
+    }
+  }, keepAliveMs);
+  heartbeat.unref();
+
+  function onPong(this: WebSocket): void {
+    awaitingPong.delete(this);
+  }
+
+  return {
+    clients: wss.clients,
+    dispose: async () => {
+      clearInterval(heartbeat);
+      httpServer.off('upgrade', onUpgrade);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Sends one frame for graphql-ws. Returns nothing when the frame counts as sent at once (under
+ * {@link BACKPRESSURE_BYTES} waiting), else a promise that resolves once it is written (rejects on a write
+ * error). Nothing is sent on a socket that is not open. A write error destroys the socket (ws), which
+ * closes it, and graphql-ws ends every operation of a closed socket.
+ */
+export function sendFrame(socket: WebSocket, data: string): Promise<void> | void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  if (socket.bufferedAmount < BACKPRESSURE_BYTES) return void socket.send(data);
+  return new Promise((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  failSocket(this, error);
+}
+
+function failSocket(socket: WebSocket, error: unknown): void {
+  logger.warn(`WebSocket closed after an error: ${describe(error)}`);
+  if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+    socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
