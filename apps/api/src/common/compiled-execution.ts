@@ -43,15 +43,39 @@ export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncItera
   if (!query) return subscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   const events = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in events)) return events;
-  const source = events as AsyncIterableIterator<unknown>;
-  const map = async (step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> =>
-    step.done ? { value: undefined, done: true } : { value: await query.query(step.value, args.contextValue, args.variableValues), done: false };
-  const mapped: AsyncIterableIterator<ExecutionResult> = {
-    [Symbol.asyncIterator]: () => mapped,
-    next: () => source.next().then(map),
-    return: () => (source.return ? source.return().then(map) : Promise.resolve({ value: undefined, done: true })),
-    throw: (error?: unknown) =>
-      source.throw ? source.throw(error).then(map) : Promise.reject(error instanceof Error ? error : new Error(String(error))),
-  };
-  return mapped;
+  return new CompiledEventStream(events as AsyncIterableIterator<unknown>, query, args);
+}
+
+/**
+ * The events of one subscription mapped through its compiled selection. A class rather than closures:
+ * every subscribed socket holds one for the life of its subscription (bench (c)).
+ */
+class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterableIterator<unknown>,
+    private readonly query: CompiledQuery,
+    private readonly args: ExecutionArgs,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then((step) => this.map(step));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.return ? this.source.return().then((step) => this.map(step)) : Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.source.throw) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return this.source.throw(error).then((step) => this.map(step));
+  }
+
+  private async map(step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> {
+    if (step.done) return { value: undefined, done: true };
+    return { value: await this.query.query(step.value, this.args.contextValue, this.args.variableValues), done: false };
+  }
 }

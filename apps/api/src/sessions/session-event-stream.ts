@@ -50,7 +50,8 @@ function asError(error: unknown): Error {
 export class SessionEventStream implements AsyncIterableIterator<SessionEventPayload> {
   private readonly outbox: SessionEventPayload[] = [];
   private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: Error) => void }> = [];
-  private chain: Promise<void> = Promise.resolve();
+  /** The queued tasks, one after the other; dropped when none is left (an idle stream holds no promise). */
+  private chain?: Promise<void>;
   /** Tasks enqueued and not finished: while there are any, events wait their turn behind them. */
   private pending = 0;
   private closed = false;
@@ -58,7 +59,8 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
   private subscriptionId?: number;
   private stopCatchingUp?: () => void;
   private lastSeq = 0;
-  private lastPosition = Number.POSITIVE_INFINITY;
+  /** The last queue position delivered (undefined before the first); 0 once out of the queue. */
+  private lastPosition?: number;
 
   constructor(
     private readonly source: SessionEventSource,
@@ -106,13 +108,13 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
 
   private enqueue(task: () => Promise<void>): void {
     this.pending++;
-    this.chain = this.chain.then(async () => {
+    this.chain = (this.chain ?? Promise.resolve()).then(async () => {
       try {
         if (!this.closed) await task();
       } catch (error) {
         this.fail(error);
       } finally {
-        this.pending--;
+        if (--this.pending === 0) this.chain = undefined;
       }
     });
   }
@@ -143,7 +145,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
       this.lastSeq = seq;
       this.source.metrics?.delivered(event.message.sentAt);
     } else if (event.__typename === 'QueuePositionChanged') {
-      if (event.position > this.lastPosition) return;
+      if (this.lastPosition !== undefined && event.position > this.lastPosition) return;
       this.lastPosition = event.position;
     } else if (event.__typename === 'OperatorJoined' || event.__typename === 'SessionClosed') {
       this.lastPosition = 0; // out of the queue: a snapshot taken before that is stale
