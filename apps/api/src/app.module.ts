@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -36,6 +37,7 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    const armor = graphqlArmor();
     return {
       module: AppModule,
       imports: [
@@ -57,7 +59,11 @@ export class AppModule {
           driver: ApolloDriver,
           inject: [TokenService],
           useFactory: (tokens: TokenService) => ({
-            ...graphqlArmor(),
+            ...armor,
+            // No cache hints here (every answer is per visitor or operator). Without Apollo's default
+            // cache-control plugin, no plugin has a per-field hook, so Apollo leaves the schema's resolvers
+            // unwrapped, and the WebSocket path, which shares the schema, does not pay for the wrapper.
+            plugins: [...armor.plugins, ApolloServerPluginCacheControlDisabled()],
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
             path: '/graphql',
