@@ -20,14 +20,14 @@ type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown 
 
 /**
  * Builds the GraphQL context for both transports. HTTP: `Authorization: Bearer <token>`.
- * WebSocket: `connectionParams.authToken`, verified again for every operation, so an expired token stops
- * working on an open socket too.
+ * WebSocket: the principal verified from `connectionParams.authToken` when the socket connected, its
+ * expiry checked again for every operation, so an expired token stops working on an open socket too.
  */
 export function graphqlContext(tokens: TokenService) {
   return (arg: TransportArg): RequestContext => {
     if (arg.req) return { req: arg.req, ip: arg.req.ip, ...tokens.contextFromToken(arg.req.headers.authorization) };
     // Worked out once, when the socket was admitted (WsGuardrails.admit).
-    return { ip: arg.extra?.countedIp, ...tokens.contextFromToken(arg.connectionParams?.authToken) };
+    return { ip: arg.extra?.countedIp, ...tokens.contextFromPrincipal(arg.extra?.principal) };
   };
 }
 
@@ -63,9 +63,14 @@ export function graphqlWsOptions(
       result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => errors.map(formatWsError),
     onConnect: (ctx: WsHookContext): boolean => {
-      const { principal, authError } = tokens.contextFromToken(ctx.connectionParams?.authToken);
+      const params = ctx.connectionParams as { authToken?: unknown } | undefined;
+      const { principal, authError } = tokens.contextFromToken(params?.authToken, false);
       if (authError !== undefined || !guardrails.admit(ctx)) return false;
-      if (principal) connections.track((ctx.extra as WsExtra).socket, principal);
+      // Verified once: operations use the principal, and the socket keeps no copy of the token.
+      if (params) delete params.authToken;
+      const extra = ctx.extra as WsExtra;
+      extra.principal = principal;
+      if (principal) connections.track(extra.socket, principal);
       presence.socketOpened(ctx, principal);
       return true;
     },

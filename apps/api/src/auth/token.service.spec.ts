@@ -43,4 +43,31 @@ describe('TokenService', () => {
     expect(tokens.contextFromToken(undefined)).toEqual({});
     expect(tokens.contextFromToken({ not: 'a string' })).toEqual({ authError: 'Malformed or invalid token' });
   });
+
+  it('checks a token without remembering it when asked (a WebSocket keeps the principal instead)', () => {
+    const token = jwt.sign({ sub: 'v3', typ: 'v' }, { expiresIn: 60 });
+    const verify = jest.spyOn(jwt, 'verify');
+    try {
+      expect(tokens.contextFromToken(token, false).principal).toMatchObject({ visitorId: 'v3' });
+      expect(tokens.contextFromToken(token, false).principal).toMatchObject({ visitorId: 'v3' });
+      expect(verify).toHaveBeenCalledTimes(2); // nothing cached
+      tokens.contextFromToken(token);
+      tokens.contextFromToken(token);
+      expect(verify).toHaveBeenCalledTimes(3); // cached by the first remembering call
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('gives a principal verified earlier until its token expires', () => {
+    const principal = { kind: 'operator' as const, operatorId: 'o2', expiresAt: Math.floor(Date.now() / 1000) + 60 };
+    expect(tokens.contextFromPrincipal(principal)).toEqual({ principal });
+    expect(tokens.contextFromPrincipal(undefined)).toEqual({});
+    const later = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 61_000);
+    try {
+      expect(tokens.contextFromPrincipal(principal)).toEqual({ authError: 'Token expired' });
+    } finally {
+      later.mockRestore();
+    }
+  });
 });

@@ -45,8 +45,11 @@ export class TokenService {
     return this.jwt.sign({ sub: operatorId, typ: 'o' }, { expiresIn: this.config.operatorTokenTtlSeconds });
   }
 
-  /** Verifies signature, algorithm and expiry; never throws. */
-  verify(token: string): TokenCheck {
+  /**
+   * Verifies signature, algorithm and expiry; never throws. With `remember` false the token is checked
+   * but not added to the cache (a WebSocket verifies its token once and keeps the principal).
+   */
+  verify(token: string, remember = true): TokenCheck {
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt * 1000 > Date.now()) return { ok: true, principal: known };
@@ -54,7 +57,7 @@ export class TokenService {
       return { ok: false, reason: 'Token expired' };
     }
     const check = this.verifySignature(token);
-    if (check.ok) {
+    if (check.ok && remember) {
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, check.principal);
     }
@@ -79,13 +82,23 @@ export class TokenService {
 
   /**
    * Builds the request context from a raw `Authorization` header value (`Bearer <token>`)
-   * or a WebSocket `connectionParams.authToken`.
+   * or a WebSocket `connectionParams.authToken`; `remember` as in {@link verify}.
    */
-  contextFromToken(raw: unknown): { principal?: Principal; authError?: string } {
+  contextFromToken(raw: unknown, remember = true): { principal?: Principal; authError?: string } {
     if (raw === undefined || raw === null || raw === '') return {};
     if (typeof raw !== 'string') return { authError: 'Malformed or invalid token' };
     const token = raw.startsWith('Bearer ') ? raw.slice(7).trim() : raw.trim();
-    const check = this.verify(token);
+    const check = this.verify(token, remember);
     return check.ok ? { principal: check.principal } : { authError: check.reason };
+  }
+
+  /**
+   * The request context of a principal verified earlier (a WebSocket's, from `connection_init`): the
+   * principal while its token's `exp` (RFC 7519 §4.1.4) is in the future, else `authError`
+   * 'Token expired'; no principal, no error for an anonymous socket.
+   */
+  contextFromPrincipal(principal: Principal | undefined): { principal?: Principal; authError?: string } {
+    if (!principal) return {};
+    return principal.expiresAt * 1000 > Date.now() ? { principal } : { authError: 'Token expired' };
   }
 }

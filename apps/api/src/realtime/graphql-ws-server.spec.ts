@@ -28,9 +28,10 @@ describe('serveGraphqlWs', () => {
   let served: GraphqlWsServer;
   let url: string;
 
-  async function start(keepAliveMs?: number): Promise<void> {
+  async function start(keepAliveMs?: number, connectionInitWaitTimeout?: number): Promise<void> {
     httpServer = http.createServer();
-    served = serveGraphqlWs(httpServer, { schema, roots: { query: rootValue, subscription: rootValue } }, { path: '/graphql', keepAliveMs });
+    const options = { schema, roots: { query: rootValue, subscription: rootValue }, connectionInitWaitTimeout };
+    served = serveGraphqlWs(httpServer, options, { path: '/graphql', keepAliveMs });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
   }
@@ -82,6 +83,23 @@ describe('serveGraphqlWs', () => {
     expect(answeringClosed).toBe(false);
     expect(served.clients.size).toBe(1);
     answering.terminate();
+  });
+
+  it('closes a socket that sends no connection_init in time with 4408, and keeps one that does', async () => {
+    await start(undefined, 100);
+    const silent = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => silent.once('close', resolve));
+    const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+    try {
+      expect(await closed).toBe(4408);
+      await new Promise((r) => setTimeout(r, 300));
+      const query = await new Promise((resolve, reject) => {
+        client.subscribe({ query: '{ hello(name: "still here") }' }, { next: resolve, error: reject, complete: () => undefined });
+      });
+      expect(query).toEqual({ data: { hello: 'hello still here' } });
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('closes every socket with 1001 Going Away when disposed', async () => {

@@ -10,6 +10,12 @@ export const BACKPRESSURE_BYTES = 64 * 1024;
 /** graphql-ws' own default: every socket is pinged this often (ms) and cut if the previous ping got no pong. */
 export const KEEP_ALIVE_MS = 12_000;
 
+/** graphql-ws' own default for `connectionInitWaitTimeout` (ms): a socket must send `connection_init` by then. */
+export const CONNECTION_INIT_WAIT_MS = 3_000;
+
+/** How often (ms, at most) the server's one timer looks at its sockets. */
+const TICK_MS = 1_000;
+
 /** What hooks find in graphql-ws' `ctx.extra` on this server. */
 export interface WsTransportExtra {
   socket: WebSocket;
@@ -37,8 +43,12 @@ const logger = new Logger('WebSocket');
  *   one system call (with `coalesceWrites`); a reader that falls behind gets a promise that resolves
  *   when its frame is written, which holds its operations back. A write error closes the socket, and
  *   graphql-ws ends every operation of a closed socket.
- * - One timer pings every socket every `keepAliveMs` (default {@link KEEP_ALIVE_MS}) and cuts
- *   (`terminate`) a socket that did not answer the previous ping, instead of two timers per socket.
+ * - One timer for all sockets instead of three per socket: it pings every socket every `keepAliveMs`
+ *   (default {@link KEEP_ALIVE_MS}) and cuts (`terminate`) a socket that did not answer the previous
+ *   ping, and closes a socket that sent no message within `options.connectionInitWaitTimeout` (default
+ *   {@link CONNECTION_INIT_WAIT_MS}) with 4408 (`CloseCode.ConnectionInitialisationTimeout`), as
+ *   graphql-ws would, up to a second late. (The first message must be `connection_init`; graphql-ws
+ *   closes a socket whose first message is anything else with 4401.)
  * - The incoming frame's buffer is not held for the life of a subscription.
  *
  * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in
@@ -49,9 +59,12 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, WsTransportExtra>,
   { path, keepAliveMs = KEEP_ALIVE_MS }: { path: string; keepAliveMs?: number },
 ): GraphqlWsServer {
-  const server = makeServer<P, WsTransportExtra>(options);
+  const initWaitMs = options.connectionInitWaitTimeout ?? CONNECTION_INIT_WAIT_MS;
+  const server = makeServer<P, WsTransportExtra>({ ...options, connectionInitWaitTimeout: 0 }); // timed below
   const wss = new WebSocketServer({ noServer: true, handleProtocols });
   const awaitingPong = new Set<WebSocket>();
+  /** Sockets that have sent nothing yet, with the time (ms since the epoch) they must have by. */
+  const awaitingInit = new Map<WebSocket, number>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = request.url ?? '';
@@ -67,6 +80,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
     socket.on('pong', onPong);
+    if (initWaitMs > 0 && Number.isFinite(initWaitMs)) awaitingInit.set(socket, Date.now() + initWaitMs);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -75,6 +89,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           // With ws' default binaryType ('nodebuffer') a message is one Buffer.
           socket.on('message', (data: Buffer) => {
+            awaitingInit.delete(socket);
             handle(data.toString('utf8')).catch((error: unknown) => failSocket(socket, error));
           }),
       },
@@ -82,11 +97,21 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     );
     socket.once('close', (code: number, reason: Buffer) => {
       awaitingPong.delete(socket);
+      awaitingInit.delete(socket);
       closed(code, String(reason)).catch((error: unknown) => logger.warn(`Closing a socket failed: ${describe(error)}`));
     });
   });
 
-  const heartbeat = setInterval(() => {
+  let nextPingAt = Date.now() + keepAliveMs;
+  const tick = setInterval(() => {
+    const now = Date.now();
+    for (const [socket, deadline] of awaitingInit) {
+      if (deadline > now) continue;
+      awaitingInit.delete(socket);
+      socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+    }
+    if (now < nextPingAt) return;
+    nextPingAt = now + keepAliveMs;
     for (const socket of wss.clients) {
       if (awaitingPong.has(socket)) {
         socket.terminate(); // no pong since the last ping: the peer is gone
@@ -95,8 +120,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         socket.ping();
       }
     }
-  }, keepAliveMs);
-  heartbeat.unref();
+  }, Math.min(TICK_MS, keepAliveMs, initWaitMs > 0 ? initWaitMs : TICK_MS));
+  tick.unref();
 
   function onPong(this: WebSocket): void {
     awaitingPong.delete(this);
@@ -105,7 +130,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   return {
     clients: wss.clients,
     dispose: async () => {
-      clearInterval(heartbeat);
+      clearInterval(tick);
       httpServer.off('upgrade', onUpgrade);
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -5,6 +5,7 @@ import { ErrorCode } from '@parley/shared';
 import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
+import type { Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config/config.module';
 import type { WsTransportExtra } from '../realtime/graphql-ws-server';
 import { cachedParse, cachedValidate } from '../common/graphql-document-cache';
@@ -18,6 +19,8 @@ import { isAllowedOrigin } from './origins';
  * (`countedIp`): an idle widget then holds no request headers (bench (c)).
  */
 export interface WsExtra extends WsTransportExtra {
+  /** Who connected: verified from `connectionParams.authToken` in `onConnect`; absent for an anonymous socket. */
+  principal?: Principal;
   /** Client IP, set once the socket is admitted and counted. */
   countedIp?: string;
 }
