@@ -12,7 +12,7 @@ import { formatGraphQLError } from './common/format-graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { mikroOrmOptions } from './database/mikro-orm.config';
-import { graphqlContext, GraphqlWsTransport } from './graphql-transport';
+import { GRAPHQL_PATH, graphqlContext, GraphqlWsTransport } from './graphql-transport';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
@@ -66,7 +66,7 @@ export class AppModule {
             plugins: [...armor.plugins, ApolloServerPluginCacheControlDisabled()],
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
-            path: '/graphql',
+            path: GRAPHQL_PATH,
             introspection: config.graphqlIntrospection,
             graphiql: config.graphqlIde,
             playground: false,

@@ -16,6 +16,9 @@ import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
+/** Where GraphQL is served, over HTTP (Apollo) and WebSocket alike. */
+export const GRAPHQL_PATH = '/graphql';
+
 type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, WsExtra>>;
 
 /**
@@ -94,10 +97,10 @@ function formatWsError(error: GraphQLError): GraphQLError {
 }
 
 /**
- * The WebSocket endpoint: GraphQL over WebSocket (`graphql-transport-ws`) on `/graphql` of the HTTP
- * server, with {@link graphqlWsOptions} behind {@link GracefulShutdown.wsOptions}. Started once the schema
- * is built (application bootstrap, before `listen`); stopped with the GraphQL module (sockets still open
- * then get 1001 Going Away). Served by {@link serveGraphqlWs} rather than `@nestjs/graphql`'s own
+ * The WebSocket endpoint: GraphQL over WebSocket (`graphql-transport-ws`) on {@link GRAPHQL_PATH} of the
+ * HTTP server, with {@link graphqlWsOptions} behind {@link GracefulShutdown.wsOptions}. Started once the
+ * schema is built (application bootstrap, before `listen`); stopped when the application closes (sockets
+ * still open then get 1001 Going Away). Served by {@link serveGraphqlWs} rather than `@nestjs/graphql`'s own
  * `subscriptions` option, which keeps more per socket (bench/NOTES.md).
  */
 @Injectable()
@@ -119,7 +122,7 @@ export class GraphqlWsTransport implements OnApplicationBootstrap, OnModuleDestr
     this.server = serveGraphqlWs(
       this.adapterHost.httpAdapter.getHttpServer() as HttpServer,
       { ...options, schema: this.schemaHost.schema, context: graphqlContext(this.tokens) },
-      { path: '/graphql' },
+      { path: GRAPHQL_PATH },
     );
   }
 
