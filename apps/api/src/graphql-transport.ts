@@ -14,6 +14,7 @@ import { cachedParse, cachedValidate, internQueryText } from './common/graphql-d
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
+import { MAX_BODY_BYTES } from './security/http-security';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
 /** Where GraphQL is served, over HTTP (Apollo) and WebSocket alike. */
@@ -122,7 +123,8 @@ export class GraphqlWsTransport implements OnApplicationBootstrap, OnModuleDestr
     this.server = serveGraphqlWs(
       this.adapterHost.httpAdapter.getHttpServer() as HttpServer,
       { ...options, schema: this.schemaHost.schema, context: graphqlContext(this.tokens) },
-      { path: GRAPHQL_PATH },
+      // The same bound as an HTTP request body: a client frame is one operation or its answer to a ping.
+      { path: GRAPHQL_PATH, maxPayloadBytes: MAX_BODY_BYTES },
     );
   }
 

@@ -7,6 +7,7 @@ import type { Context as WsContext, ServerOptions, SubscribePayload } from 'grap
 import type { Server } from 'node:http';
 import type { WebSocket } from 'ws';
 import { ErrorCode } from '@parley/shared';
+import { CLOSE_HANDSHAKE_MS } from '../realtime/graphql-ws-server';
 
 /**
  * Close code for every WebSocket when an instance shuts down: 1001 "Going Away" (RFC 6455 §7.4.1: "an
@@ -19,9 +20,6 @@ export const SHUTDOWN_CLOSE_CODE = 1001;
 
 /** How long a shutdown waits at most for in-flight work (operations, then jobs), in ms. */
 export const SHUTDOWN_GRACE_MS = 20_000;
-
-/** How long a closed socket's peer gets to answer the close handshake before it is cut, in ms. */
-const CLOSE_HANDSHAKE_MS = 2_000;
 
 const POLL_MS = 20;
 

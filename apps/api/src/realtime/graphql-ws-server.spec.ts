@@ -1,9 +1,9 @@
 import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BACKPRESSURE_BYTES, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
+import { BACKPRESSURE_BYTES, CLOSE_HANDSHAKE_MS, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
 
 const schema = buildSchema(`
   type Query { hello(name: String!): String! }
@@ -31,7 +31,7 @@ describe('serveGraphqlWs', () => {
   async function start(keepAliveMs?: number, connectionInitWaitTimeout?: number): Promise<void> {
     httpServer = http.createServer();
     const options = { schema, roots: { query: rootValue, subscription: rootValue }, connectionInitWaitTimeout };
-    served = serveGraphqlWs(httpServer, options, { path: '/graphql', keepAliveMs });
+    served = serveGraphqlWs(httpServer, options, { path: '/graphql', maxPayloadBytes: 64 * 1024, keepAliveMs });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
   }
@@ -100,6 +100,43 @@ describe('serveGraphqlWs', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('does not count a ping before connection_init as the init (4408 all the same)', async () => {
+    await start(undefined, 100);
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'ping' }));
+    expect(await closed).toBe(4408);
+  });
+
+  it('closes a socket that sends a frame larger than maxPayloadBytes with 1009', async () => {
+    await start();
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { filler: 'x'.repeat(64 * 1024) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('cuts a peer that does not answer the close frame, so disposing does not wait for it', async () => {
+    await start();
+    // A raw peer: completes the upgrade (RFC 6455 §4.1), then reads but never answers anything.
+    const { port } = httpServer.address() as AddressInfo;
+    const peer = net.connect(port, '127.0.0.1');
+    peer.write(
+      'GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n',
+    );
+    peer.resume();
+    const ended = new Promise((resolve) => peer.once('close', resolve));
+    await waitFor(() => served.clients.size === 1);
+    const started = Date.now();
+    await served.dispose();
+    expect(Date.now() - started).toBeLessThan(CLOSE_HANDSHAKE_MS + 1000); // ws alone would wait 30 s
+    await ended;
+    served = { clients: new Set(), dispose: () => Promise.resolve() };
   });
 
   it('closes every socket with 1001 Going Away when disposed', async () => {

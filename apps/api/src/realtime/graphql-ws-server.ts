@@ -16,6 +16,9 @@ export const CONNECTION_INIT_WAIT_MS = 3_000;
 /** How often (ms, at most) the server's one timer looks at its sockets. */
 const TICK_MS = 1_000;
 
+/** How long (ms) a peer gets to answer a close frame before its connection is cut (ws alone waits 30 s). */
+export const CLOSE_HANDSHAKE_MS = 2_000;
+
 /** What hooks find in graphql-ws' `ctx.extra` on this server. */
 export interface WsTransportExtra {
   socket: WebSocket;
@@ -45,25 +48,33 @@ const logger = new Logger('WebSocket');
  *   graphql-ws ends every operation of a closed socket.
  * - One timer for all sockets instead of three per socket: it pings every socket every `keepAliveMs`
  *   (default {@link KEEP_ALIVE_MS}) and cuts (`terminate`) a socket that did not answer the previous
- *   ping, and closes a socket that sent no message within `options.connectionInitWaitTimeout` (default
- *   {@link CONNECTION_INIT_WAIT_MS}) with 4408 (`CloseCode.ConnectionInitialisationTimeout`), as
- *   graphql-ws would, up to a second late. (The first message must be `connection_init`; graphql-ws
- *   closes a socket whose first message is anything else with 4401.)
+ *   ping, and closes a socket whose `connection_init` has not arrived within
+ *   `options.connectionInitWaitTimeout` (default {@link CONNECTION_INIT_WAIT_MS}) with 4408
+ *   (`CloseCode.ConnectionInitialisationTimeout`), as graphql-ws would, up to a second late (a `ping`
+ *   or `pong` before it does not count).
  * - The incoming frame's buffer is not held for the life of a subscription.
  *
- * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in
- * one line and the socket is closed with 1011 (`CloseCode.InternalServerError`).
+ * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1).
+ * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in one
+ * line and the socket is closed (graphql-ws' own codes, 4500 for an error it does not know).
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   httpServer: HttpServer,
   options: ServerOptions<P, WsTransportExtra>,
-  { path, keepAliveMs = KEEP_ALIVE_MS }: { path: string; keepAliveMs?: number },
+  { path, maxPayloadBytes, keepAliveMs = KEEP_ALIVE_MS }: { path: string; maxPayloadBytes: number; keepAliveMs?: number },
 ): GraphqlWsServer {
   const initWaitMs = options.connectionInitWaitTimeout ?? CONNECTION_INIT_WAIT_MS;
-  const server = makeServer<P, WsTransportExtra>({ ...options, connectionInitWaitTimeout: 0 }); // timed below
-  const wss = new WebSocketServer({ noServer: true, handleProtocols });
+  const server = makeServer<P, WsTransportExtra>({
+    ...options,
+    connectionInitWaitTimeout: 0, // timed below
+    onConnect: (ctx) => {
+      awaitingInit.delete(ctx.extra.socket); // connection_init has arrived
+      return options.onConnect?.(ctx);
+    },
+  });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols, maxPayload: maxPayloadBytes });
   const awaitingPong = new Set<WebSocket>();
-  /** Sockets that have sent nothing yet, with the time (ms since the epoch) they must have by. */
+  /** Sockets whose `connection_init` has not arrived yet, with the time (ms since the epoch) it must by. */
   const awaitingInit = new Map<WebSocket, number>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -89,7 +100,6 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           // With ws' default binaryType ('nodebuffer') a message is one Buffer.
           socket.on('message', (data: Buffer) => {
-            awaitingInit.delete(socket);
             handle(data.toString('utf8')).catch((error: unknown) => failSocket(socket, error));
           }),
       },
@@ -133,7 +143,12 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
       clearInterval(tick);
       httpServer.off('upgrade', onUpgrade);
       for (const socket of wss.clients) socket.close(1001, 'Going away');
+      // A peer that does not answer the close frame is cut; the server is closed once every socket is.
+      const cut = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_HANDSHAKE_MS);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(cut);
     },
   };
 }
