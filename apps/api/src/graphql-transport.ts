@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Request } from 'express';
-import { ExecutionResult, GraphQLError, GraphQLFormattedError, Source } from 'graphql';
+import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
 import type { Server as HttpServer } from 'node:http';
 import { ConnectionRegistry } from './auth/connection-registry';
@@ -10,7 +10,7 @@ import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
-import { cachedParse, cachedValidate, internQueryText } from './common/graphql-document-cache';
+import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
@@ -51,9 +51,6 @@ export function graphqlWsOptions(
   connections: ConnectionRegistry,
 ) {
   return {
-    // Clients send the same few documents over and over: parse and validate each text once.
-    parse: (source: string | Source) => cachedParse(typeof source === 'string' ? source : source.body),
-    validate: cachedValidate,
     // Operations run as compiled functions (graphql-jit), one per document.
     execute: executeCompiled,
     subscribe: subscribeCompiled,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
-import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
 import type { Principal } from '../auth/principal';
@@ -81,10 +81,12 @@ export class WsGuardrails {
   }
 
   /**
-   * Called from graphql-ws `onSubscribe`: errors to answer with (nothing runs), or undefined to proceed.
-   * Codes: `RATE_LIMITED` (too many operations on this socket), `BAD_USER_INPUT` (limits of GraphQL Armor).
+   * Called from graphql-ws `onSubscribe`: errors to answer with (nothing runs), or the operation's
+   * execution arguments, parsed and validated once here (graphql-spec rules and GraphQL Armor's limits),
+   * so graphql-ws neither parses nor validates it again. Codes: `RATE_LIMITED` (too many operations on
+   * this socket), `BAD_USER_INPUT` (a syntax error, an invalid document, a limit of GraphQL Armor).
    */
-  check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | undefined {
+  check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | ExecutionArgs {
     // graphql-ws has already reserved this operation's id in ctx.subscriptions.
     if (countBeyond(ctx.subscriptions, this.config.wsMaxSubscriptionsPerSocket)) {
       return [
@@ -97,8 +99,10 @@ export class WsGuardrails {
       // Cached: a client sends the same few documents for every message (see graphql-document-cache).
       this.schema ??= this.moduleRef.get(GraphQLSchemaHost, { strict: false }).schema;
       const document = cachedParse(payload.query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
-      const errors = cachedValidate(this.schema, document, this.rules);
-      return errors.length ? errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT)) : undefined;
+      let errors = cachedValidate(this.schema, document);
+      if (!errors.length) errors = cachedValidate(this.schema, document, this.rules);
+      if (errors.length) return errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT));
+      return { schema: this.schema, document, operationName: payload.operationName, variableValues: payload.variables };
     } catch (error) {
       return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
     }
