@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Request } from 'express';
+import { ErrorCode } from '@parley/shared';
 import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
 import type { Server as HttpServer } from 'node:http';
@@ -60,9 +61,14 @@ export function graphqlWsOptions(
       return guardrails.check(ctx, payload);
     },
     // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
-    onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
-      result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : result,
-    onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => errors.map(formatWsError),
+    onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => {
+      if (!result.errors?.length) return result;
+      // No `data` entry: the errors were raised before execution began (GraphQL spec, "Response").
+      const beforeExecution = !('data' in result);
+      return { ...result, errors: result.errors.map((error) => formatWsError(error, beforeExecution)) };
+    },
+    onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
+      errors.map((error) => formatWsError(error)),
     onConnect: (ctx: WsHookContext): boolean => {
       const params = ctx.connectionParams as { authToken?: unknown } | undefined;
       const { principal, authError } = tokens.contextFromToken(params?.authToken, false);
@@ -83,8 +89,21 @@ export function graphqlWsOptions(
   };
 }
 
-function formatWsError(error: GraphQLError): GraphQLError {
-  const formatted: GraphQLFormattedError = formatGraphQLError(error.toJSON(), error);
+/**
+ * A WebSocket result's error with the `extensions.code` HTTP would give it ({@link formatGraphQLError}).
+ * An error raised before execution began with no error beneath it (operation resolution, variable
+ * coercion: GraphQL spec §6.1 and §6.4.1, graphql-js's and graphql-jit's own messages) is the client's
+ * request: `BAD_USER_INPUT`, as Apollo answers it over HTTP.
+ */
+function formatWsError(error: GraphQLError, beforeExecution = false): GraphQLError {
+  // graphql-jit's errors have no `extensions` object at all, though GraphQLError's type says they do.
+  const extensions = error.extensions as GraphQLError['extensions'] | undefined;
+  const request = beforeExecution && !error.originalError && extensions?.code === undefined;
+  const json = error.toJSON();
+  const formatted: GraphQLFormattedError = formatGraphQLError(
+    request ? { ...json, extensions: { code: ErrorCode.BAD_USER_INPUT } } : json,
+    error,
+  );
   return new GraphQLError(formatted.message, {
     nodes: error.nodes,
     source: error.source,

@@ -91,6 +91,23 @@ describe('limits and abuse protection', () => {
       }
     });
 
+    const twoOperations = 'query A { __typename } query B { __typename }';
+    const sessionById = 'query ($id: ID!) { session(id: $id) { id } }';
+    it.each([
+      ['several operations and no operationName', twoOperations, {}, undefined],
+      ['an operationName the document does not hold', twoOperations, {}, 'C'],
+      ['a required variable missing', sessionById, {}, undefined],
+      ['a variable of the wrong type', sessionById, { id: { not: 'an id' } }, undefined],
+    ])('answers %s with BAD_USER_INPUT on HTTP and WebSocket alike', async (_what, query, variables, operationName) => {
+      expect(errorCode(await gql(api.httpUrl, query, variables, undefined, operationName))).toBe('BAD_USER_INPUT');
+      const ws = wsClient(api.wsUrl);
+      try {
+        expect(errorCode(await wsExecute(ws, query, variables, operationName))).toBe('BAD_USER_INPUT');
+      } finally {
+        await ws.dispose();
+      }
+    });
+
     it('refuses batched HTTP operations', async () => {
       const response = await fetch(`${api.httpUrl}/graphql`, {
         method: 'POST',

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
-import { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { ExecutionArgs, getOperationAST, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
 import type { Principal } from '../auth/principal';
@@ -84,7 +84,8 @@ export class WsGuardrails {
    * Called from graphql-ws `onSubscribe`: errors to answer with (nothing runs), or the operation's
    * execution arguments, parsed and validated once here (graphql-spec rules and GraphQL Armor's limits),
    * so graphql-ws neither parses nor validates it again. Codes: `RATE_LIMITED` (too many operations on
-   * this socket), `BAD_USER_INPUT` (a syntax error, an invalid document, a limit of GraphQL Armor).
+   * this socket), `BAD_USER_INPUT` (a syntax error, an invalid document, a limit of GraphQL Armor, an
+   * `operationName` that names no operation of the document or is missing where it holds several).
    */
   check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | ExecutionArgs {
     // graphql-ws has already reserved this operation's id in ctx.subscriptions.
@@ -102,6 +103,8 @@ export class WsGuardrails {
       let errors = cachedValidate(this.schema, document);
       if (!errors.length) errors = cachedValidate(this.schema, document, this.rules);
       if (errors.length) return errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT));
+      // graphql-ws would answer this with a bare "Unable to identify operation"; say what is wrong, as HTTP does.
+      if (!getOperationAST(document, payload.operationName)) return [unknownOperation(payload.operationName)];
       return { schema: this.schema, document, operationName: payload.operationName, variableValues: payload.variables };
     } catch (error) {
       return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
@@ -114,6 +117,14 @@ function countBeyond(record: object, limit: number): boolean {
   let count = 0;
   for (const key in record) if (Object.hasOwn(record, key) && ++count > limit) return true;
   return false;
+}
+
+/** The operation to run cannot be told (GraphQL spec §6.1, GetOperation): graphql-js's own wording, `BAD_USER_INPUT`. */
+function unknownOperation(operationName: string | null | undefined): GraphQLError {
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

@@ -13,11 +13,12 @@ export async function gql<T = Record<string, any>>(
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
+  operationName?: string,
 ): Promise<GqlResult<T>> {
   const response = await fetch(`${httpUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName }),
   });
   return (await response.json()) as GqlResult<T>;
 }
@@ -121,11 +122,12 @@ export function wsExecute<T = Record<string, any>>(
   client: Client,
   query: string,
   variables: Record<string, unknown> = {},
+  operationName?: string,
 ): Promise<GqlResult<T>> {
   return new Promise((resolve, reject) => {
     let result: GqlResult<T> | undefined;
     client.subscribe<T>(
-      { query, variables },
+      { query, variables, operationName },
       {
         next: (value) => (result = value as GqlResult<T>),
         error: (error) => {
