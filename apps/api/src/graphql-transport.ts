@@ -6,6 +6,7 @@ import { ErrorCode } from '@parley/shared';
 import { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
 import type { Server as HttpServer } from 'node:http';
+import { AccountStatusService } from './auth/account-status.service';
 import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
@@ -38,9 +39,9 @@ export function graphqlContext(tokens: TokenService) {
 
 /**
  * graphql-ws server options. A socket may connect without a token (a new widget calls `createVisitor`
- * over it); a socket presenting a malformed or expired token, or coming from a page origin not in
- * `ALLOWED_ORIGINS`, is refused in `onConnect`, which graphql-ws answers with close code 4403
- * (`CloseCode.Forbidden`); too many sockets from one IP get 4429 ({@link WsGuardrails}). Every operation
+ * over it); a socket presenting a malformed or expired token or a disabled operator's token, or coming
+ * from a page origin not in `ALLOWED_ORIGINS`, is refused in `onConnect`, which graphql-ws answers with
+ * close code 4403 (`CloseCode.Forbidden`); too many sockets from one IP get 4429 ({@link WsGuardrails}). Every operation
  * passes {@link WsGuardrails.check} first. An accepted socket with a token keeps its operator or visitor
  * present until it closes (`onDisconnect`); see {@link PresenceService}. Authenticated sockets are closed
  * when their token expires (4401) or their operator is disabled (4403); see {@link ConnectionRegistry}.
@@ -50,6 +51,7 @@ export function graphqlWsOptions(
   guardrails: WsGuardrails,
   presence: PresenceService,
   connections: ConnectionRegistry,
+  accounts: AccountStatusService,
 ) {
   return {
     // Operations run as compiled functions (graphql-jit), one per document.
@@ -69,10 +71,13 @@ export function graphqlWsOptions(
     },
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
       errors.map((error) => formatWsError(error)),
-    onConnect: (ctx: WsHookContext): boolean => {
+    onConnect: async (ctx: WsHookContext): Promise<boolean> => {
       const params = ctx.connectionParams as { authToken?: unknown } | undefined;
       const { principal, authError } = tokens.contextFromToken(params?.authToken, false);
-      if (authError !== undefined || !guardrails.admit(ctx)) return false;
+      if (authError !== undefined) return false;
+      // A disabled operator's token stays valid until it expires: refuse it here, before presence counts it.
+      if (principal?.kind === 'operator' && (await accounts.operatorStatus(principal.operatorId)) !== 'active') return false;
+      if (!guardrails.admit(ctx)) return false;
       // Verified once: operations use the principal, and the socket keeps no copy of the token.
       if (params) delete params.authToken;
       const extra = ctx.extra as WsExtra;
@@ -131,11 +136,12 @@ export class GraphqlWsTransport implements OnApplicationBootstrap, OnModuleDestr
     private readonly guardrails: WsGuardrails,
     private readonly presence: PresenceService,
     private readonly connections: ConnectionRegistry,
+    private readonly accounts: AccountStatusService,
     private readonly shutdown: GracefulShutdown,
   ) {}
 
   onApplicationBootstrap(): void {
-    const options = this.shutdown.wsOptions(graphqlWsOptions(this.tokens, this.guardrails, this.presence, this.connections));
+    const options = this.shutdown.wsOptions(graphqlWsOptions(this.tokens, this.guardrails, this.presence, this.connections, this.accounts));
     this.server = serveGraphqlWs(
       this.adapterHost.httpAdapter.getHttpServer() as HttpServer,
       { ...options, schema: this.schemaHost.schema, context: graphqlContext(this.tokens) },

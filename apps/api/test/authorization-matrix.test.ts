@@ -119,9 +119,16 @@ describe('authorization matrix', () => {
       kind: 'subscription',
       document: SESSION_EVENTS,
       variables: () => ({ id: sessionId, after: 0 }),
-      expect: { ...ownSession, expired: '4403' },
+      // A socket is refused at connection_init (4403) for an expired token and for a disabled operator's.
+      expect: { ...ownSession, expired: '4403', disabledOperator: '4403' },
     },
-    { field: 'queueUpdated', kind: 'subscription', document: QUEUE_UPDATED, variables: () => ({}), expect: { ...operatorOnly, expired: '4403' } },
+    {
+      field: 'queueUpdated',
+      kind: 'subscription',
+      document: QUEUE_UPDATED,
+      variables: () => ({}),
+      expect: { ...operatorOnly, expired: '4403', disabledOperator: '4403' },
+    },
   ];
 
   it('covers every operation of the schema', async () => {
@@ -199,6 +206,10 @@ describe('authorization matrix', () => {
           expect((sub.recorder.error as { code?: number })?.code).toBe(4403);
         }
         expect(errorCode(await gql(other.httpUrl, '{ me { id } }', {}, victim.token))).toBe(FORBID);
+        // The token has not expired, but a new socket with it is refused at connection_init.
+        const reconnect = wsClient(api.wsUrl, victim.token);
+        sockets.push(reconnect);
+        await expect(wsExecute(reconnect, '{ __typename }')).rejects.toMatchObject({ code: 4403 });
         const relogin = await gql(api.httpUrl, 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken } }', {
           e: victim.email,
           p: victim.password,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Principal } from './principal';
@@ -72,7 +73,8 @@ export class TokenService {
       const expired = (error as Error).name === 'TokenExpiredError';
       return { ok: false, reason: expired ? 'Token expired' : 'Malformed or invalid token' };
     }
-    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') {
+    // Every account id is a UUID (RFC 9562); anything else was never signed by this API for a real account.
+    if (typeof claims.sub !== 'string' || !isUUID(claims.sub) || typeof claims.exp !== 'number') {
       return { ok: false, reason: 'Malformed or invalid token' };
     }
     if (claims.typ === 'v') return { ok: true, principal: { kind: 'visitor', visitorId: claims.sub, expiresAt: claims.exp } };
