@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
-import { SHUTDOWN_CLOSE_CODE } from '../src/lifecycle/graceful-shutdown.service';
+import { SHUTDOWN_CLOSE_CODE } from '../src/realtime/graphql-ws-server';
 import { gql, gqlOk } from './support/api-client';
 import { ApiChild } from './support/api-process';
 import { ChatParticipant, ReceivedMessage } from './support/chat-participant';

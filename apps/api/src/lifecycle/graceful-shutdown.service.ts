@@ -7,16 +7,7 @@ import type { Context as WsContext, ServerOptions, SubscribePayload } from 'grap
 import type { Server } from 'node:http';
 import type { WebSocket } from 'ws';
 import { ErrorCode } from '@parley/shared';
-import { CLOSE_HANDSHAKE_MS } from '../realtime/graphql-ws-server';
-
-/**
- * Close code for every WebSocket when an instance shuts down: 1001 "Going Away" (RFC 6455 §7.4.1: "an
- * endpoint is going away, such as a server going down"). Every WebSocket client knows it, graphql-ws
- * clients (the widget, the console) treat it as retryable and reconnect, and it is the code graphql-ws's
- * own server uses when it is disposed. 1012 "Service Restart" says the same more precisely, but it is
- * only in IANA's registry, not in RFC 6455, and some proxies and clients treat it as an unknown code.
- */
-export const SHUTDOWN_CLOSE_CODE = 1001;
+import { CLOSE_HANDSHAKE_MS, SHUTDOWN_CLOSE_CODE } from '../realtime/graphql-ws-server';
 
 /** How long a shutdown waits at most for in-flight work (operations, then jobs), in ms. */
 export const SHUTDOWN_GRACE_MS = 20_000;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import http from 'node:http';
@@ -109,6 +110,46 @@ describe('serveGraphqlWs', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'ping' }));
     expect(await closed).toBe(4408);
+  });
+
+  it.each([
+    ['connection_ack', {}],
+    ['next', { id: '1', payload: { data: null } }],
+    ['error', { id: '1', payload: [{ message: 'x' }] }],
+  ])('closes a client that sends %s, a server-only message, with 4400 and logs no warning', async (type, fields) => {
+    await start();
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
+      socket.send(JSON.stringify({ type, ...fields }));
+      expect(await closed).toBe(4400);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('still closes with 4500 and one warning when a hook fails', async () => {
+    httpServer = http.createServer();
+    const onConnect = () => Promise.reject(new Error('database unreachable'));
+    served = serveGraphqlWs(httpServer, { schema, onConnect }, { path: '/graphql', maxPayloadBytes: 64 * 1024 });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const socket = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      expect(await closed).toBe(4500);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith('WebSocket closed after an error: database unreachable');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('closes a socket that sends a frame larger than maxPayloadBytes with 1009', async () => {

@@ -19,6 +19,15 @@ const TICK_MS = 1_000;
 /** How long (ms) a peer gets to answer a close frame before its connection is cut (ws alone waits 30 s). */
 export const CLOSE_HANDSHAKE_MS = 2_000;
 
+/**
+ * Close code for every WebSocket when an instance shuts down: 1001 "Going Away" (RFC 6455 §7.4.1: "an
+ * endpoint is going away, such as a server going down"). Every WebSocket client knows it, graphql-ws
+ * clients (the widget, the console) treat it as retryable and reconnect, and it is the code graphql-ws's
+ * own server uses when it is disposed. 1012 "Service Restart" says the same more precisely, but it is
+ * only in IANA's registry, not in RFC 6455, and some proxies and clients treat it as an unknown code.
+ */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+
 /** What hooks find in graphql-ws' `ctx.extra` on this server. */
 export interface WsTransportExtra {
   socket: WebSocket;
@@ -30,7 +39,7 @@ export interface WsTransportExtra {
 export interface GraphqlWsServer {
   /** Sockets open now (for tests and diagnostics). */
   readonly clients: ReadonlySet<WebSocket>;
-  /** Closes every socket with 1001 (Going Away, RFC 6455 §7.4.1) and stops serving; resolves when the server is closed. */
+  /** Closes every socket with {@link SHUTDOWN_CLOSE_CODE} and stops serving; resolves when the server is closed. */
   dispose(): Promise<void>;
 }
 
@@ -56,7 +65,8 @@ const logger = new Logger('WebSocket');
  *
  * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1).
  * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in one
- * line and the socket is closed (graphql-ws' own codes, 4500 for an error it does not know).
+ * line and the socket is closed (graphql-ws' own codes, 4500 for an error it does not know); a client
+ * sending a message only a server may send is closed with 4400 Bad Request, not logged.
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   httpServer: HttpServer,
@@ -142,7 +152,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     dispose: async () => {
       clearInterval(tick);
       httpServer.off('upgrade', onUpgrade);
-      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      for (const socket of wss.clients) socket.close(SHUTDOWN_CLOSE_CODE, 'Going away');
       // A peer that does not answer the close frame is cut; the server is closed once every socket is.
       const cut = setTimeout(() => {
         for (const socket of wss.clients) socket.terminate();
@@ -169,8 +179,21 @@ function onSocketError(this: WebSocket, error: Error): void {
   failSocket(this, error);
 }
 
+/**
+ * graphql-ws' words for a well-formed message that only a server may send (`connection_ack`, `next`,
+ * `error`) arriving from a client; it throws them as a plain `Error`.
+ */
+const UNEXPECTED_MESSAGE = /^Unexpected message of type \w+ received$/;
+
 function failSocket(socket: WebSocket, error: unknown): void {
-  logger.warn(`WebSocket closed after an error: ${describe(error)}`);
+  const message = describe(error);
+  if (UNEXPECTED_MESSAGE.test(message)) {
+    // The client broke the protocol, the server did not fail: 4400 Bad Request, as graphql-ws' protocol
+    // closes on any message it does not expect (PROTOCOL.md), and no warning in the server's log.
+    socket.close(CloseCode.BadRequest, message);
+    return;
+  }
+  logger.warn(`WebSocket closed after an error: ${message}`);
   if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
     socket.close(CloseCode.InternalServerError, 'Internal server error');
   }
