@@ -5,7 +5,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/reports/**', '**/.nx/**', '**/*.generated.ts', '**/generated/**', '**/jest.config.js', 'jest.swc.js', 'tools/**', '**/*.mjs', '**/.angular/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/reports/**', '**/.nx/**', '**/*.generated.ts', '**/generated/**', '**/jest.config.js', 'jest.swc.js', 'tools/**', '**/*.mjs', '**/*.cjs', '**/.angular/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,11 +1,10 @@
 // Starting and measuring the processes of a benchmark run: API instances, baseline servers, nginx.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, mkdir, writeFile, chmod } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { prepareLocalNginx } from '../../deploy/nginx/local-nginx.cjs';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -108,42 +107,12 @@ export async function startBaseline({ port, databaseUrl, redisPrefix, secret, no
 }
 
 /**
- * nginx in front of `upstreams` (["127.0.0.1:port", …]) with deploy/nginx/parley.conf, whose
- * `server host:port;` and `listen` lines are replaced; one worker, so round-robin alternates exactly.
+ * nginx in front of `upstreams` (["127.0.0.1:port", …]) with deploy/nginx/parley.conf
+ * (`prepareLocalNginx`): one worker, so round-robin alternates exactly, with room for scenario (d)'s sockets.
  */
 export async function startNginx({ port, upstreams }) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-nginx-'));
-  await chmod(dir, 0o755);
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    await mkdir(path.join(dir, sub), { mode: 0o777 });
-    await chmod(path.join(dir, sub), 0o777);
-  }
-  const site = readFileSync(path.join(root, 'deploy/nginx/parley.conf'), 'utf8')
-    .replace(/^(\s*)server\s+\S+:\d+;\n/gm, '')
-    .replace(/(upstream parley_api \{\n)/, `$1${upstreams.map((u) => `  server ${u};\n`).join('')}`)
-    .replace(/listen\s+80;/, `listen 127.0.0.1:${port};`);
-  await writeFile(path.join(dir, 'parley.conf'), site);
-  await writeFile(
-    path.join(dir, 'nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
-worker_rlimit_nofile 65536;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 32768; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include ${dir}/parley.conf;
-}
-`,
-  );
-  const binary = process.env.NGINX ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
-  const child = launch('nginx', binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], {});
+  const { binary, args } = prepareLocalNginx({ port, upstreams, workerConnections: 32768 });
+  const child = launch('nginx', binary, args, {});
   await waitHttpOk(`http://127.0.0.1:${port}/healthz`, child, 15000);
   return child;
 }
