@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
-import { createRedisClient, PUB_SUB, REDIS, settleUnsubscribes } from './redis.providers';
+import { createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, settleUnsubscribes } from './redis.providers';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
@@ -23,8 +23,17 @@ import { Topics } from './topics';
       },
     },
     {
+      provide: REDIS_DIRECT,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const client = createRedisClient(config.redisUrl, 'per-message commands', { autoPipelining: false });
+        await client.connect();
+        return client;
+      },
+    },
+    {
       provide: PUB_SUB,
-      inject: [APP_CONFIG, REDIS],
+      inject: [APP_CONFIG, REDIS_DIRECT],
       useFactory: async (config: AppConfig, publisher: Redis) => {
         const subscriber = settleUnsubscribes(createRedisClient(config.redisUrl, 'subscriber'));
         await subscriber.connect();
@@ -39,16 +48,17 @@ import { Topics } from './topics';
     },
     EventsPublisher,
   ],
-  exports: [REDIS, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
+  exports: [REDIS, REDIS_DIRECT, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
 })
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_DIRECT) private readonly direct: Redis,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
   ) {}
 
   /**
-   * Closes both connections gracefully: `QUIT` waits for replies still pending (an `UNSUBSCRIBE` sent while
+   * Closes every connection gracefully: `QUIT` waits for replies still pending (an `UNSUBSCRIBE` sent while
    * subscriptions ended), so none of them is rejected unhandled; a connection already down is just dropped.
    */
   async onApplicationShutdown(): Promise<void> {
@@ -56,6 +66,6 @@ export class RealtimeModule implements OnApplicationShutdown {
       () => undefined,
       () => client.disconnect(),
     );
-    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis)]);
+    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis), close(this.direct)]);
   }
 }

@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { RequestContext } from '../auth/principal';
 import { AppConfig, IP_RATE_FACTOR } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { REDIS } from '../realtime/redis.providers';
+import { REDIS_DIRECT } from '../realtime/redis.providers';
 import { RateLimitedAction } from './rate-limit.decorator';
 import { SecurityError } from './security.errors';
 
@@ -28,7 +28,7 @@ export class RateLimitService {
   private readonly perPrincipal: Record<RateLimitedAction, RateLimiterRedis>;
   private readonly perIp: Record<RateLimitedAction, RateLimiterRedis>;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS_DIRECT) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     const limits: Record<RateLimitedAction, number> = {
       createVisitor: config.rateLimits.visitorsPerMinute,
       startSession: config.rateLimits.sessionsPerMinute,
