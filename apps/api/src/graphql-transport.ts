@@ -11,6 +11,7 @@ import { ConnectionRegistry } from './auth/connection-registry';
 import { RequestContext } from './auth/principal';
 import { TokenService } from './auth/token.service';
 import { formatGraphQLError } from './common/format-graphql-error';
+import { isServiceUnavailable } from './common/service-unavailable';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
@@ -41,7 +42,8 @@ export function graphqlContext(tokens: TokenService) {
  * graphql-ws server options. A socket may connect without a token (a new widget calls `createVisitor`
  * over it); a socket presenting a malformed or expired token or a disabled operator's token, or coming
  * from a page origin not in `ALLOWED_ORIGINS`, is refused in `onConnect`, which graphql-ws answers with
- * close code 4403 (`CloseCode.Forbidden`); too many sockets from one IP get 4429 ({@link WsGuardrails}). Every operation
+ * close code 4403 (`CloseCode.Forbidden`) — or 1013 (retried by clients) when PostgreSQL cannot tell
+ * whether an operator is disabled; too many sockets from one IP get 4429 ({@link WsGuardrails}). Every operation
  * passes {@link WsGuardrails.check} first. An accepted socket with a token keeps its operator or visitor
  * present until it closes (`onDisconnect`); see {@link PresenceService}. Authenticated sockets are closed
  * when their token expires (4401) or their operator is disabled (4403); see {@link ConnectionRegistry}.
@@ -76,7 +78,7 @@ export function graphqlWsOptions(
       const { principal, authError } = tokens.contextFromToken(params?.authToken, false);
       if (authError !== undefined) return false;
       // A disabled operator's token stays valid until it expires: refuse it here, before presence counts it.
-      if (principal?.kind === 'operator' && (await accounts.operatorStatus(principal.operatorId)) !== 'active') return false;
+      if (principal?.kind === 'operator' && !(await operatorMayConnect(accounts, principal.operatorId, ctx))) return false;
       if (!guardrails.admit(ctx)) return false;
       // Verified once: operations use the principal, and the socket keeps no copy of the token.
       if (params) delete params.authToken;
@@ -92,6 +94,24 @@ export function graphqlWsOptions(
       guardrails.release(ctx);
     },
   };
+}
+
+/** Close code 1013 "Try Again Later" (IANA WebSocket Close Code registry): graphql-ws clients retry it. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/**
+ * Whether an operator's socket may connect: only while the account is active. When PostgreSQL cannot
+ * say (unreachable, restarting), the socket is closed with {@link CLOSE_TRY_AGAIN_LATER}, which the
+ * console's client retries, rather than with an error code it would give up on.
+ */
+async function operatorMayConnect(accounts: AccountStatusService, operatorId: string, ctx: WsHookContext): Promise<boolean> {
+  try {
+    return (await accounts.operatorStatus(operatorId)) === 'active';
+  } catch (error) {
+    if (!isServiceUnavailable(error)) throw error;
+    (ctx.extra as WsExtra).socket.close(CLOSE_TRY_AGAIN_LATER, 'Service briefly unavailable; try again');
+    return false;
+  }
 }
 
 /**

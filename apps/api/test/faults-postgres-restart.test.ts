@@ -1,7 +1,7 @@
 // Fault 4: PostgreSQL is restarted during a conversation. Mutations fail with a clear, retryable error
 // while it is down, nothing half-written remains, and the clients' retries succeed afterwards.
 import { Client } from 'pg';
-import { gql, gqlOk, GqlResult } from './support/api-client';
+import { gql, gqlOk, GqlResult, wsClient, wsExecute } from './support/api-client';
 import { ChatParticipant } from './support/chat-participant';
 import { expectEveryoneGotEverything, talkThrough } from './support/conversation';
 import {
@@ -110,5 +110,32 @@ describe('fault: PostgreSQL restarted during a conversation', () => {
 
     // The queue is intact, with the latecomer at the back.
     expect(await waitingQueue(api.url, operatorToken)).toEqual([...queueBefore, { id: late.startSession.id, queuePosition: queueBefore.length + 1 }]);
+  });
+
+  it('tells an operator connecting while it is down to try again later (1013, retried by graphql-ws), then lets it in', async () => {
+    const api = deployment.apis[0];
+    // A new operator: its account status is not in any instance's memory, so connecting must ask PostgreSQL.
+    const { email, password } = await deployment.createOperator('Late Shift');
+    const login = await gqlOk(api.url, 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken } }', { e: email, p: password });
+    const token = login.loginOperator.accessToken as string;
+    await db?.end(); // the first test's client would meet the stop as an unhandled error
+    db = undefined;
+    await deployment.pg.stop('fast');
+    try {
+      const refused = wsClient(api.wsUrl, token);
+      try {
+        await expect(wsExecute(refused, '{ __typename }')).rejects.toMatchObject({ code: 1013 });
+      } finally {
+        await refused.dispose();
+      }
+    } finally {
+      await deployment.pg.start();
+    }
+    const admitted = wsClient(api.wsUrl, token);
+    try {
+      expect(await wsExecute(admitted, '{ me { email } }')).toEqual({ data: { me: { email } } });
+    } finally {
+      await admitted.dispose();
+    }
   });
 });
