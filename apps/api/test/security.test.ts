@@ -93,16 +93,29 @@ describe('limits and abuse protection', () => {
 
     const twoOperations = 'query A { __typename } query B { __typename }';
     const sessionById = 'query ($id: ID!) { session(id: $id) { id } }';
+    const subscribeAfter = 'subscription ($id: ID!, $after: Int) { sessionEvents(sessionId: $id, afterSeq: $after) { __typename } }';
     it.each([
       ['several operations and no operationName', twoOperations, {}, undefined],
       ['an operationName the document does not hold', twoOperations, {}, 'C'],
       ['a required variable missing', sessionById, {}, undefined],
       ['a variable of the wrong type', sessionById, { id: { not: 'an id' } }, undefined],
+      ['a subscription variable of the wrong type', subscribeAfter, { id: '3b241101-e2bb-4255-8caf-4136c566a962', after: 'abc' }, undefined],
+      ['a subscription variable missing', subscribeAfter, {}, undefined],
     ])('answers %s with BAD_USER_INPUT on HTTP and WebSocket alike', async (_what, query, variables, operationName) => {
       expect(errorCode(await gql(api.httpUrl, query, variables, undefined, operationName))).toBe('BAD_USER_INPUT');
       const ws = wsClient(api.wsUrl);
       try {
         expect(errorCode(await wsExecute(ws, query, variables, operationName))).toBe('BAD_USER_INPUT');
+      } finally {
+        await ws.dispose();
+      }
+    });
+
+    it('names an empty operationName as unknown, as HTTP does', async () => {
+      const ws = wsClient(api.wsUrl);
+      try {
+        const result = await wsExecute(ws, '{ __typename }', {}, '');
+        expect(result.errors).toEqual([{ message: 'Unknown operation named "".', extensions: { code: 'BAD_USER_INPUT' } }]);
       } finally {
         await ws.dispose();
       }

@@ -152,13 +152,23 @@ describe('serveGraphqlWs', () => {
     }
   });
 
-  it('closes a socket that sends a frame larger than maxPayloadBytes with 1009', async () => {
+  it.each([
+    ['a frame larger than maxPayloadBytes', 1009, JSON.stringify({ type: 'connection_init', payload: { filler: 'x'.repeat(64 * 1024) } })],
+    ['a text frame that is not UTF-8', 1007, Buffer.from([0xff, 0xfe, 0x7b])],
+  ])('closes a socket that sends %s with %i and logs no warning', async (_what, code, frame) => {
     await start();
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { filler: 'x'.repeat(64 * 1024) } }));
-    expect(await closed).toBe(1009);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(frame, { binary: false });
+      expect(await closed).toBe(code);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // room for a late log line
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('cuts a peer that does not answer the close frame, so disposing does not wait for it', async () => {

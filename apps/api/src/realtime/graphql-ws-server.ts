@@ -63,7 +63,8 @@ const logger = new Logger('WebSocket');
  *   or `pong` before it does not count).
  * - The incoming frame's buffer is not held for the life of a subscription.
  *
- * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1).
+ * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1), a
+ * text frame that is not UTF-8 with 1007; neither is logged (a client's mistake).
  * An upgrade request for another path is answered `404 Not Found`. Errors on a socket are logged in one
  * line and the socket is closed (graphql-ws' own codes, 4500 for an error it does not know); a client
  * sending a message only a server may send is closed with 4400 Bad Request, not logged.
@@ -175,7 +176,10 @@ export function sendFrame(socket: WebSocket, data: string): Promise<void> | void
   return new Promise((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
 }
 
-function onSocketError(this: WebSocket, error: Error): void {
+function onSocketError(this: WebSocket, error: Error & { code?: string }): void {
+  // A frame the client got wrong (over maxPayload, invalid UTF-8, a bad opcode): ws has already closed the
+  // socket with RFC 6455's code for it (1009, 1007, 1002). The client's mistake: nothing to log.
+  if (error.code?.startsWith('WS_ERR_')) return;
   failSocket(this, error);
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
-import { ExecutionArgs, getOperationAST, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { ExecutionArgs, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationTypeNode, ValidationRule } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
 import type { Principal } from '../auth/principal';
@@ -85,7 +85,8 @@ export class WsGuardrails {
    * execution arguments, parsed and validated once here (graphql-spec rules and GraphQL Armor's limits),
    * so graphql-ws neither parses nor validates it again. Codes: `RATE_LIMITED` (too many operations on
    * this socket), `BAD_USER_INPUT` (a syntax error, an invalid document, a limit of GraphQL Armor, an
-   * `operationName` that names no operation of the document or is missing where it holds several).
+   * `operationName` that names no operation of the document or is missing where it holds several, a
+   * subscription's variable missing or of the wrong type).
    */
   check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | ExecutionArgs {
     // graphql-ws has already reserved this operation's id in ctx.subscriptions.
@@ -104,7 +105,15 @@ export class WsGuardrails {
       if (!errors.length) errors = cachedValidate(this.schema, document, this.rules);
       if (errors.length) return errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT));
       // graphql-ws would answer this with a bare "Unable to identify operation"; say what is wrong, as HTTP does.
-      if (!getOperationAST(document, payload.operationName)) return [unknownOperation(payload.operationName)];
+      const operation = getOperationAST(document, payload.operationName);
+      if (!operation) return [unknownOperation(payload.operationName)];
+      if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+        // Checked here, once per subscription: graphql-js's subscribe would report a variable of the wrong
+        // type with the scalar's error beneath it, which reads as internal. Queries and mutations (one per
+        // message) are coerced by graphql-jit alone, whose errors are told apart without this.
+        const variables = getVariableValues(this.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (variables.errors) return variables.errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT));
+      }
       return { schema: this.schema, document, operationName: payload.operationName, variableValues: payload.variables };
     } catch (error) {
       return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
@@ -121,9 +130,10 @@ function countBeyond(record: object, limit: number): boolean {
 
 /** The operation to run cannot be told (GraphQL spec §6.1, GetOperation): graphql-js's own wording, `BAD_USER_INPUT`. */
 function unknownOperation(operationName: string | null | undefined): GraphQLError {
-  const message = operationName
-    ? `Unknown operation named "${operationName}".`
-    : 'Must provide operation name if query contains multiple operations.';
+  const message =
+    operationName != null
+      ? `Unknown operation named "${operationName}".`
+      : 'Must provide operation name if query contains multiple operations.';
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
