@@ -1,16 +1,17 @@
 // Issue 6, point 7: every query, mutation and subscription × {no token, visitor A, visitor B, operator,
-// disabled operator, expired token}; open sockets closed on token expiry and on disabling an operator.
+// disabled operator, expired token, a visitor no longer stored}; open sockets closed on token expiry and on disabling an operator.
 import { EntityManager } from '@mikro-orm/postgresql';
 import { JwtService } from '@nestjs/jwt';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { errorCode, gql, gqlOk, record, wsClient, wsExecute } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, QUEUE_UPDATED, RATE_SESSION, SEND_MESSAGE, SESSION, SESSION_EVENTS, SET_TYPING, START_SESSION } from './support/operations';
 import { givenOperator, givenVisitor, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 
-type Who = 'none' | 'visitorA' | 'visitorB' | 'operator' | 'disabledOperator' | 'expired';
-const WHO: Who[] = ['none', 'visitorA', 'visitorB', 'operator', 'disabledOperator', 'expired'];
+type Who = 'none' | 'visitorA' | 'visitorB' | 'operator' | 'disabledOperator' | 'expired' | 'goneVisitor';
+const WHO: Who[] = ['none', 'visitorA', 'visitorB', 'operator', 'disabledOperator', 'expired', 'goneVisitor'];
 /** 'ok', an `extensions.code`, or (subscriptions) the code the socket was closed with. */
 type Outcome = string;
 
@@ -24,11 +25,20 @@ interface Row {
 
 const UNAUTH = 'UNAUTHENTICATED';
 const FORBID = 'FORBIDDEN';
-const operatorOnly: Record<Who, Outcome> = { none: UNAUTH, visitorA: FORBID, visitorB: FORBID, operator: 'ok', disabledOperator: FORBID, expired: UNAUTH };
-const visitorOnly: Record<Who, Outcome> = { none: UNAUTH, visitorA: 'ok', visitorB: 'ok', operator: FORBID, disabledOperator: FORBID, expired: UNAUTH };
-const publicOp: Record<Who, Outcome> = { none: 'ok', visitorA: 'ok', visitorB: 'ok', operator: 'ok', disabledOperator: 'ok', expired: UNAUTH };
+// goneVisitor: a well-signed guest token whose visitor is not stored (a database re-created under widgets).
+const operatorOnly: Record<Who, Outcome> = {
+  none: UNAUTH,
+  visitorA: FORBID,
+  visitorB: FORBID,
+  operator: 'ok',
+  disabledOperator: FORBID,
+  expired: UNAUTH,
+  goneVisitor: FORBID,
+};
+const visitorOnly: Record<Who, Outcome> = { none: UNAUTH, visitorA: 'ok', visitorB: 'ok', operator: FORBID, disabledOperator: FORBID, expired: UNAUTH, goneVisitor: UNAUTH };
+const publicOp: Record<Who, Outcome> = { none: 'ok', visitorA: 'ok', visitorB: 'ok', operator: 'ok', disabledOperator: 'ok', expired: UNAUTH, goneVisitor: 'ok' };
 /** Visitor A's own session, assigned to the operator. */
-const ownSession: Record<Who, Outcome> = { none: UNAUTH, visitorA: 'ok', visitorB: FORBID, operator: 'ok', disabledOperator: FORBID, expired: UNAUTH };
+const ownSession: Record<Who, Outcome> = { none: UNAUTH, visitorA: 'ok', visitorB: FORBID, operator: 'ok', disabledOperator: FORBID, expired: UNAUTH, goneVisitor: FORBID };
 
 describe('authorization matrix', () => {
   let api: TestApi;
@@ -59,6 +69,7 @@ describe('authorization matrix', () => {
       operator: operator.token,
       disabledOperator: disabled.token,
       expired: api.app.get(JwtService).sign({ sub: operator.id, typ: 'o' }, { expiresIn: -5 }),
+      goneVisitor: api.app.get(JwtService).sign({ sub: randomUUID(), typ: 'v' }, { expiresIn: 600 }),
     });
   });
   afterAll(() => api.close());
@@ -102,7 +113,7 @@ describe('authorization matrix', () => {
       kind: 'mutation',
       document: RATE_SESSION,
       variables: () => ({ id: closedSessionId, score: 4 }),
-      expect: { none: UNAUTH, visitorA: 'ok', visitorB: FORBID, operator: FORBID, disabledOperator: FORBID, expired: UNAUTH },
+      expect: { none: UNAUTH, visitorA: 'ok', visitorB: FORBID, operator: FORBID, disabledOperator: FORBID, expired: UNAUTH, goneVisitor: FORBID },
     },
     { field: 'notificationSettings', kind: 'query', document: '{ notificationSettings { __typename } }', variables: () => ({}), expect: operatorOnly },
     {

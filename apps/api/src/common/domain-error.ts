@@ -21,6 +21,13 @@ export class RequestError extends DomainError {
   static unauthenticated(message = 'Authentication required'): RequestError {
     return new RequestError(ErrorCode.UNAUTHENTICATED, message);
   }
+  /**
+   * A well-signed guest token whose visitor is not stored (any more, e.g. the database was re-created
+   * while widgets kept their tokens): the widget must create a new visitor.
+   */
+  static visitorGone(): RequestError {
+    return new RequestError(ErrorCode.UNAUTHENTICATED, 'This visitor no longer exists; create a new one');
+  }
   static forbidden(message = 'Not allowed'): RequestError {
     return new RequestError(ErrorCode.FORBIDDEN, message);
   }

@@ -18,7 +18,8 @@ export class SessionsResolver {
   @Mutation(() => ChatSessionModel, {
     description:
       'Visitor: returns your open chat session, or creates one WAITING in the queue. Idempotent. ' +
-      'Errors: BAD_USER_INPUT (content empty or over 4,000 code points).',
+      'Errors: BAD_USER_INPUT (content empty or over 4,000 code points); UNAUTHENTICATED when the guest ' +
+      "token's visitor is no longer stored (create a new visitor).",
   })
   @Allow('visitor')
   @RateLimit('startSession')
@@ -61,14 +62,18 @@ export class SessionsResolver {
     return this.sessionsService.listSessions({ status, operatorId: mine ? principal.operatorId : undefined, search, first, after });
   }
 
-  @Query(() => ChatSessionPageModel, { description: 'Visitor: your own chat sessions, newest first (past chats).' })
+  @Query(() => ChatSessionPageModel, {
+    description:
+      'Visitor: your own chat sessions, newest first (past chats). ' +
+      "Errors: UNAUTHENTICATED when the guest token's visitor is no longer stored (create a new visitor).",
+  })
   @Allow('visitor')
   mySessions(
     @CurrentPrincipal() principal: VisitorPrincipal,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): Promise<ChatSessionPageModel> {
-    return this.sessionsService.listSessions({ visitorId: principal.visitorId, first, after });
+    return this.sessionsService.listVisitorSessions(principal.visitorId, { first, after });
   }
 
   @Mutation(() => ChatSessionModel, {

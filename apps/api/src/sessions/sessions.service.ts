@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, normalizeText } from '@parley/shared';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
+import { RequestError } from '../common/domain-error';
 import { ChatSessionStatus, SenderRole, SystemEvent } from '../common/enums';
 import { sql } from '../database/sql';
 import { appendMessage } from '../messages/message-store';
@@ -11,6 +12,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { Operator } from '../operators/operator.entity';
 import { toOperatorModel } from '../operators/models/operator.model';
 import { EventsPublisher } from '../realtime/events.publisher';
+import { Visitor } from '../visitors/visitor.entity';
 import { ChatSession } from './chat-session.entity';
 import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
 import { QueueService } from './queue.service';
@@ -62,24 +64,31 @@ export class SessionsService {
    * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
    * A new session is handed to notifications (operators hear of it when none is online, or when it waits long).
    * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long): nothing is created.
+   * @throws RequestError `UNAUTHENTICATED` when the token's visitor is not stored.
    */
   async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }): Promise<ChatSessionModel> {
     const content = input.content === undefined || input.content === null ? undefined : requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
     const em = this.em.fork();
+    // Nothing is inserted for a visitor that is not stored (rather than a foreign-key violation).
     const inserted = await sql<{ id: string }>(
       em,
       `INSERT INTO chat_session (id, visitor_id, status, queued_at, last_seq)
-       VALUES (?, ?, 'WAITING', now(), 0)
+       SELECT ?, id, 'WAITING', now(), 0 FROM visitor WHERE id = ?
        ON CONFLICT (visitor_id) WHERE status <> 'CLOSED' DO NOTHING
        RETURNING id`,
       [randomUUID(), visitorId],
     );
     const created = inserted.length > 0;
-    const session = await em.findOneOrFail(
+    const session = await em.findOne(
       ChatSession,
       { visitor: visitorId, status: { $ne: ChatSessionStatus.CLOSED } },
       { populate: ['visitor', 'operator'] },
     );
+    if (!session) {
+      // Either the visitor is not stored, or its open session was closed in between: then open a new one.
+      if (!(await em.count(Visitor, { id: visitorId }))) throw RequestError.visitorGone();
+      return this.startSession(visitorId, input);
+    }
     let message: MessageModel | undefined;
     if (content !== undefined) {
       const result = await appendMessage(em, {
@@ -116,6 +125,17 @@ export class SessionsService {
     const session = await loadSession(this.em.fork(), sessionId);
     assertCanWrite(principal, session);
     return session;
+  }
+
+  /**
+   * A visitor's own sessions, newest first ({@link listSessions}).
+   * @throws RequestError `UNAUTHENTICATED` when the token's visitor is not stored (checked only when the
+   *   page is empty), so a widget starts afresh before its visitor types; SessionError `BAD_USER_INPUT`.
+   */
+  async listVisitorSessions(visitorId: string, page: { first?: number; after?: string }): Promise<ChatSessionPageModel> {
+    const sessions = await this.listSessions({ visitorId, ...page });
+    if (!sessions.nodes.length && !(await this.em.fork().count(Visitor, { id: visitorId }))) throw RequestError.visitorGone();
+    return sessions;
   }
 
   /**

@@ -21,7 +21,9 @@ export class VisitorsResolver {
     return this.visitors.createVisitor(input ?? {});
   }
 
-  @Query(() => VisitorModel, { description: 'Visitor: who the guest token belongs to.' })
+  @Query(() => VisitorModel, {
+    description: "Visitor: who the guest token belongs to. Errors: UNAUTHENTICATED when that visitor is no longer stored (create a new one).",
+  })
   @Allow('visitor')
   visitorMe(@CurrentPrincipal() principal: VisitorPrincipal): Promise<VisitorModel> {
     return this.visitors.getVisitor(principal.visitorId);

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenService } from '../auth/token.service';
+import { RequestError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { CreateVisitorInput, VisitorIdentityInput } from './dto/create-visitor.input';
@@ -41,9 +42,11 @@ export class VisitorsService {
     return { token: this.tokens.signVisitor(visitor.id), visitor: toVisitorModel(visitor) };
   }
 
-  /** The visitor behind a guest token. */
+  /** The visitor behind a guest token. @throws RequestError `UNAUTHENTICATED` when it is no longer stored. */
   async getVisitor(visitorId: string): Promise<VisitorModel> {
-    return toVisitorModel(await this.em.fork().findOneOrFail(Visitor, visitorId));
+    const visitor = await this.em.fork().findOne(Visitor, visitorId);
+    if (!visitor) throw RequestError.visitorGone();
+    return toVisitorModel(visitor);
   }
 
   private async verifiedVisitor(identity: VisitorIdentityInput, input: CreateVisitorInput): Promise<VisitorAuthModel> {
