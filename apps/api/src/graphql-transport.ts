@@ -116,9 +116,9 @@ async function operatorMayConnect(accounts: AccountStatusService, operatorId: st
 
 /**
  * A WebSocket result's error with the `extensions.code` HTTP would give it ({@link formatGraphQLError}).
- * An error raised before execution began with no error beneath it (operation resolution, variable
- * coercion: GraphQL spec §6.1 and §6.4.1, graphql-js's and graphql-jit's own messages) is the client's
- * request: `BAD_USER_INPUT`, as Apollo answers it over HTTP.
+ * An error raised before execution began with no error beneath it (GraphQL spec, "Executing Requests":
+ * GetOperation, CoerceVariableValues; graphql-jit's own messages) is the client's request:
+ * `BAD_USER_INPUT`, as Apollo answers it over HTTP.
  */
 function formatWsError(error: GraphQLError, beforeExecution = false): GraphQLError {
   // graphql-jit's errors have no `extensions` object at all, though GraphQLError's type says they do.

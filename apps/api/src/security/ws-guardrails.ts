@@ -128,7 +128,7 @@ function countBeyond(record: object, limit: number): boolean {
   return false;
 }
 
-/** The operation to run cannot be told (GraphQL spec §6.1, GetOperation): graphql-js's own wording, `BAD_USER_INPUT`. */
+/** The operation to run cannot be told (GraphQL spec, "Executing Requests": GetOperation): graphql-js's own wording, `BAD_USER_INPUT`. */
 function unknownOperation(operationName: string | null | undefined): GraphQLError {
   const message =
     operationName != null
