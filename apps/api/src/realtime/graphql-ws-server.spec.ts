@@ -133,6 +133,19 @@ describe('serveGraphqlWs', () => {
     }
   });
 
+  it.each([
+    ['text that is not JSON', '{"type": "connection_init"'],
+    ['JSON that is not a message', '{"type": "connection_init", "payload": 5}'],
+    ['a message encoded twice, as a JSON string', JSON.stringify(JSON.stringify({ type: 'connection_init' }))],
+  ])('closes a socket that sends %s with 4400', async (_what, frame) => {
+    await start();
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(frame);
+    expect(await closed).toBe(4400);
+  });
+
   it('still closes with 4500 and one warning when a hook fails', async () => {
     httpServer = http.createServer();
     const onConnect = () => Promise.reject(new Error('database unreachable'));

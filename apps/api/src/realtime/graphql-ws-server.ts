@@ -61,7 +61,7 @@ const logger = new Logger('WebSocket');
  *   `options.connectionInitWaitTimeout` (default {@link CONNECTION_INIT_WAIT_MS}) with 4408
  *   (`CloseCode.ConnectionInitialisationTimeout`), as graphql-ws would, up to a second late (a `ping`
  *   or `pong` before it does not count).
- * - The incoming frame's buffer is not held for the life of a subscription.
+ * - Neither the incoming frame's buffer nor its text is held for the life of a subscription.
  *
  * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1), a
  * text frame that is not UTF-8 with 1007; neither is logged (a client's mistake).
@@ -111,7 +111,21 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           // With ws' default binaryType ('nodebuffer') a message is one Buffer.
           socket.on('message', (data: Buffer) => {
-            handle(data.toString('utf8')).catch((error: unknown) => failSocket(socket, error));
+            let message: unknown;
+            try {
+              message = JSON.parse(data.toString('utf8'));
+            } catch {
+              message = undefined;
+            }
+            // A message is a JSON object (a JSON string would be parsed twice by graphql-ws).
+            if (typeof message !== 'object' || message === null) {
+              socket.close(CloseCode.BadRequest, 'Invalid message received'); // as graphql-ws answers it
+              return;
+            }
+            // graphql-ws' handler keeps its argument for as long as a subscription runs: handing it the
+            // parsed message (its parseMessage takes one as well as text) rather than the frame's text
+            // keeps no copy of the text per subscribed socket (bench (c)).
+            handle(message as unknown as string).catch((error: unknown) => failSocket(socket, error));
           }),
       },
       { socket, request },
