@@ -37,6 +37,14 @@ describe('serveGraphqlWs', () => {
     url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
   }
 
+  /** A raw graphql-transport-ws socket, open; `closed` settles with its close code. */
+  async function openRaw(address = url): Promise<{ socket: WebSocket; closed: Promise<number> }> {
+    const socket = new WebSocket(address, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    return { socket, closed };
+  }
+
   afterEach(async () => {
     await served.dispose();
     await new Promise((resolve) => httpServer.close(resolve));
@@ -105,9 +113,7 @@ describe('serveGraphqlWs', () => {
 
   it('does not count a ping before connection_init as the init (4408 all the same)', async () => {
     await start(undefined, 100);
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-    await new Promise((resolve) => socket.once('open', resolve));
+    const { socket, closed } = await openRaw();
     socket.send(JSON.stringify({ type: 'ping' }));
     expect(await closed).toBe(4408);
   });
@@ -120,9 +126,7 @@ describe('serveGraphqlWs', () => {
     await start();
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const socket = new WebSocket(url, 'graphql-transport-ws');
-      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-      await new Promise((resolve) => socket.once('open', resolve));
+      const { socket, closed } = await openRaw();
       socket.send(JSON.stringify({ type: 'connection_init' }));
       await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
       socket.send(JSON.stringify({ type, ...fields }));
@@ -139,9 +143,7 @@ describe('serveGraphqlWs', () => {
     ['a message encoded twice, as a JSON string', JSON.stringify(JSON.stringify({ type: 'connection_init' }))],
   ])('closes a socket that sends %s with 4400', async (_what, frame) => {
     await start();
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-    await new Promise((resolve) => socket.once('open', resolve));
+    const { socket, closed } = await openRaw();
     socket.send(frame);
     expect(await closed).toBe(4400);
   });
@@ -153,9 +155,7 @@ describe('serveGraphqlWs', () => {
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      const socket = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`, 'graphql-transport-ws');
-      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-      await new Promise((resolve) => socket.once('open', resolve));
+      const { socket, closed } = await openRaw(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`);
       socket.send(JSON.stringify({ type: 'connection_init' }));
       expect(await closed).toBe(4500);
       expect(warn).toHaveBeenCalledTimes(1);
@@ -172,9 +172,7 @@ describe('serveGraphqlWs', () => {
     await start();
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const socket = new WebSocket(url, 'graphql-transport-ws');
-      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
-      await new Promise((resolve) => socket.once('open', resolve));
+      const { socket, closed } = await openRaw();
       socket.send(frame, { binary: false });
       expect(await closed).toBe(code);
       await new Promise((resolve) => setTimeout(resolve, 50)); // room for a late log line
