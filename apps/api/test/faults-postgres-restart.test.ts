@@ -114,7 +114,8 @@ describe('fault: PostgreSQL restarted during a conversation', () => {
 
   it('tells an operator connecting while it is down to try again later (1013, retried by graphql-ws), then lets it in', async () => {
     const api = deployment.apis[0];
-    // A new operator: its account status is not in any instance's memory, so connecting must ask PostgreSQL.
+    // A new operator, only logged in (not signInOperator, whose setPresence would cache the status): its
+    // account status is not in any instance's memory, so connecting must ask PostgreSQL.
     const { email, password } = await deployment.createOperator('Late Shift');
     const login = await gqlOk(api.url, 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken } }', { e: email, p: password });
     const token = login.loginOperator.accessToken as string;

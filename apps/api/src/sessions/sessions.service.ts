@@ -86,7 +86,7 @@ export class SessionsService {
     );
     if (!session) {
       // Either the visitor is not stored, or its open session was closed in between: then open a new one.
-      if (!(await em.count(Visitor, { id: visitorId }))) throw RequestError.visitorGone();
+      await assertVisitorStored(em, visitorId);
       return this.startSession(visitorId, input);
     }
     let message: MessageModel | undefined;
@@ -134,7 +134,7 @@ export class SessionsService {
    */
   async listVisitorSessions(visitorId: string, page: { first?: number; after?: string }): Promise<ChatSessionPageModel> {
     const sessions = await this.listSessions({ visitorId, ...page });
-    if (!sessions.nodes.length && !(await this.em.fork().count(Visitor, { id: visitorId }))) throw RequestError.visitorGone();
+    if (!sessions.nodes.length) await assertVisitorStored(this.em.fork(), visitorId);
     return sessions;
   }
 
@@ -289,3 +289,7 @@ export class SessionsService {
   }
 }
 
+/** @throws RequestError `UNAUTHENTICATED` when a guest token's visitor is not stored (any more). */
+async function assertVisitorStored(em: EntityManager, visitorId: string): Promise<void> {
+  if (!(await em.count(Visitor, { id: visitorId }))) throw RequestError.visitorGone();
+}
