@@ -1,4 +1,5 @@
 import { Client } from 'graphql-ws';
+import Redis from 'ioredis';
 import { gqlOk, record, Recorder, wsClient } from './support/api-client';
 import { ApiChild, startApiChild } from './support/api-process';
 import { QUEUE_UPDATED } from './support/operations';
@@ -88,6 +89,36 @@ describe('operator presence from console sockets', () => {
         expect(online.session.estimatedWaitSeconds).toBeNull();
       } finally {
         await widget.client.dispose();
+      }
+    });
+  });
+
+  describe('with a 3 s PRESENCE_TTL_SECONDS (a 1 s refresh round of four turns)', () => {
+    let api: TestApi;
+    beforeAll(async () => {
+      api = await startTestApi({ PRESENCE_TTL_SECONDS: '3' });
+    });
+    beforeEach(() => resetDatabase(api));
+    afterAll(() => api.close());
+
+    it('refreshes the widgets of one instance on turns spread over the round, not in one burst', async () => {
+      const widgets: Client[] = [];
+      const redis = new Redis(api.config.redisUrl);
+      try {
+        for (let i = 0; i < 8; i++) {
+          const waiting = await givenWaitingSession(api, `Widget ${i}`);
+          widgets.push((await openWidget(api, waiting.visitor.token, waiting.sessionId)).client);
+        }
+        await pause(1500); // every widget refreshed at least once since the last one connected
+        const scores = (await redis.zrange(`${api.config.redisPrefix}:presence:connected:visitor`, 0, -1, 'WITHSCORES'))
+          .filter((_, i) => i % 2 === 1)
+          .map(Number);
+        expect(scores).toHaveLength(8);
+        // Expiry = last refresh + TTL: eight widgets on four turns of 250 ms were last refreshed ~750 ms apart.
+        expect(Math.max(...scores) - Math.min(...scores)).toBeGreaterThanOrEqual(400);
+      } finally {
+        for (const client of widgets) await client.dispose();
+        redis.disconnect();
       }
     });
   });

@@ -30,7 +30,15 @@ interface LocalSocket {
   participantId: string;
   /** Redis work for this socket, in order (a quick connect-close never leaves a stale entry). */
   queue: Promise<void>;
+  /** The sockets refreshed on the same turn of a refresh round as this one. */
+  turn: Set<LocalSocket>;
 }
+
+/**
+ * Length (ms, at most) of one turn of a refresh round: each turn refreshes only the sockets whose turn it
+ * is, so a round's Redis commands are spread over the round rather than sent in one burst.
+ */
+const REFRESH_TURN_MS = 250;
 
 /**
  * Presence of operators and visitors, shared by every API instance through Redis ({@link PresenceStore}).
@@ -56,6 +64,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private readonly store: PresenceStore;
   private readonly ttlMs: number;
   private readonly sockets = new Map<object, LocalSocket>();
+  private readonly refreshMs: number;
+  /** Sockets by their turn in a refresh round (one turn per timer tick), in the order they connected. */
+  private readonly turns: Array<Set<LocalSocket>>;
+  private nextJoinTurn = 0;
+  private currentTurn = 0;
   private readonly pending = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
@@ -68,10 +81,12 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   ) {
     this.store = new PresenceStore(redis, config.redisPrefix);
     this.ttlMs = config.presenceTtlSeconds * 1000;
+    this.refreshMs = Math.max(100, Math.floor(this.ttlMs / 3));
+    this.turns = Array.from({ length: Math.max(1, Math.round(this.refreshMs / REFRESH_TURN_MS)) }, () => new Set());
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.timer = setInterval(() => this.tick(), this.refreshMs / this.turns.length);
     this.timer.unref();
   }
 
@@ -132,7 +147,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       kind: principal.kind,
       participantId: principal.kind === 'operator' ? principal.operatorId : principal.visitorId,
       queue: Promise.resolve(),
+      turn: this.turns[this.nextJoinTurn],
     };
+    this.nextJoinTurn = (this.nextJoinTurn + 1) % this.turns.length;
+    socket.turn.add(socket);
     this.sockets.set(connection, socket);
     this.enqueue(socket, () => this.touch(socket));
   }
@@ -146,6 +164,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const socket = this.sockets.get(connection);
     if (!socket) return;
     this.sockets.delete(connection);
+    socket.turn.delete(socket);
     this.enqueue(socket, async () => {
       const { kind, participantId } = socket;
       const leaves = kind === 'operator' ? [this.store.onlineKey] : [];
@@ -181,15 +200,19 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /**
-   * Every third of `PRESENCE_TTL_SECONDS`: refreshes this instance's sockets (re-reading operators' choices,
-   * so a choice made through another instance is applied), then sweeps entries whose refresh stopped.
+   * One turn of a refresh round; a round lasts a third of `PRESENCE_TTL_SECONDS`, so every socket of this
+   * instance is refreshed that often. A turn refreshes its share of the sockets (re-reading their operators'
+   * choices, so a choice made through another instance is applied); the last turn of a round also sweeps
+   * entries whose refresh stopped. A turn still running when the next tick comes delays the round.
    */
   private tick(): void {
     if (this.ticking || this.closing) return;
     this.ticking = true;
+    const turn = this.currentTurn;
+    this.currentTurn = (turn + 1) % this.turns.length;
     void this.track(
       (async () => {
-        const sockets = [...this.sockets.values()];
+        const sockets = [...this.turns[turn]];
         const operatorIds = [...new Set(sockets.filter((s) => s.kind === 'operator').map((s) => s.participantId))];
         const chosen = new Map(
           operatorIds.length
@@ -197,7 +220,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
             : [],
         );
         for (const socket of sockets) this.enqueue(socket, () => this.touch(socket, chosen.get(socket.participantId)));
-        await this.sweep();
+        if (turn === this.turns.length - 1) await this.sweep();
       })().finally(() => (this.ticking = false)),
     );
   }

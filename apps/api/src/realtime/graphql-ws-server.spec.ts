@@ -94,6 +94,17 @@ describe('serveGraphqlWs', () => {
     answering.terminate();
   });
 
+  it('spreads a round of pings over the keep-alive period instead of pinging every socket at once', async () => {
+    await start(1000); // ten turns of 100 ms
+    const sockets = await Promise.all(Array.from({ length: 10 }, () => openRaw()));
+    const firstPingAt: number[] = [];
+    for (const { socket } of sockets) socket.once('ping', () => firstPingAt.push(Date.now()));
+    await waitFor(() => firstPingAt.length === sockets.length, 3000);
+    // Ten sockets that connected together are pinged on ten turns: about 0.9 s from the first to the last.
+    expect(Math.max(...firstPingAt) - Math.min(...firstPingAt)).toBeGreaterThanOrEqual(500);
+    for (const { socket } of sockets) socket.terminate();
+  });
+
   it('closes a socket that sends no connection_init in time with 4408, and keeps one that does', async () => {
     await start(undefined, 100);
     const silent = new WebSocket(url, 'graphql-transport-ws');

@@ -13,8 +13,11 @@ export const KEEP_ALIVE_MS = 12_000;
 /** graphql-ws' own default for `connectionInitWaitTimeout` (ms): a socket must send `connection_init` by then. */
 export const CONNECTION_INIT_WAIT_MS = 3_000;
 
-/** How often (ms, at most) the server's one timer looks at its sockets. */
-const TICK_MS = 1_000;
+/**
+ * How often (ms, at most) the server's one timer looks at its sockets. Each tick pings only the share of
+ * sockets whose turn it is, so a round's pings leave spread over `keepAliveMs` (see {@link serveGraphqlWs}).
+ */
+const TICK_MS = 100;
 
 /** How long (ms) a peer gets to answer a close frame before its connection is cut (ws alone waits 30 s). */
 export const CLOSE_HANDSHAKE_MS = 2_000;
@@ -59,8 +62,11 @@ const logger = new Logger('WebSocket');
  *   (default {@link KEEP_ALIVE_MS}) and cuts (`terminate`) a socket that did not answer the previous
  *   ping, and closes a socket whose `connection_init` has not arrived within
  *   `options.connectionInitWaitTimeout` (default {@link CONNECTION_INIT_WAIT_MS}) with 4408
- *   (`CloseCode.ConnectionInitialisationTimeout`), as graphql-ws would, up to a second late (a `ping`
- *   or `pong` before it does not count).
+ *   (`CloseCode.ConnectionInitialisationTimeout`), as graphql-ws would, up to 0.1 s late (a `ping`
+ *   or `pong` before it does not count). The pings of a round are spread over it: sockets take turns
+ *   by the order they connected, one share per tick, as graphql-ws' timer per socket spreads them. Pinging
+ *   every socket at once made one burst of a system call per socket (and then of pongs), which held
+ *   every message behind it (bench/NOTES.md §20).
  * - Neither the incoming frame's buffer nor its text is held for the life of a subscription.
  *
  * A frame larger than `maxPayloadBytes` closes the socket with 1009 (Message Too Big, RFC 6455 §7.4.1), a
@@ -85,6 +91,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   });
   const wss = new WebSocketServer({ noServer: true, handleProtocols, maxPayload: maxPayloadBytes });
   const awaitingPong = new Set<WebSocket>();
+  const tickMs = Math.min(TICK_MS, keepAliveMs, initWaitMs > 0 ? initWaitMs : TICK_MS);
+  /** Sockets by their turn in a keep-alive round: one turn per tick, a round lasting about `keepAliveMs`. */
+  const turns = Array.from({ length: Math.max(1, Math.round(keepAliveMs / tickMs)) }, () => new Set<WebSocket>());
+  let nextJoinTurn = 0;
+  let currentTurn = 0;
   /** Sockets whose `connection_init` has not arrived yet, with the time (ms since the epoch) it must by. */
   const awaitingInit = new Map<WebSocket, number>();
 
@@ -102,6 +113,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
     socket.on('pong', onPong);
+    turns[nextJoinTurn].add(socket);
+    nextJoinTurn = (nextJoinTurn + 1) % turns.length;
     if (initWaitMs > 0 && Number.isFinite(initWaitMs)) awaitingInit.set(socket, Date.now() + initWaitMs);
     const closed = server.opened(
       {
@@ -133,11 +146,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     socket.once('close', (code: number, reason: Buffer) => {
       awaitingPong.delete(socket);
       awaitingInit.delete(socket);
+      for (const turn of turns) if (turn.delete(socket)) break;
       closed(code, String(reason)).catch((error: unknown) => logger.warn(`Closing a socket failed: ${describe(error)}`));
     });
   });
 
-  let nextPingAt = Date.now() + keepAliveMs;
   const tick = setInterval(() => {
     const now = Date.now();
     for (const [socket, deadline] of awaitingInit) {
@@ -145,17 +158,17 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
       awaitingInit.delete(socket);
       socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }
-    if (now < nextPingAt) return;
-    nextPingAt = now + keepAliveMs;
-    for (const socket of wss.clients) {
+    const turn = turns[currentTurn];
+    currentTurn = (currentTurn + 1) % turns.length;
+    for (const socket of turn) {
       if (awaitingPong.has(socket)) {
-        socket.terminate(); // no pong since the last ping: the peer is gone
+        socket.terminate(); // no pong since its previous turn: the peer is gone
       } else if (socket.readyState === WebSocket.OPEN) {
         awaitingPong.add(socket);
         socket.ping();
       }
     }
-  }, Math.min(TICK_MS, keepAliveMs, initWaitMs > 0 ? initWaitMs : TICK_MS));
+  }, tickMs);
   tick.unref();
 
   function onPong(this: WebSocket): void {
