@@ -7,6 +7,7 @@ import { Principal } from '../auth/principal';
 import { Presence } from '../common/enums';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { Turns } from '../common/turns';
 import { Operator } from '../operators/operator.entity';
 import { REDIS } from '../realtime/redis.providers';
 import { ParticipantKind, PresenceStore } from './presence-store';
@@ -30,14 +31,9 @@ interface LocalSocket {
   participantId: string;
   /** Redis work for this socket, in order (a quick connect-close never leaves a stale entry). */
   queue: Promise<void>;
-  /** The sockets refreshed on the same turn of a refresh round as this one. */
-  turn: Set<LocalSocket>;
 }
 
-/**
- * Length (ms, at most) of one turn of a refresh round: each turn refreshes only the sockets whose turn it
- * is, so a round's Redis commands are spread over the round rather than sent in one burst.
- */
+/** Length (ms, at most) of one turn of a refresh round ({@link Turns}). */
 const REFRESH_TURN_MS = 250;
 
 /**
@@ -65,10 +61,8 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private readonly ttlMs: number;
   private readonly sockets = new Map<object, LocalSocket>();
   private readonly refreshMs: number;
-  /** Sockets by their turn in a refresh round (one turn per timer tick), in the order they connected. */
-  private readonly turns: Array<Set<LocalSocket>>;
-  private nextJoinTurn = 0;
-  private currentTurn = 0;
+  /** Sockets by their turn in a refresh round, one turn per timer tick. */
+  private readonly turns: Turns<LocalSocket>;
   private readonly pending = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
@@ -82,11 +76,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     this.store = new PresenceStore(redis, config.redisPrefix);
     this.ttlMs = config.presenceTtlSeconds * 1000;
     this.refreshMs = Math.max(100, Math.floor(this.ttlMs / 3));
-    this.turns = Array.from({ length: Math.max(1, Math.round(this.refreshMs / REFRESH_TURN_MS)) }, () => new Set());
+    this.turns = new Turns(Math.round(this.refreshMs / REFRESH_TURN_MS));
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), this.refreshMs / this.turns.length);
+    this.timer = setInterval(() => this.tick(), this.refreshMs / this.turns.count);
     this.timer.unref();
   }
 
@@ -147,10 +141,8 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       kind: principal.kind,
       participantId: principal.kind === 'operator' ? principal.operatorId : principal.visitorId,
       queue: Promise.resolve(),
-      turn: this.turns[this.nextJoinTurn],
     };
-    this.nextJoinTurn = (this.nextJoinTurn + 1) % this.turns.length;
-    socket.turn.add(socket);
+    this.turns.add(socket);
     this.sockets.set(connection, socket);
     this.enqueue(socket, () => this.touch(socket));
   }
@@ -164,7 +156,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const socket = this.sockets.get(connection);
     if (!socket) return;
     this.sockets.delete(connection);
-    socket.turn.delete(socket);
+    this.turns.remove(socket);
     this.enqueue(socket, async () => {
       const { kind, participantId } = socket;
       const leaves = kind === 'operator' ? [this.store.onlineKey] : [];
@@ -208,11 +200,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private tick(): void {
     if (this.ticking || this.closing) return;
     this.ticking = true;
-    const turn = this.currentTurn;
-    this.currentTurn = (turn + 1) % this.turns.length;
+    const turn = this.turns.next();
     void this.track(
       (async () => {
-        const sockets = [...this.turns[turn]];
+        const sockets = [...turn.items];
         const operatorIds = [...new Set(sockets.filter((s) => s.kind === 'operator').map((s) => s.participantId))];
         const chosen = new Map(
           operatorIds.length
@@ -220,7 +211,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
             : [],
         );
         for (const socket of sockets) this.enqueue(socket, () => this.touch(socket, chosen.get(socket.participantId)));
-        if (turn === this.turns.length - 1) await this.sweep();
+        if (turn.index === this.turns.count - 1) await this.sweep();
       })().finally(() => (this.ticking = false)),
     );
   }

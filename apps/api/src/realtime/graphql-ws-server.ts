@@ -3,6 +3,7 @@ import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-w
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { Turns } from '../common/turns';
 
 /** While a socket has less than this many bytes waiting to be written, a send counts as done at once. */
 export const BACKPRESSURE_BYTES = 64 * 1024;
@@ -93,9 +94,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   const awaitingPong = new Set<WebSocket>();
   const tickMs = Math.min(TICK_MS, keepAliveMs, initWaitMs > 0 ? initWaitMs : TICK_MS);
   /** Sockets by their turn in a keep-alive round: one turn per tick, a round lasting about `keepAliveMs`. */
-  const turns = Array.from({ length: Math.max(1, Math.round(keepAliveMs / tickMs)) }, () => new Set<WebSocket>());
-  let nextJoinTurn = 0;
-  let currentTurn = 0;
+  const turns = new Turns<WebSocket>(Math.round(keepAliveMs / tickMs));
   /** Sockets whose `connection_init` has not arrived yet, with the time (ms since the epoch) it must by. */
   const awaitingInit = new Map<WebSocket, number>();
 
@@ -113,8 +112,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
     socket.on('pong', onPong);
-    turns[nextJoinTurn].add(socket);
-    nextJoinTurn = (nextJoinTurn + 1) % turns.length;
+    turns.add(socket);
     if (initWaitMs > 0 && Number.isFinite(initWaitMs)) awaitingInit.set(socket, Date.now() + initWaitMs);
     const closed = server.opened(
       {
@@ -146,7 +144,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     socket.once('close', (code: number, reason: Buffer) => {
       awaitingPong.delete(socket);
       awaitingInit.delete(socket);
-      for (const turn of turns) if (turn.delete(socket)) break;
+      turns.remove(socket);
       closed(code, String(reason)).catch((error: unknown) => logger.warn(`Closing a socket failed: ${describe(error)}`));
     });
   });
@@ -158,9 +156,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
       awaitingInit.delete(socket);
       socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }
-    const turn = turns[currentTurn];
-    currentTurn = (currentTurn + 1) % turns.length;
-    for (const socket of turn) {
+    for (const socket of turns.next().items) {
       if (awaitingPong.has(socket)) {
         socket.terminate(); // no pong since its previous turn: the peer is gone
       } else if (socket.readyState === WebSocket.OPEN) {
