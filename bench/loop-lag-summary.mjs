@@ -5,6 +5,7 @@
 // saw during the five longest: the call paths sampled, and how long no sample came at all (the process
 // got no CPU).  `node bench/loop-lag-summary.mjs /tmp/loop-lag-<pid>.json [--cpu-profile FILE]`
 import { readFileSync } from 'node:fs';
+import { frameKey, loadCpuProfile } from './lib/cpu-profile.mjs';
 
 const WINDOW_MS = 25_000;
 // perf_hooks.constants.NODE_PERFORMANCE_GC_*
@@ -32,16 +33,7 @@ const bounds = [8, 16, 32, 64, Infinity];
 console.log(`  by lateness, ms: ${bounds.slice(1).map((upper, i) => `${bounds[i]}–${upper === Infinity ? '' : upper}: ${recentLags.filter(([, late]) => late > bounds[i] && late <= upper).length}`).join(', ')}`);
 
 if (profileFile) {
-  const profile = JSON.parse(readFileSync(profileFile, 'utf8'));
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  let clock = profile.startTime;
-  const times = profile.timeDeltas.map((delta) => (clock += delta));
-  const frame = (id) => {
-    const { functionName, url, lineNumber } = nodes.get(id).callFrame;
-    return `${functionName || '(anonymous)'}@${url.split('/').pop()}:${lineNumber + 1}`;
-  };
+  const { profile, nodes, parents, times } = loadCpuProfile(profileFile);
   for (const [, late, endUs] of [...recentLags].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
     const from = endUs - late * 1000 - 2000;
     const paths = new Map();
@@ -54,7 +46,7 @@ if (profileFile) {
       if (previous !== undefined && times[i] - previous > 3000) unsampledUs += times[i] - previous;
       previous = times[i];
       const path = [];
-      for (let id = profile.samples[i]; id !== undefined; id = parents.get(id)) path.push(frame(id));
+      for (let id = profile.samples[i]; id !== undefined; id = parents.get(id)) path.push(frameKey(nodes.get(id).callFrame));
       const key = `${path.slice(-3, -1).reverse().join(' > ')} … ${path[0]}`;
       paths.set(key, (paths.get(key) ?? 0) + 1);
     }

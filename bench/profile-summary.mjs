@@ -2,16 +2,13 @@
 // Summarises a .cpuprofile (node --cpu-prof): self time by function and by package, and inclusive time
 // of the heaviest call paths. `node bench/profile-summary.mjs FILE [--top 30] [--last SECONDS]`
 // (`--last`: only the samples of the final seconds, e.g. a load window after a long set-up).
-import { readFileSync } from 'node:fs';
+import { frameKey, frameWhere as where, loadCpuProfile } from './lib/cpu-profile.mjs';
 
 const file = process.argv[2];
 const top = Number(process.argv[process.argv.indexOf('--top') + 1]) || 30;
-const profile = JSON.parse(readFileSync(file, 'utf8'));
-const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const { profile, nodes, parents: parent, times } = loadCpuProfile(file);
 const lastUs = process.argv.includes('--last') ? Number(process.argv[process.argv.indexOf('--last') + 1]) * 1e6 : Infinity;
-const times = [];
-for (let i = 0, t = 0; i < profile.samples.length; i++) times.push((t += profile.timeDeltas[i] ?? 0));
-const from = times.length ? times[times.length - 1] - lastUs : 0;
+const from = times.length ? times[times.length - 1] - lastUs : -Infinity;
 const dt = new Map();
 for (let i = 0; i < profile.samples.length; i++) {
   if (times[i] < from) continue;
@@ -20,32 +17,22 @@ for (let i = 0; i < profile.samples.length; i++) {
 const total = [...dt.values()].reduce((a, b) => a + b, 0);
 const pct = (us) => `${((us / total) * 100).toFixed(1)}%`.padStart(6);
 
-const where = (cf) => {
-  const url = cf.url || '';
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1];
-  if (url.includes('/dist/apps/api/')) return 'parley:' + url.split('/dist/apps/api/apps/api/src/')[1];
-  if (url.startsWith('node:')) return url;
-  return url ? url.split('/').slice(-2).join('/') : `(${cf.functionName || 'native'})`;
-};
 const self = new Map();
 const byPkg = new Map();
 for (const [id, us] of dt) {
   const n = nodes.get(id);
-  const key = `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame)}:${n.callFrame.lineNumber + 1}`;
+  const key = frameKey(n.callFrame);
   self.set(key, (self.get(key) ?? 0) + us);
   const pkg = where(n.callFrame).split(':')[0] === 'parley' ? 'parley' : where(n.callFrame).split('/')[0];
   byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
 }
 // Inclusive time per function key (counted once per stack).
-const parent = new Map();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const incl = new Map();
 for (const [id, us] of dt) {
   const seen = new Set();
   for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
     const n = nodes.get(cur);
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame)}:${n.callFrame.lineNumber + 1}`;
+    const key = frameKey(n.callFrame);
     if (seen.has(key)) continue;
     seen.add(key);
     incl.set(key, (incl.get(key) ?? 0) + us);
