@@ -19,10 +19,10 @@ export class RateLimitGuard implements CanActivate {
     private readonly limits: RateLimitService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const action = this.reflector.get<RateLimitedAction | undefined>(RATE_LIMITED_ACTION, context.getHandler());
     if (!action || context.getType<string>() !== 'graphql') return true;
-    await this.limits.consume(action, GqlExecutionContext.create(context).getContext<RequestContext>());
-    return true;
+    const waiting = this.limits.consume(action, GqlExecutionContext.create(context).getContext<RequestContext>());
+    return waiting ? waiting.then(() => true) : true;
   }
 }

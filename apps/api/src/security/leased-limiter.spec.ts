@@ -1,0 +1,107 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { LeasedLimiter, LimitReached } from './leased-limiter';
+
+/** Leases over the real Redis; two LeasedLimiter objects on one key prefix stand for two API instances. */
+describe('LeasedLimiter', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const opened: LeasedLimiter[] = [];
+  let keyPrefix: string;
+
+  const store = (points: number, duration = 60) =>
+    new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true });
+  const instance = (points: number, duration = 60) => {
+    const limiter = new LeasedLimiter(store(points, duration));
+    opened.push(limiter);
+    return limiter;
+  };
+  /** The shared counter's value for `key`, as Redis holds it. */
+  const counted = async (key: string) => Number(await redis.get(`${keyPrefix}:${key}`));
+  /** `limiter.take(key)` as a promise, also when it admitted at once. */
+  const take = (limiter: LeasedLimiter, key: string) => limiter.take(key) ?? Promise.resolve();
+  /** Which of the takes were admitted, and each refusal's reason. */
+  const outcomes = (takes: Array<Promise<void>>) =>
+    Promise.allSettled(takes).then((results) => ({
+      admitted: results.filter((r) => r.status === 'fulfilled').length,
+      refusals: results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
+    }));
+
+  beforeAll(() => new Promise<void>((ready) => (redis.status === 'ready' ? ready() : redis.once('ready', () => ready()))));
+  beforeEach(() => {
+    keyPrefix = `parley-test-leases-${randomUUID()}`;
+  });
+  afterAll(async () => {
+    opened.forEach((l) => l.close());
+    await redis.quit();
+  });
+
+  it('takes five points per Redis request and admits the next four at once, without one', async () => {
+    const limiter = instance(1000);
+    await take(limiter, 'v1');
+    expect(await counted('v1')).toBe(5);
+    for (let i = 0; i < 4; i++) expect(limiter.take('v1')).toBeNull(); // admitted at once, nothing to wait for
+    expect(await counted('v1')).toBe(5);
+    await take(limiter, 'v1');
+    expect(await counted('v1')).toBe(10);
+  });
+
+  it('lets concurrent consumes of one key wait for one request', async () => {
+    const limiter = instance(1000);
+    const { admitted } = await outcomes(Array.from({ length: 10 }, () => take(limiter, 'burst')));
+    expect(admitted).toBe(10);
+    expect(await counted('burst')).toBe(10);
+  });
+
+  it('counts a small limit one point at a time, exactly, across instances', async () => {
+    const [a, b] = [instance(5), instance(5)];
+    for (let i = 0; i < 5; i++) await take(i % 2 ? b : a, 'v2');
+    expect(await counted('v2')).toBe(5);
+    const refused = await take(b, 'v2').catch((reason: unknown) => reason);
+    expect(refused).toBeInstanceOf(LimitReached);
+    expect((refused as LimitReached).msBeforeNext).toBeGreaterThan(0);
+    expect((refused as LimitReached).msBeforeNext).toBeLessThanOrEqual(60_000);
+    await expect(take(a, 'v2')).rejects.toBeInstanceOf(LimitReached);
+  });
+
+  it('never admits more than the limit across instances, and at most four points fewer per other instance', async () => {
+    const [a, b] = [instance(40), instance(40)];
+    const { admitted, refusals } = await outcomes(Array.from({ length: 100 }, (_, i) => take(i % 2 ? b : a, 'ip')));
+    expect(admitted).toBeLessThanOrEqual(40);
+    expect(admitted).toBeGreaterThanOrEqual(36);
+    expect(refusals.every((r) => r instanceof LimitReached)).toBe(true);
+  });
+
+  it('grants what was still free when a lease asks for more', async () => {
+    const [a, b] = [instance(20), instance(20)];
+    await take(a, 'v3'); // a holds five
+    await store(20).consume('v3', 13); // others took 13: two of 20 are free
+    const { admitted } = await outcomes([take(b, 'v3'), take(b, 'v3'), take(b, 'v3')]);
+    expect(admitted).toBe(2);
+  });
+
+  it('ends a lease with its window', async () => {
+    const limiter = instance(1000, 1);
+    await take(limiter, 'v4');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await redis.exists(`${keyPrefix}:v4`)).toBe(0);
+    await take(limiter, 'v4'); // the four points left belonged to the ended window
+    expect(await counted('v4')).toBe(5);
+  });
+
+  it('passes on a store failure, and holds nothing back after it', async () => {
+    const offline = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+    const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: offline, keyPrefix, points: 10, duration: 60, rejectIfRedisNotReady: true }));
+    opened.push(limiter);
+    try {
+      const failures = await outcomes([take(limiter, 'v5'), take(limiter, 'v5')]);
+      expect(failures.admitted).toBe(0);
+      expect(failures.refusals.every((r) => r instanceof Error && !(r instanceof LimitReached))).toBe(true);
+      await offline.connect();
+      await take(limiter, 'v5');
+      expect(await counted('v5')).toBe(2);
+    } finally {
+      offline.disconnect();
+    }
+  });
+});
