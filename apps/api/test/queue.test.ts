@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { gqlOk, record, wsClient } from './support/api-client';
-import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SESSION_EVENTS, START_SESSION } from './support/operations';
+import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 describe('waiting queue', () => {
@@ -81,6 +81,21 @@ describe('waiting queue', () => {
     } finally {
       await ws.dispose();
     }
+  });
+
+  it('shows a waiting session in the queue exactly as the session itself reads, preview cut at 140 code points', async () => {
+    const operator = await givenOperator(api, { online: true });
+    const visitor = await givenVisitor(api, { name: 'Eve', email: 'eve@example.com', pageUrl: 'https://shop.example.com/cart', locale: 'de-AT' });
+    const content = `${'🙂'.repeat(100)}${'x'.repeat(100)}`;
+    const started = await gqlOk(api.httpUrl, START_SESSION, { input: { content } }, visitor.token);
+    await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId: started.startSession.id, content: 'second', clientMessageId: 'q-2' } }, visitor.token);
+    const fields = `id status queuePosition estimatedWaitSeconds queuedAt acceptedAt closedAt resolution closedBy preview lastSeq
+      visitor { id name email pageUrl locale verified externalUserId createdAt } operator { id }`;
+    const queued = await gqlOk(api.httpUrl, `{ waitingSessions { ${fields} } }`, {}, operator.token);
+    const single = await gqlOk(api.httpUrl, `query($id: ID!) { session(id: $id) { ${fields} } }`, { id: started.startSession.id }, operator.token);
+    expect(queued.waitingSessions).toEqual([single.session]);
+    expect(single.session.preview).toBe(`${'🙂'.repeat(100)}${'x'.repeat(40)}`);
+    expect(single.session.visitor).toMatchObject({ name: 'Eve', email: 'eve@example.com', locale: 'de-AT', verified: false });
   });
 
   it('estimates the wait from recent wait-to-accept times and operators online', async () => {

@@ -46,20 +46,55 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     this.stopRebroadcasting?.();
   }
 
-  /** The whole waiting queue, FIFO, each session with its position, estimate and preview. */
+  /**
+   * The whole waiting queue, FIFO, each session with its position, estimate, visitor and preview.
+   * One SQL statement, without the ORM: it runs on every join, accept and leave (scenario e of
+   * bench/NOTES.md §22), where hydrating every waiting session and its visitor as entities cost more
+   * than the query. A WAITING session has no operator.
+   */
   async snapshot(): Promise<QueueSnapshotModel> {
     const em = this.em.fork();
-    const [waiting, estimator] = await Promise.all([
-      em.find(
-        ChatSession,
-        { status: ChatSessionStatus.WAITING },
-        { populate: ['visitor'], orderBy: { queuedAt: 'asc', id: 'asc' } },
+    const [rows, estimator] = await Promise.all([
+      sql<WaitingRow>(
+        em,
+        `SELECT s.id, round(extract(epoch from s.queued_at) * 1000)::float8 AS queued_at_ms, s.last_seq,
+                v.id AS visitor_id, v.name, v.email, v.page_url, v.locale, v.verified, v.external_user_id,
+                round(extract(epoch from v.created_at) * 1000)::float8 AS visitor_created_at_ms, first.content AS preview
+         FROM chat_session s
+         JOIN visitor v ON v.id = s.visitor_id
+         LEFT JOIN LATERAL (
+           SELECT content FROM message m WHERE m.session_id = s.id AND m.sender_role = 'VISITOR' ORDER BY m.seq LIMIT 1
+         ) first ON true
+         WHERE s.status = 'WAITING'
+         ORDER BY s.queued_at, s.id`,
       ),
       this.estimator(),
     ]);
-    const previews = await this.previews(em, waiting.map((s) => s.id));
-    const sessions = waiting.map((session, index) =>
-      toChatSessionModel(session, estimator(index + 1), previews.get(session.id)),
+    const sessions = rows.map(
+      (row, index): ChatSessionModel => ({
+        id: row.id,
+        status: ChatSessionStatus.WAITING,
+        visitor: {
+          id: row.visitor_id,
+          name: row.name,
+          email: row.email,
+          pageUrl: row.page_url,
+          locale: row.locale,
+          verified: row.verified,
+          externalUserId: row.external_user_id,
+          createdAt: new Date(Number(row.visitor_created_at_ms)),
+        },
+        operator: null,
+        queuedAt: new Date(Number(row.queued_at_ms)),
+        acceptedAt: null,
+        closedAt: null,
+        resolution: null,
+        closedBy: null,
+        preview: row.preview === null ? null : preview(row.preview),
+        lastSeq: row.last_seq,
+        queuePosition: index + 1,
+        estimatedWaitSeconds: estimator(index + 1).estimatedWaitSeconds,
+      }),
     );
     return { count: sessions.length, sessions };
   }
@@ -171,6 +206,28 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
        ORDER BY session_id, seq`,
       [sessionIds],
     );
-    return new Map(rows.map((r) => [r.session_id, Array.from(r.content).slice(0, PREVIEW_LENGTH).join('')]));
+    return new Map(rows.map((r) => [r.session_id, preview(r.content)]));
   }
+}
+
+/** A waiting session with its visitor and first visitor message, as {@link QueueService.snapshot} reads it. */
+interface WaitingRow {
+  id: string;
+  /** Unix ms (as message-store reads `sent_at`: the driver hands timestamps to MikroORM as text). */
+  queued_at_ms: number | string;
+  last_seq: number;
+  visitor_id: string;
+  name: string | null;
+  email: string | null;
+  page_url: string | null;
+  locale: string | null;
+  verified: boolean;
+  external_user_id: string | null;
+  visitor_created_at_ms: number | string;
+  preview: string | null;
+}
+
+/** The first {@link PREVIEW_LENGTH} code points of a message. */
+function preview(content: string): string {
+  return Array.from(content).slice(0, PREVIEW_LENGTH).join('');
 }
