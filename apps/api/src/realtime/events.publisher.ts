@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
+import type Redis from 'ioredis';
 import type { SessionEventPayload } from '../sessions/models/session-event.model';
 import type { QueueSnapshotModel } from '../sessions/models/chat-session.model';
 import { PUB_SUB } from './redis.providers';
@@ -21,6 +22,24 @@ export class EventsPublisher {
   /** Publishes and settles when Redis has taken the event. @throws the Redis client's error when it cannot. */
   publishSessionEvent(event: SessionEventPayload): Promise<void> {
     return this.pubSub.publish(this.topics.session(event.sessionId), event);
+  }
+
+  /**
+   * Publishes many events at once (a queue change's positions, one per waiting visitor) with their
+   * `PUBLISH` commands in one write: the Redis connection is corked while they are issued, so 500
+   * waiting visitors cost one system call instead of 500 (scenario e, bench/NOTES.md §22). Settles when
+   * Redis has taken all of them. @throws the Redis client's error when it cannot.
+   */
+  async publishSessionEvents(events: SessionEventPayload[]): Promise<void> {
+    const connection = (this.pubSub.getPublisher() as Redis).stream;
+    connection?.cork();
+    let published: Array<Promise<void>>;
+    try {
+      published = events.map((event) => this.publishSessionEvent(event));
+    } finally {
+      connection?.uncork();
+    }
+    await Promise.all(published);
   }
 
   /**

@@ -150,16 +150,14 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   private async publishSnapshot(): Promise<void> {
     const snapshot = await this.snapshot();
     const { operatorsOnline } = await this.operatorsOnline();
-    await Promise.all(
-      snapshot.sessions.map((s) =>
-        this.events.publishSessionEvent({
-          __typename: 'QueuePositionChanged',
-          sessionId: s.id,
-          position: s.queuePosition!,
-          estimatedWaitSeconds: s.estimatedWaitSeconds ?? null,
-          operatorsOnline,
-        }),
-      ),
+    await this.events.publishSessionEvents(
+      snapshot.sessions.map((s) => ({
+        __typename: 'QueuePositionChanged',
+        sessionId: s.id,
+        position: s.queuePosition!,
+        estimatedWaitSeconds: s.estimatedWaitSeconds ?? null,
+        operatorsOnline,
+      })),
     );
     await this.events.publishQueue(snapshot);
   }

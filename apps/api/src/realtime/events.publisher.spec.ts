@@ -1,0 +1,47 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { SessionEventPayload } from '../sessions/models/session-event.model';
+import { EventsPublisher } from './events.publisher';
+import { LocalFirstPubSub } from './local-first-pubsub';
+import { Topics } from './topics';
+
+/** EventsPublisher over the real Redis, received by another instance's pub/sub. */
+describe('EventsPublisher', () => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const clients: Redis[] = [];
+  const connected = async () => {
+    const client = new Redis(url);
+    clients.push(client);
+    await client.ping();
+    return client;
+  };
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+
+  it('publishes many session events with their PUBLISH commands in one write, every one delivered', async () => {
+    const topics = new Topics(`parley-test-events-${randomUUID()}`);
+    const publisher = await connected();
+    const events = new EventsPublisher(new LocalFirstPubSub({ publisher, subscriber: await connected() }), topics);
+    const receiving = new LocalFirstPubSub({ publisher: await connected(), subscriber: await connected() });
+    const positions: SessionEventPayload[] = Array.from({ length: 50 }, (_, i) => ({
+      __typename: 'QueuePositionChanged',
+      sessionId: randomUUID(),
+      position: i + 1,
+      estimatedWaitSeconds: 60,
+      operatorsOnline: 1,
+    }));
+    const received: unknown[] = [];
+    for (const event of positions) await receiving.subscribe(topics.session(event.sessionId), (m) => received.push(m));
+
+    const write = jest.spyOn(publisher.stream, '_write');
+    const writev = jest.spyOn(publisher.stream, '_writev');
+    await events.publishSessionEvents(positions);
+    expect(write).not.toHaveBeenCalled();
+    expect(writev).toHaveBeenCalledTimes(1);
+
+    for (let i = 0; i < 100 && received.length < positions.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toEqual(expect.arrayContaining(positions));
+    expect(received).toHaveLength(positions.length);
+  });
+});
