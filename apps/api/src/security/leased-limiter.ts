@@ -1,7 +1,7 @@
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** The most points one lease takes: the most this instance can hold unused per key (see {@link LeasedLimiter}). */
-export const MAX_LEASE = 5;
+const MAX_LEASE = 5;
 /** A lease takes at most this share of the room left in the window (1/4), so small limits are counted one by one. */
 const ROOM_SHARE = 4;
 
