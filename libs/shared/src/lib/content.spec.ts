@@ -18,6 +18,10 @@ describe('normalizeText', () => {
     const text = '😀'.repeat(10);
     expect(normalizeText(text, 10)).toEqual({ ok: true, text });
   });
+  it('removes NUL characters, which PostgreSQL text cannot hold; only NULs is blank', () => {
+    expect(normalizeText(' a\u0000b\u0000 ', 10)).toEqual({ ok: true, text: 'ab' });
+    expect(normalizeText('\u0000\u0000', 10)).toEqual({ ok: false, reason: 'empty' });
+  });
   it('refuses one code point over the limit', () => {
     expect(normalizeText('x'.repeat(11), 10)).toEqual({ ok: false, reason: 'too-long' });
   });

@@ -14,12 +14,13 @@ export type NormalizedText =
   | { ok: false; reason: 'empty' | 'too-long' };
 
 /**
- * Trims `raw` and checks it is non-empty and at most `maxCodePoints` code points long.
+ * Removes NUL characters (U+0000: nobody types one, and PostgreSQL `text` cannot hold it), trims `raw`
+ * and checks it is non-empty and at most `maxCodePoints` code points long.
  * Used for message content, resolutions and comments on both sides, so the widget and the
  * console refuse exactly what the API refuses.
  */
 export function normalizeText(raw: string, maxCodePoints: number): NormalizedText {
-  const text = raw.trim();
+  const text = (raw.includes('\u0000') ? raw.replaceAll('\u0000', '') : raw).trim();
   if (text.length === 0) return { ok: false, reason: 'empty' };
   if (codePointLength(text) > maxCodePoints) return { ok: false, reason: 'too-long' };
   return { ok: true, text };
