@@ -61,34 +61,32 @@ export class RateLimitService implements OnModuleDestroy {
   }
 
   /**
-   * Counts one `action` for the caller: `null` when both of this instance's leases had a point (admitted
-   * at once, the common case of a message), else a promise that settles once Redis has answered.
+   * Counts one `action` for the caller: `null` when this instance's leases had the points (admitted at
+   * once, the common case of a message), else a promise that settles once Redis has answered. The IP's
+   * point is taken only once the caller's own limit has admitted the action, so a visitor over its own
+   * limit does not spend the budget of everyone behind the same IP (an office, a mobile carrier's NAT).
    * @throws (the promise rejects) SecurityError `RATE_LIMITED` (with `retryAfterSeconds`) when a limit is
    *   exceeded; the Redis client's error when Redis fails with no insurance limiter.
    */
   consume(action: RateLimitedAction, context: RequestContext): Promise<void> | null {
     const principal = context.principal;
-    const waits: Array<Promise<void>> = [];
-    if (principal) {
-      const id = principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`;
-      const wait = this.perPrincipal[action].take(id);
-      if (wait) waits.push(wait);
-    }
-    if (principal?.kind !== 'operator' && context.ip) {
-      const wait = this.perIp[action].take(context.ip);
-      if (wait) waits.push(wait);
-    }
-    return waits.length ? this.settle(action, waits) : null;
+    const ip = principal?.kind !== 'operator' ? context.ip : undefined;
+    const perIp = () => (ip ? this.perIp[action].take(ip) : null);
+    const own = principal
+      ? this.perPrincipal[action].take(principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`)
+      : null;
+    const waiting = own ? own.then(perIp) : perIp();
+    return waiting ? this.refusal(action, waiting) : null;
   }
 
-  private async settle(action: RateLimitedAction, waits: Array<Promise<void>>): Promise<void> {
-    const results = await Promise.allSettled(waits);
-    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (!refused) return;
-    if (refused.reason instanceof LimitReached) {
-      throw SecurityError.rateLimited(WHAT[action], Math.max(1, Math.ceil(refused.reason.msBeforeNext / 1000)));
+  /** Settles as `waiting` does, a reached limit answered as `RATE_LIMITED`. */
+  private async refusal(action: RateLimitedAction, waiting: Promise<unknown>): Promise<void> {
+    try {
+      await waiting;
+    } catch (error) {
+      if (!(error instanceof LimitReached)) throw error; // Redis unreachable: a real fault, not a limit
+      throw SecurityError.rateLimited(WHAT[action], Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
     }
-    throw refused.reason; // Redis unreachable: a real fault, not a limit
   }
 
   onModuleDestroy(): void {
