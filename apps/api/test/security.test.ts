@@ -37,17 +37,32 @@ describe('limits and abuse protection', () => {
         const { visitor, sessionId } = await givenActiveSession(api);
         const send = (target: TestApi, i: number) =>
           gql(target.httpUrl, SEND_MESSAGE, { input: { sessionId, content: `m${i}`, clientMessageId: `rl-${i}` } }, visitor.token);
-        for (let i = 0; i < 5; i++) expect((await send(i % 2 ? second : api, i)).errors).toBeUndefined();
-        const refused = await send(second, 5);
+        // The session's first message (startSession's content) was the first of the 5.
+        for (let i = 0; i < 4; i++) expect((await send(i % 2 ? second : api, i)).errors).toBeUndefined();
+        const refused = await send(api, 4);
         expect(errorCode(refused)).toBe('RATE_LIMITED');
         expect(refused.errors![0].extensions!.retryAfterSeconds).toEqual(expect.any(Number));
         expect(refused.errors![0].extensions!.retryAfterSeconds).toBeGreaterThan(0);
         expect(refused.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(60);
         const history = await gqlOk(api.httpUrl, '{ mySessions { nodes { lastSeq } } }', {}, visitor.token);
-        expect(history.mySessions.nodes[0].lastSeq).toBe(7); // first message + joined line + 5
+        expect(history.mySessions.nodes[0].lastSeq).toBe(6); // first message + joined line + 4
       } finally {
         await second.close();
       }
+    });
+
+    it('counts the message startSession carries against the message limit', async () => {
+      const visitor = await givenVisitor(api);
+      const started = await gqlOk(api.httpUrl, START_SESSION, { input: { content: 'm0' } }, visitor.token);
+      const sessionId = started.startSession.id;
+      for (let i = 1; i < 5; i++) {
+        await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: `m${i}`, clientMessageId: `sc-${i}` } }, visitor.token);
+      }
+      const refused = await gql(api.httpUrl, START_SESSION, { input: { content: 'm5' } }, visitor.token);
+      expect(errorCode(refused)).toBe('RATE_LIMITED');
+      expect(refused.errors![0].message).toMatch(/messages/);
+      const history = await gqlOk(api.httpUrl, '{ mySessions { nodes { lastSeq } } }', {}, visitor.token);
+      expect(history.mySessions.nodes[0].lastSeq).toBe(5);
     });
 
     it('limits starting sessions per visitor', async () => {

@@ -1,32 +1,37 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
-import type { OperatorPrincipal, Principal, VisitorPrincipal } from '../auth/principal';
+import type { OperatorPrincipal, Principal, RequestContext, VisitorPrincipal } from '../auth/principal';
 import { ChatSessionStatus } from '../common/enums';
 import { StartSessionInput } from './dto/session.inputs';
 import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
 import { QueueService } from './queue.service';
 import { SessionsService } from './sessions.service';
 import { RateLimit } from '../security/rate-limit.decorator';
+import { RateLimitService } from '../security/rate-limit.service';
 
 @Resolver(() => ChatSessionModel)
 export class SessionsResolver {
   constructor(
     private readonly sessionsService: SessionsService,
     private readonly queue: QueueService,
+    private readonly limits: RateLimitService,
   ) {}
 
   @Mutation(() => ChatSessionModel, {
     description:
       'Visitor: returns your open chat session, or creates one WAITING in the queue. Idempotent. ' +
-      'Errors: BAD_USER_INPUT (content empty or over 4,000 code points); UNAUTHENTICATED when the guest ' +
-      "token's visitor is no longer stored (create a new visitor).",
+      '`content` is a message into it, counted against the message rate limit as sendMessage is. ' +
+      'Errors: BAD_USER_INPUT (content empty or over 4,000 code points); RATE_LIMITED (sessions or messages); ' +
+      "UNAUTHENTICATED when the guest token's visitor is no longer stored (create a new visitor).",
   })
   @Allow('visitor')
   @RateLimit('startSession')
-  startSession(
+  async startSession(
     @CurrentPrincipal() principal: VisitorPrincipal,
+    @Context() context: RequestContext,
     @Args('input', { type: () => StartSessionInput, nullable: true }) input?: StartSessionInput,
   ): Promise<ChatSessionModel> {
+    if (input?.content != null) await this.limits.consume('sendMessage', context);
     return this.sessionsService.startSession(principal.visitorId, input ?? {});
   }
 
