@@ -4,6 +4,7 @@ import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './suppo
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { getIntrospectionQuery } from 'graphql';
+import { EntityManager } from '@mikro-orm/postgresql';
 
 /** A graphql-ws client whose upgrade request carries a browser `Origin`. */
 function clientFrom(origin: string, url: string) {
@@ -70,6 +71,16 @@ describe('limits and abuse protection', () => {
       expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
       expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
       expect(errorCode(await gql(api.httpUrl, START_SESSION, {}, visitor.token))).toBe('RATE_LIMITED');
+    });
+  });
+
+  describe('text PostgreSQL cannot store', () => {
+    it('answers a NUL character in any text input BAD_USER_INPUT, storing nothing', async () => {
+      const refused = await gql(api.httpUrl, 'mutation($n: String) { createVisitor(input: { name: $n }) { token } }', { n: 'a\u0000b' });
+      expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.errors![0].message).toMatch(/NUL/);
+      const stored = await api.app.get(EntityManager).fork().getConnection().execute(`SELECT count(*)::int AS n FROM visitor WHERE name LIKE 'a%b'`);
+      expect(stored[0].n).toBe(0);
     });
   });
 

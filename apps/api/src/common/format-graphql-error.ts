@@ -1,7 +1,7 @@
 import { ErrorCode } from '@parley/shared';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError } from './domain-error';
-import { isServiceUnavailable } from './service-unavailable';
+import { isServiceUnavailable, isUnstorableText } from './service-unavailable';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -36,6 +36,7 @@ function messageOfValidation(response: unknown): string | undefined {
  * - a {@link DomainError} keeps its code and details;
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
  * - Apollo's parse/validation errors → `BAD_USER_INPUT`;
+ * - text PostgreSQL cannot store, a NUL character ({@link isUnstorableText}) → `BAD_USER_INPUT`;
  * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
  *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden);
  * - anything else is an internal error: message hidden, `INTERNAL_SERVER_ERROR`, logged by the caller.
@@ -57,6 +58,9 @@ export function formatGraphQLError(
     if (status < 500) {
       return { ...base, message: messageOfValidation(original.getResponse()) ?? formatted.message, extensions: { code } };
     }
+  }
+  if (isUnstorableText(original)) {
+    return { ...base, message: 'Text must not contain NUL characters (U+0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   if (isServiceUnavailable(original)) {
     return {

@@ -20,12 +20,16 @@ export class ServiceUnavailableError extends DomainError {
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (class 08 connection exception;
- * 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
+ * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (class 08 connection exception,
+ * except 08P01 protocol_violation, see {@link isUnstorableText}; 57P01 admin_shutdown, 57P02
+ * crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
  */
 function isUnavailableSqlState(code: string): boolean {
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+  return (code.startsWith('08') && code !== PROTOCOL_VIOLATION) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }
+
+/** SQLSTATE 08P01: what PostgreSQL answers a parameter holding a NUL character (its wire format ends strings with NUL). */
+const PROTOCOL_VIOLATION = '08P01';
 
 /** What `pg`, knex's pool and ioredis say when the connection is gone or cannot be had. */
 const CONNECTION_MESSAGES = [
@@ -37,21 +41,40 @@ const CONNECTION_MESSAGES = [
   /Stream isn't writeable and enableOfflineQueue options is false/i, // ioredis
 ];
 
+type Cause = { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
+
+/** `error` and everything it wraps (`originalError` of GraphQL, `previous` of MikroORM, `cause`), outermost first. */
+function* chain(error: unknown): Generator<Cause> {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== null && typeof current === 'object' && !seen.has(current); ) {
+    seen.add(current);
+    const e = current as Cause;
+    yield e;
+    current = e.originalError ?? e.previous ?? e.cause;
+  }
+}
+
 /**
  * Whether `error` (or anything it wraps: `cause`, MikroORM's `previous`, GraphQL's `originalError`) says
  * PostgreSQL or Redis is unreachable, restarting or shutting down — a fault of the moment that a retry of
  * the same request can get past — rather than a bug or a refused input.
  */
 export function isServiceUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let current = error; current !== null && typeof current === 'object' && !seen.has(current); ) {
-    seen.add(current);
-    if (current instanceof ServiceUnavailableError) return true;
-    const e = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
+  for (const e of chain(error)) {
+    if (e instanceof ServiceUnavailableError) return true;
     if (typeof e.code === 'string' && (CONNECTION_ERRNOS.has(e.code) || isUnavailableSqlState(e.code))) return true;
     if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ConnectionException') return true;
     if (typeof e.message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(e.message as string))) return true;
-    current = e.originalError ?? e.previous ?? e.cause;
   }
+  return false;
+}
+
+/**
+ * Whether PostgreSQL refused a statement because a text parameter holds a NUL character (U+0000), which
+ * its `text` cannot store (PostgreSQL docs, "Character Types") and its wire protocol cannot carry
+ * (SQLSTATE 08P01): the request's input, not the service, is at fault.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  for (const e of chain(error)) if (e.code === PROTOCOL_VIOLATION) return true;
   return false;
 }
