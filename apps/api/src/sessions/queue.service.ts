@@ -13,6 +13,8 @@ import { ChatSessionModel, QueuePlace, QueueSnapshotModel, toChatSessionModel } 
 import { estimateWaitSeconds } from './queue-estimate';
 
 const PREVIEW_LENGTH = 140;
+/** A session's preview: its first visitor message (SQL over `chat_session s`). */
+const FIRST_VISITOR_MESSAGE = `SELECT content FROM message m WHERE m.session_id = s.id AND m.sender_role = 'VISITOR' ORDER BY m.seq LIMIT 1`;
 
 /**
  * The waiting queue: FIFO by `queuedAt` (ties by id), positions 1-based, wait estimates from the last
@@ -62,9 +64,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
                 round(extract(epoch from v.created_at) * 1000)::float8 AS visitor_created_at_ms, first.content AS preview
          FROM chat_session s
          JOIN visitor v ON v.id = s.visitor_id
-         LEFT JOIN LATERAL (
-           SELECT content FROM message m WHERE m.session_id = s.id AND m.sender_role = 'VISITOR' ORDER BY m.seq LIMIT 1
-         ) first ON true
+         LEFT JOIN LATERAL (${FIRST_VISITOR_MESSAGE}) first ON true
          WHERE s.status = 'WAITING'
          ORDER BY s.queued_at, s.id`,
       ),
@@ -115,11 +115,12 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
 
   /** The session as the API shows it: with its queue place when WAITING, and its preview. */
   async toModel(session: ChatSession): Promise<ChatSessionModel> {
-    const [place, previews] = await Promise.all([
+    const [place, first] = await Promise.all([
       session.status === ChatSessionStatus.WAITING ? this.placeOf(session) : undefined,
-      this.previews(this.em.fork(), [session.id]),
+      sql<{ content: string | null }>(this.em.fork(), `SELECT (${FIRST_VISITOR_MESSAGE}) AS content FROM chat_session s WHERE s.id = ?`, [session.id]),
     ]);
-    return toChatSessionModel(session, place, previews.get(session.id));
+    const content = first[0]?.content;
+    return toChatSessionModel(session, place, content == null ? null : preview(content));
   }
 
   /**
@@ -193,18 +194,6 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
         fallbackSeconds: this.config.queueFallbackWaitSeconds,
       }),
     });
-  }
-
-  private async previews(em: EntityManager, sessionIds: string[]): Promise<Map<string, string>> {
-    if (sessionIds.length === 0) return new Map();
-    const rows = await sql<{ session_id: string; content: string }>(
-      em,
-      `SELECT DISTINCT ON (session_id) session_id, content FROM message
-       WHERE session_id IN (?) AND sender_role = 'VISITOR'
-       ORDER BY session_id, seq`,
-      [sessionIds],
-    );
-    return new Map(rows.map((r) => [r.session_id, preview(r.content)]));
   }
 }
 
