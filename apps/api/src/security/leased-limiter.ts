@@ -26,6 +26,16 @@ interface Lease {
 }
 
 /**
+ * Uses one of the points `lease` holds, if it holds one and its window has not ended (a lease whose
+ * request is in flight holds none). @returns whether it did.
+ */
+function useHeld(lease: Lease | undefined): boolean {
+  if (!lease || lease.left <= 0 || Date.now() >= lease.endsAt) return false;
+  lease.left--;
+  return true;
+}
+
+/**
  * A rate limiter whose points are taken from the shared counter a few at a time: one Redis round trip
  * per lease instead of one per action, and the action that finds points left here does not wait for
  * Redis at all. A lease is min({@link MAX_LEASE}, room left ÷ 4) points, never less than one, so a limit
@@ -60,12 +70,7 @@ export class LeasedLimiter {
    *   Redis fails and there is no insurance limiter.
    */
   take(key: string): Promise<void> | null {
-    const lease = this.leases.get(key);
-    if (lease && !lease.request && lease.left > 0 && Date.now() < lease.endsAt) {
-      lease.left--;
-      return null;
-    }
-    return this.wait(key);
+    return useHeld(this.leases.get(key)) ? null : this.wait(key);
   }
 
   /** {@link take} when no point is at hand: waits for a request in flight, or makes one. */
@@ -76,10 +81,7 @@ export class LeasedLimiter {
         await lease.request.catch(() => undefined);
         continue;
       }
-      if (lease && lease.left > 0 && Date.now() < lease.endsAt) {
-        lease.left--;
-        return;
-      }
+      if (useHeld(lease)) return;
       return this.request(key, lease);
     }
   }
