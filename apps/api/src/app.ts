@@ -1,17 +1,18 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config/app-config';
+import { InputValidationPipe } from './common/input-validation.pipe';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { applyHttpSecurity } from './security/http-security';
 import { coalesceServerWrites } from './realtime/coalesce-writes';
 import { mountStaticClients } from './static/static-clients';
 
 /**
- * Builds the API application (not yet listening). Input DTOs are validated by class-validator; a
- * violation becomes `BAD_USER_INPUT` in `formatGraphQLError`.
+ * Builds the API application (not yet listening). Input classes that declare class-validator rules are
+ * validated by them ({@link InputValidationPipe}); a violation becomes `BAD_USER_INPUT` in `formatGraphQLError`.
  */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
@@ -20,7 +21,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   });
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);
-  app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
+  app.useGlobalPipes(new InputValidationPipe({ transform: true, forbidUnknownValues: false, stopAtFirstError: true }));
   app.use(app.get(GracefulShutdown).httpMiddleware);
   mountStaticClients(app, config.staticDir);
   coalesceServerWrites(app.getHttpServer());

@@ -1,4 +1,4 @@
-import { errorCode, gql, gqlOk, record, wsClient } from './support/api-client';
+import { errorCode, gql, gqlOk, record, wsClient, wsExecute } from './support/api-client';
 import { CLOSE_SESSION, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './support/test-app';
 
@@ -46,6 +46,38 @@ describe('messages', () => {
     const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, visitor.token);
     expect(history.session.messages.map((m: any) => m.clientMessageId)).toEqual([expect.any(String), null, 't1', 'ok-emoji']);
     expect(history.session.lastSeq).toBe(4);
+  });
+
+  it('refuses a malformed clientMessageId (empty, over 64 characters, other characters) over HTTP and WebSocket, storing nothing', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const ws = wsClient(api.wsUrl, visitor.token);
+    try {
+      const viaHttp = (clientMessageId: string) => gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'hi', clientMessageId } }, visitor.token);
+      const viaWs = (clientMessageId: string) => wsExecute(ws, SEND_MESSAGE, { input: { sessionId, content: 'hi', clientMessageId } });
+      for (const send of [viaHttp, viaWs]) {
+        for (const [bad, message] of [
+          ['', 'clientMessageId must be 1–64 characters'],
+          ['a'.repeat(65), 'clientMessageId must be 1–64 characters'],
+          ['has spaces', 'clientMessageId may hold only letters, digits, "_", "-", ":" and "."'],
+          ['slash/ed', 'clientMessageId may hold only letters, digits, "_", "-", ":" and "."'],
+        ]) {
+          const result = await send(bad);
+          expect(result.errors?.[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT', field: 'clientMessageId' } });
+        }
+      }
+      expect((await viaWs('A-z_0:9.' + 'x'.repeat(56))).errors).toBeUndefined(); // 64 characters of every kind allowed
+      const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, visitor.token);
+      expect(history.session.messages.map((m: any) => m.clientMessageId).slice(-1)).toEqual(['A-z_0:9.' + 'x'.repeat(56)]);
+      expect(history.session.lastSeq).toBe(3);
+
+      // startSession's first message follows the same rule, and a refused one creates no session.
+      const newcomer = await givenVisitor(api);
+      const refused = await gql(api.httpUrl, START_SESSION, { input: { content: 'hello', clientMessageId: 'a b' } }, newcomer.token);
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'clientMessageId' } });
+      expect((await gqlOk(api.httpUrl, '{ mySessions { nodes { id } } }', {}, newcomer.token)).mySessions.nodes).toEqual([]);
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('refuses a first message that is blank and creates no session', async () => {

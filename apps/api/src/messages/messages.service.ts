@@ -7,7 +7,7 @@ import { EventsPublisher } from '../realtime/events.publisher';
 import { SendMessageInput } from '../sessions/dto/session.inputs';
 import { SessionError } from '../sessions/sessions.errors';
 import { isSessionId } from '../sessions/session-access';
-import { requireText, SessionsService } from '../sessions/sessions.service';
+import { requireClientMessageId, requireText, SessionsService } from '../sessions/sessions.service';
 import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
 import { MetricsService } from '../metrics/metrics.service';
 import { MessageWriter } from './message-writer';
@@ -29,11 +29,13 @@ export class MessagesService {
    * see `EventsPublisher.announceMessage`).
    * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
    * (also after the session closed, so a client's retry of a delivered message still succeeds).
-   * @throws SessionError `BAD_USER_INPUT` (empty or over 4,000 code points after trimming), `NOT_FOUND`,
+   * @throws SessionError `BAD_USER_INPUT` (content empty or over 4,000 code points after trimming; a malformed
+   *   `clientMessageId`, see `requireClientMessageId`), `NOT_FOUND`,
    *   `FORBIDDEN` (not your session / not assigned to you), `SESSION_CLOSED`
    */
   async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
     const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
+    requireClientMessageId(input.clientMessageId);
     const sender =
       principal.kind === 'visitor'
         ? { senderRole: SenderRole.VISITOR, writer: { visitorId: principal.visitorId } }

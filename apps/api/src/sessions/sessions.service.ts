@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, normalizeText } from '@parley/shared';
+import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, normalizeText } from '@parley/shared';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
 import { RequestError } from '../common/domain-error';
@@ -27,6 +27,20 @@ export function requireText(raw: string, max: number, field: string): string {
     result.reason === 'empty' ? `${field} must not be empty` : `${field} must be at most ${max} characters`,
     field,
   );
+}
+
+/** Client-chosen idempotency key: `A-Z a-z 0-9 _ - : .` (a UUID fits), 1–{@link MAX_CLIENT_MESSAGE_ID_LENGTH} long. */
+const CLIENT_MESSAGE_ID = /^[A-Za-z0-9_\-:.]+$/;
+
+/** Checks a message's `clientMessageId`. @throws SessionError `BAD_USER_INPUT` with `field: 'clientMessageId'`. */
+export function requireClientMessageId(raw: string): string {
+  if (raw.length === 0 || raw.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
+    throw SessionError.badInput(`clientMessageId must be 1–${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`, 'clientMessageId');
+  }
+  if (!CLIENT_MESSAGE_ID.test(raw)) {
+    throw SessionError.badInput('clientMessageId may hold only letters, digits, "_", "-", ":" and "."', 'clientMessageId');
+  }
+  return raw;
 }
 
 interface Cursor {
@@ -63,11 +77,13 @@ export class SessionsService {
    * One open session per visitor is enforced by the partial unique index, so racing calls get the same one.
    * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
    * A new session is handed to notifications (operators hear of it when none is online, or when it waits long).
-   * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long): nothing is created.
+   * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long; a malformed
+   *   `clientMessageId`, see {@link requireClientMessageId}): nothing is created.
    * @throws RequestError `UNAUTHENTICATED` when the token's visitor is not stored.
    */
   async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }): Promise<ChatSessionModel> {
     const content = input.content === undefined || input.content === null ? undefined : requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
+    const clientMessageId = input.clientMessageId === undefined || input.clientMessageId === null ? randomUUID() : requireClientMessageId(input.clientMessageId);
     const em = this.em.fork();
     // Nothing is inserted for a visitor that is not stored (rather than a foreign-key violation).
     const inserted = await sql<{ id: string }>(
@@ -95,7 +111,7 @@ export class SessionsService {
         sessionId: session.id,
         senderRole: SenderRole.VISITOR,
         content,
-        clientMessageId: input.clientMessageId ?? randomUUID(),
+        clientMessageId,
       });
       if (result?.created) message = result.message;
       if (result) session.lastSeq = Math.max(session.lastSeq, result.message.seq);
