@@ -20,7 +20,12 @@ function schemaLike(): GraphQLSchema {
   const DateTime = new GraphQLScalarType({ name: 'DateTime', serialize: (value) => (value as Date).toISOString() });
   const Said = new GraphQLObjectType({
     name: 'Said',
-    fields: { seq: { type: GraphQLInt }, at: { type: DateTime }, text: { type: GraphQLString } },
+    fields: {
+      seq: { type: GraphQLInt },
+      at: { type: DateTime },
+      text: { type: GraphQLString },
+      later: { type: GraphQLString, resolve: (value: { seq: number }) => Promise.resolve(`later ${value.seq}`) },
+    },
   });
   const Joined = new GraphQLObjectType({ name: 'Joined', fields: { who: { type: GraphQLString } } });
   const Event = new GraphQLUnionType({
@@ -106,6 +111,11 @@ describe('compiled execution (graphql-jit) against graphql-js', () => {
     const actual = await collect(await subscribeCompiled(args));
     expect(actual).toEqual(expected);
     expect(actual).toHaveLength(3);
+    // A selection with an asynchronous resolver: each event waits for it.
+    const withLater = { ...args, document: parse('subscription S($n: Int!) { ticks(n: $n) { ... on Said { seq later } } }') };
+    const later = await collect(await subscribeCompiled(withLater));
+    expect(later).toEqual(await collect(await subscribe(withLater)));
+    expect(later[2]).toEqual({ data: { ticks: { seq: 3, later: 'later 3' } } });
     const refused = await subscribeCompiled({ ...args, variableValues: { n: -1 } });
     expect((refused as ExecutionResult).errors?.[0].message).toBe('n must be positive');
   });
