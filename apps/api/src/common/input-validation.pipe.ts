@@ -6,8 +6,9 @@ import { getMetadataStorage } from 'class-validator';
  * class-validator rules. A class declaring none, itself or through its parents, passes through as GraphQL
  * coerced it: a plain object with the class's fields, already checked against the schema's types (and
  * its other rules checked by the service that owns them, e.g. `requireText`, `requireClientMessageId`).
- * Without this, `SendMessageInput` went through class-transformer and class-validator on every message,
- * finding nothing GraphQL had not checked: about 9 % of the API's busy time (bench/NOTES.md §23).
+ * Before, `SendMessageInput` went through class-transformer and class-validator on every message for
+ * one rule (on `clientMessageId`, now `requireClientMessageId`): about 9 % of the API's busy time
+ * (bench/NOTES.md §23).
  *
  * Whether a class has rules is read once from class-validator's metadata storage (all decorators have run
  * by the time a request arrives) and kept per class. Errors are Nest's as before: an HTTP 400 that
