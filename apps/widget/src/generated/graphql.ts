@@ -31,7 +31,7 @@ export type Presence =
   | 'ONLINE';
 
 export type SendMessageInput = {
-  /** Idempotency key chosen by the client (e.g. a UUID): a retry returns the stored message. */
+  /** Idempotency key chosen by the client (e.g. a UUID), 1–64 characters of A–Z a–z 0–9 _ - : . — a retry returns the stored message. */
   clientMessageId: string;
   /** Plain text, trimmed; 1–4,000 code points after trimming. */
   content: string;
@@ -46,7 +46,7 @@ export type SenderRole =
 
 /** Start (or resume) the visitor’s chat session. */
 export type StartSessionInput = {
-  /** Idempotency key of the first message; retries with it add nothing. */
+  /** Idempotency key of the first message (1–64 characters of A–Z a–z 0–9 _ - : .); retries with it add nothing. */
   clientMessageId?: string | null | undefined;
   /** First message; appended to the open session if there is one. */
   content?: string | null | undefined;

@@ -22,7 +22,7 @@ export type Presence =
   | 'ONLINE';
 
 export type SendMessageInput = {
-  /** Idempotency key chosen by the client (e.g. a UUID): a retry returns the stored message. */
+  /** Idempotency key chosen by the client (e.g. a UUID), 1–64 characters of A–Z a–z 0–9 _ - : . — a retry returns the stored message. */
   clientMessageId: string;
   /** Plain text, trimmed; 1–4,000 code points after trimming. */
   content: string;
