@@ -80,6 +80,29 @@ describe('messages', () => {
     }
   });
 
+  it('refuses null sent for a defaulted variable in a non-null position, over HTTP and WebSocket, storing nothing', async () => {
+    // GraphQL allows `$c: String = "…"` where `String!` is expected; null sent for it is refused at run time.
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const ws = wsClient(api.wsUrl, visitor.token);
+    try {
+      const documents = [
+        `mutation($c: String = "x1") { sendMessage(input: { sessionId: "${sessionId}", content: "hi", clientMessageId: $c }) { seq } }`,
+        `mutation($c: String = "hi") { sendMessage(input: { sessionId: "${sessionId}", content: $c, clientMessageId: "x2" }) { seq } }`,
+        `mutation($c: ID = "${sessionId}") { sendMessage(input: { sessionId: $c, content: "hi", clientMessageId: "x3" }) { seq } }`,
+        'mutation($c: Boolean = true) { setTyping(sessionId: "' + sessionId + '", isTyping: $c) }',
+      ];
+      for (const document of documents) {
+        const overHttp = await gql(api.httpUrl, document, { c: null }, visitor.token);
+        const overWs = await wsExecute(ws, document, { c: null });
+        expect([errorCode(overHttp), errorCode(overWs)]).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+      }
+      const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, visitor.token);
+      expect(history.session.lastSeq).toBe(2);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('refuses a first message that is blank and creates no session', async () => {
     const visitor = await givenVisitor(api);
     const result = await gql(api.httpUrl, START_SESSION, { input: { content: '   ' } }, visitor.token);

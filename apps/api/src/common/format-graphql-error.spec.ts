@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
+import { buildSchema, execute, GraphQLError, parse } from 'graphql';
 import { RequestError } from './domain-error';
 import { formatGraphQLError } from './format-graphql-error';
 import { ServiceUnavailableError } from './service-unavailable';
@@ -25,6 +25,15 @@ describe('formatGraphQLError', () => {
   it('maps Apollo’s validation codes to BAD_USER_INPUT', () => {
     const error = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     expect(format(error).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('maps graphql’s own refusal of an argument to BAD_USER_INPUT, but not a broken non-null result', async () => {
+    const schema = buildSchema('type Query { echo(text: String!): String  broken: String! }');
+    const rootValue = { echo: ({ text }: { text: string }) => text, broken: () => null };
+    const refused = await execute({ schema, rootValue, document: parse('query($t: String = "x") { echo(text: $t) }'), variableValues: { t: null } });
+    expect(format(refused.errors![0])).toMatchObject({ message: expect.stringMatching(/^Argument "text" of non-null type/), extensions: { code: 'BAD_USER_INPUT' } });
+    const broken = await execute({ schema, rootValue, document: parse('{ broken }') });
+    expect(format(broken.errors![0]).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('hides the message of an unexpected error', () => {

@@ -15,6 +15,18 @@ const APOLLO_INPUT_CODES = new Set([
   'BAD_REQUEST',
 ]);
 
+/**
+ * graphql-js' (and graphql-jit's) own errors for an argument that does not fit its type, raised while
+ * executing (`getArgumentValues`): e.g. a variable with a default used where a non-null value is
+ * required, sent as `null` (GraphQL spec §5.8.5 allows the document; the value is refused at run time).
+ * They carry no `originalError` and no code of their own.
+ */
+const ARGUMENT_ERROR = /^Argument "[^"]+" (?:has invalid value|of non-null type|of required type)/;
+
+function isArgumentError(error: unknown): boolean {
+  return error instanceof GraphQLError && error.originalError === undefined && ARGUMENT_ERROR.test(error.message);
+}
+
 interface HttpLikeError {
   getStatus(): number;
   getResponse(): unknown;
@@ -35,7 +47,8 @@ function messageOfValidation(response: unknown): string | undefined {
  * `extensions.code` from {@link ErrorCode}:
  * - a {@link DomainError} keeps its code and details;
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
- * - Apollo's parse/validation errors → `BAD_USER_INPUT`;
+ * - Apollo's parse/validation errors, and graphql's own errors for an argument that does not fit its
+ *   type ({@link ARGUMENT_ERROR}) → `BAD_USER_INPUT`;
  * - text PostgreSQL cannot store, a NUL character ({@link isUnstorableText}) → `BAD_USER_INPUT`;
  * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
  *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden);
@@ -58,6 +71,9 @@ export function formatGraphQLError(
     if (status < 500) {
       return { ...base, message: messageOfValidation(original.getResponse()) ?? formatted.message, extensions: { code } };
     }
+  }
+  if (isArgumentError(original)) {
+    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   if (isUnstorableText(original)) {
     return { ...base, message: 'Text must not contain NUL characters (U+0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
