@@ -1,4 +1,4 @@
-import { gqlOk, record, wsClient } from './support/api-client';
+import { gql, gqlOk, record, wsClient } from './support/api-client';
 import {
   ACCEPT_SESSION,
   CLOSE_SESSION,
@@ -11,7 +11,7 @@ import {
   SET_TYPING,
   START_SESSION,
 } from './support/operations';
-import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
+import { givenOperator, givenVisitor, givenWaitingSession, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 describe('a whole conversation', () => {
   let api: TestApi;
@@ -108,5 +108,33 @@ describe('a whole conversation', () => {
     const next = await gqlOk(api.httpUrl, START_SESSION, {}, visitor.token);
     expect(next.startSession.id).not.toBe(first.startSession.id);
     expect(next.startSession.status).toBe('WAITING');
+  });
+
+  it('lists chat sessions page by page for operators, and refuses a cursor it did not give out', async () => {
+    const operator = await givenOperator(api);
+    const started = [await givenWaitingSession(api, 'one'), await givenWaitingSession(api, 'two')].map((w) => w.sessionId);
+    const PAGE = 'query($after: String) { sessions(first: 1, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } } }';
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: any = (await gqlOk(api.httpUrl, PAGE, { after }, operator.token)).sessions;
+      seen.push(...page.nodes.map((n: { id: string }) => n.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length); // no session twice
+    expect(seen).toEqual(expect.arrayContaining(started));
+
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const made of [
+      cursor({ queuedAt: '2020-01-01T00:00:00.000Z', id: 'x' }), // not a session id
+      cursor({ queuedAt: '99999-01-01', id: started[0] }), // a year PostgreSQL cannot compare
+      cursor({ queuedAt: 'yesterday', id: started[0] }),
+      cursor({ id: started[0] }),
+      'not base64 json',
+    ]) {
+      const result = await gql(api.httpUrl, PAGE, { after: made }, operator.token);
+      expect(result.errors?.[0]).toMatchObject({ message: 'after is not a cursor this API gave out', extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+    }
   });
 });

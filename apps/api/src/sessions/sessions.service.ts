@@ -50,7 +50,7 @@ export function requireClientMessageId(raw: string): string {
 }
 
 interface Cursor {
-  queuedAt: string;
+  queuedAt: Date;
   id: string;
 }
 
@@ -58,10 +58,17 @@ function encodeCursor(session: ChatSession): string {
   return Buffer.from(JSON.stringify({ queuedAt: session.queuedAt.toISOString(), id: session.id })).toString('base64url');
 }
 
+/**
+ * Reads an `after` cursor back. Only what `encodeCursor` can have written passes: a session id (UUID)
+ * and a queuedAt PostgreSQL can compare with (years 1–9999); a cursor made by hand is refused here
+ * rather than by the database. @throws SessionError `BAD_USER_INPUT` with `field: 'after'`.
+ */
 function decodeCursor(raw: string): Cursor {
   try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
-    if (typeof cursor.id === 'string' && !Number.isNaN(Date.parse(cursor.queuedAt))) return cursor;
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as { queuedAt?: unknown; id?: unknown };
+    const queuedAt = typeof cursor.queuedAt === 'string' ? new Date(cursor.queuedAt) : undefined;
+    const year = queuedAt?.getUTCFullYear() ?? Number.NaN;
+    if (typeof cursor.id === 'string' && isSessionId(cursor.id) && queuedAt && year >= 1 && year <= 9999) return { queuedAt, id: cursor.id };
   } catch {
     // fall through
   }
@@ -197,7 +204,7 @@ export class SessionsService {
     }
     if (filter.after) {
       const cursor = decodeCursor(filter.after);
-      qb.andWhere('(cs.queued_at, cs.id) < (?, ?)', [new Date(cursor.queuedAt), cursor.id]);
+      qb.andWhere('(cs.queued_at, cs.id) < (?, ?)', [cursor.queuedAt, cursor.id]);
     }
     const rows = await qb.getResultList();
     const page = rows.slice(0, first);
