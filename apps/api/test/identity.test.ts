@@ -58,6 +58,14 @@ describe('visitor identity verification', () => {
     expect(errorCode(await gql(api.httpUrl, CREATE, { input: { identity: future } }))).toBe('UNAUTHENTICATED');
   });
 
+  it('names the nested field once in its refusals', async () => {
+    const upper = { ...signed({ userId: 'user-9' }), signature: 'A'.repeat(64) };
+    const badSignature = await gql(api.httpUrl, CREATE, { input: { identity: upper } });
+    expect(badSignature.errors?.[0]).toMatchObject({ message: 'identity.signature must be 64 lower-case hex characters', extensions: { code: 'BAD_USER_INPUT' } });
+    const badEmail = await gql(api.httpUrl, CREATE, { input: { identity: signed({ userId: 'user-9', email: 'nope' }) } });
+    expect(badEmail.errors?.[0]).toMatchObject({ message: 'identity.email must be an e-mail address', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('refuses identities where verification is not configured', async () => {
     const plain = await startTestApi();
     try {

@@ -8,6 +8,7 @@ import { IsEmail, IsInt, IsLocale, IsOptional, IsString, IsUrl, Matches, MaxLeng
     "A customer site's signed statement about its signed-in user. signature = lower-case hex HMAC-SHA256, " +
     'under the site secret (IDENTITY_SECRET), of JSON.stringify([userId, email ?? null, name ?? null, issuedAt]).',
 })
+// Its messages name the field alone: Nest's validation pipe puts "identity." before a nested field's message.
 export class VisitorIdentityInput {
   @Field({ description: "The site's stable user id (1–255 characters)." })
   @IsString()
@@ -17,7 +18,7 @@ export class VisitorIdentityInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsEmail({}, { message: 'identity.email must be an e-mail address' })
+  @IsEmail({}, { message: 'email must be an e-mail address' })
   email?: string;
 
   @Field(() => String, { nullable: true })
@@ -31,7 +32,7 @@ export class VisitorIdentityInput {
   issuedAt!: number;
 
   @Field()
-  @Matches(/^[0-9a-f]{64}$/, { message: 'identity.signature must be 64 lower-case hex characters' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'signature must be 64 lower-case hex characters' })
   signature!: string;
 }
 
