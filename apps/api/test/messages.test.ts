@@ -90,6 +90,9 @@ describe('messages', () => {
         `mutation($c: String = "hi") { sendMessage(input: { sessionId: "${sessionId}", content: $c, clientMessageId: "x2" }) { seq } }`,
         `mutation($c: ID = "${sessionId}") { sendMessage(input: { sessionId: $c, content: "hi", clientMessageId: "x3" }) { seq } }`,
         'mutation($c: Boolean = true) { setTyping(sessionId: "' + sessionId + '", isTyping: $c) }',
+        // A directive's `if` too: over WebSocket the field (or the whole mutation) used to be dropped silently.
+        'query($c: Boolean = true) { visitorMe { id name @include(if: $c) } }',
+        `mutation($c: Boolean = true) { sendMessage(input: { sessionId: "${sessionId}", content: "hi", clientMessageId: "x4" }) @include(if: $c) { seq } }`,
       ];
       for (const document of documents) {
         const overHttp = await gql(api.httpUrl, document, { c: null }, visitor.token);

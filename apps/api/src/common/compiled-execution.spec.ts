@@ -119,4 +119,22 @@ describe('compiled execution (graphql-jit) against graphql-js', () => {
     const refused = await subscribeCompiled({ ...args, variableValues: { n: -1 } });
     expect((refused as ExecutionResult).errors?.[0].message).toBe('n must be positive');
   });
+
+  it('refuses null for a defaulted variable used where a non-null value is required, as graphql-js does', async () => {
+    const refusedBoth = async (text: string, variableValues: Record<string, unknown>) => {
+      const document = parse(text);
+      const byJs = await execute({ schema, document, variableValues, contextValue: { viewer: 'ada' } });
+      const compiled = await executeCompiled({ schema, document, variableValues, contextValue: { viewer: 'ada' } });
+      expect(byJs.errors?.length).toBeGreaterThan(0);
+      expect(compiled).toEqual({ errors: [expect.objectContaining({ message: expect.stringMatching(/^Variable "\$x" must not be null/) })] });
+    };
+    await refusedBoth('query($x: ID = "said") { event(id: $x) { __typename } }', { x: null });
+    await refusedBoth('query($x: Boolean = true) { viewer @include(if: $x) }', { x: null });
+    await refusedBoth('query($x: Boolean = false) { viewer @skip(if: $x) }', { x: null });
+    const subscription = { schema, document: parse('subscription($x: Int = 2) { ticks(n: $x) { __typename } }'), variableValues: { x: null }, contextValue: {} };
+    expect(await subscribeCompiled(subscription)).toEqual({ errors: [expect.objectContaining({ message: expect.stringMatching(/^Variable "\$x"/) })] });
+    // The default when the variable is left out, and null where null is allowed, still run.
+    const document = parse('query($x: Boolean = true, $y: String = "a") { viewer @include(if: $x) echo: viewer }');
+    expect(await executeCompiled({ schema, document, variableValues: { y: null }, contextValue: { viewer: 'ada' } })).toEqual({ data: { viewer: 'ada', echo: 'ada' } });
+  });
 });

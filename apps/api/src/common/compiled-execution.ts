@@ -1,23 +1,73 @@
-import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, GraphQLSchema, subscribe } from 'graphql';
+import {
+  createSourceEventStream,
+  DocumentNode,
+  execute,
+  ExecutionArgs,
+  ExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  GraphQLSchema,
+  isNonNullType,
+  Kind,
+  subscribe,
+  TypeInfo,
+  ValidationContext,
+} from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
-/** Per schema, per document (as shared by `cachedParse`), per operation name: the compiled operation, or null when it does not compile. */
-const compiled = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CompiledQuery | null>>>();
+/** An operation compiled once, with the variables it must refuse as null (see {@link nullRefusedVariables}). */
+interface Compiled {
+  query: CompiledQuery;
+  nullRefused: readonly string[];
+}
 
-function compiledFor(args: ExecutionArgs): CompiledQuery | null {
+/** Per schema, per document (as shared by `cachedParse`), per operation name: the compiled operation, or null when it does not compile. */
+const compiled = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Compiled | null>>>();
+
+function compiledFor(args: ExecutionArgs): Compiled | null {
   let bySchema = compiled.get(args.schema);
   if (!bySchema) compiled.set(args.schema, (bySchema = new WeakMap()));
   let byDocument = bySchema.get(args.document);
-  if (!byDocument) bySchema.set(args.document, (byDocument = new Map<string, CompiledQuery | null>()));
+  if (!byDocument) bySchema.set(args.document, (byDocument = new Map<string, Compiled | null>()));
   const name = args.operationName ?? '';
-  let query = byDocument.get(name);
-  if (query === undefined) {
+  let entry = byDocument.get(name);
+  if (entry === undefined) {
     const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
     // Not compilable (e.g. an unknown operation name): graphql-js answers with its own errors.
-    query = isCompiledQuery(result) ? result : null;
-    byDocument.set(name, query);
+    entry = isCompiledQuery(result) ? { query: result, nullRefused: nullRefusedVariables(args) } : null;
+    byDocument.set(name, entry);
   }
-  return query;
+  return entry;
+}
+
+/**
+ * The variables declared nullable with a default value and used where a non-null value is required: an
+ * argument or input field of a non-null type, or `@include`/`@skip`'s `if`. GraphQL allows the document
+ * because of the default (spec, "All Variable Usages Are Allowed"), and graphql-js refuses an explicit
+ * `null` for such a variable when it coerces the argument ("Argument … must not be null"); graphql-jit does
+ * not: it hands the null to the resolver inside an input object, and drops the field (or the whole
+ * operation) under `@include(if: null)`. So they are refused here, before execution.
+ */
+function nullRefusedVariables(args: ExecutionArgs): string[] {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return [];
+  const context = new ValidationContext(args.schema, args.document, new TypeInfo(args.schema), () => undefined);
+  const nonNullUses = new Set(
+    context
+      .getRecursiveVariableUsages(operation)
+      .filter((usage) => usage.type !== undefined && isNonNullType(usage.type))
+      .map((usage) => usage.node.name.value),
+  );
+  return (operation.variableDefinitions ?? [])
+    .filter((definition) => definition.type.kind !== Kind.NON_NULL_TYPE && nonNullUses.has(definition.variable.name.value))
+    .map((definition) => definition.variable.name.value);
+}
+
+/** The request error for a null given to one of `entry`'s {@link nullRefusedVariables}, if any (no `data`: `BAD_USER_INPUT`). */
+function refusedNull(entry: Compiled, variables: ExecutionArgs['variableValues']): ExecutionResult | undefined {
+  const name = entry.nullRefused.find((variable) => variables?.[variable] === null);
+  if (name === undefined) return undefined;
+  return { errors: [new GraphQLError(`Variable "$${name}" must not be null: it is used where a non-null value is required.`)] };
 }
 
 /**
@@ -26,11 +76,13 @@ function compiledFor(args: ExecutionArgs): CompiledQuery | null {
  * the few texts clients send are compiled once each). graphql-js's executor allocates an argument map,
  * a result map and a field collection for every field of every result; on the WebSocket path that was
  * a quarter of the API's allocations per message (bench/NOTES.md). Same resolvers, same context, same
- * results; documents are parsed and validated (limits included) before this is called.
+ * results; documents are parsed and validated (limits included) before this is called. A null given to a
+ * variable graphql-js would refuse it for ({@link nullRefusedVariables}) is refused here as a request error.
  */
 export function executeCompiled(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
-  const query = compiledFor(args);
-  return query ? query.query(args.rootValue, args.contextValue, args.variableValues) : execute(args);
+  const entry = compiledFor(args);
+  if (!entry) return execute(args);
+  return refusedNull(entry, args.variableValues) ?? entry.query.query(args.rootValue, args.contextValue, args.variableValues);
 }
 
 /**
@@ -39,11 +91,13 @@ export function executeCompiled(args: ExecutionArgs): Promise<ExecutionResult> |
  * is mapped through the compiled selection, as graphql-js maps it through `execute`.
  */
 export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-  const query = compiledFor(args);
-  if (!query) return subscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  const entry = compiledFor(args);
+  if (!entry) return subscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  const refused = refusedNull(entry, args.variableValues);
+  if (refused) return refused;
   const events = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in events)) return events;
-  return new CompiledEventStream(events as AsyncIterableIterator<unknown>, query, args);
+  return new CompiledEventStream(events as AsyncIterableIterator<unknown>, entry.query, args);
 }
 
 /**
