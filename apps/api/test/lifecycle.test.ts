@@ -130,6 +130,9 @@ describe('a whole conversation', () => {
       cursor({ queuedAt: '2020-01-01T00:00:00.000Z', id: 'x' }), // not a session id
       cursor({ queuedAt: '99999-01-01', id: started[0] }), // a year PostgreSQL cannot compare
       cursor({ queuedAt: 'yesterday', id: started[0] }),
+      cursor({ queuedAt: '2020-02-30', id: started[0] }), // would read as 1 March
+      cursor({ queuedAt: '0000-01-01T00:00:00.000Z', id: started[0] }),
+      cursor({ queuedAt: '2026-11-30T13:52:54.693Z', id: started[0], x: 1 }), // more than encodeCursor writes
       cursor({ id: started[0] }),
       'not base64 json',
     ]) {

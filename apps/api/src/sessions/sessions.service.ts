@@ -59,16 +59,19 @@ function encodeCursor(session: ChatSession): string {
 }
 
 /**
- * Reads an `after` cursor back. Only what `encodeCursor` can have written passes: a session id (UUID)
- * and a queuedAt PostgreSQL can compare with (years 1–9999); a cursor made by hand is refused here
- * rather than by the database. @throws SessionError `BAD_USER_INPUT` with `field: 'after'`.
+ * Reads an `after` cursor back. Only what `encodeCursor` writes passes: exactly the two keys, a session
+ * id (UUID) and a queuedAt in `Date#toISOString` form that reads back to the same text, years 1–9999 (so
+ * no date is quietly moved, and PostgreSQL can compare it); a cursor made by hand is refused here rather than by the
+ * database. @throws SessionError `BAD_USER_INPUT` with `field: 'after'`.
  */
 function decodeCursor(raw: string): Cursor {
   try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as { queuedAt?: unknown; id?: unknown };
-    const queuedAt = typeof cursor.queuedAt === 'string' ? new Date(cursor.queuedAt) : undefined;
-    const year = queuedAt?.getUTCFullYear() ?? Number.NaN;
-    if (typeof cursor.id === 'string' && isSessionId(cursor.id) && queuedAt && year >= 1 && year <= 9999) return { queuedAt, id: cursor.id };
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Record<string, unknown>;
+    const { queuedAt, id } = cursor;
+    if (Object.keys(cursor).length === 2 && typeof id === 'string' && isSessionId(id) && typeof queuedAt === 'string') {
+      const at = new Date(queuedAt);
+      if (!Number.isNaN(at.getTime()) && at.toISOString() === queuedAt && at.getUTCFullYear() >= 1) return { queuedAt: at, id };
+    }
   } catch {
     // fall through
   }
