@@ -22,6 +22,7 @@ import { OperatorsModule } from './operators/operators.module';
 import { PresenceModule } from './presence/presence.module';
 import { RatingsModule } from './ratings/ratings.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { subscriptionsOverWebSocketOnly } from './realtime/subscriptions-over-websocket.plugin';
 import { graphqlArmor } from './security/graphql-limits';
 import { SecurityModule } from './security/security.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -63,7 +64,7 @@ export class AppModule {
             // No cache hints here (every answer is per visitor or operator). Without Apollo's default
             // cache-control plugin, no plugin has a per-field hook, so Apollo leaves the schema's resolvers
             // unwrapped, and the WebSocket path, which shares the schema, does not pay for the wrapper.
-            plugins: [...armor.plugins, ApolloServerPluginCacheControlDisabled()],
+            plugins: [...armor.plugins, ApolloServerPluginCacheControlDisabled(), subscriptionsOverWebSocketOnly],
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
             path: GRAPHQL_PATH,

@@ -1,6 +1,6 @@
-import { errorCode, gql, gqlOk, record, wsClient, wsExecute } from './support/api-client';
+import { errorCode, gql, gqlOk, GqlResult, record, wsClient, wsExecute } from './support/api-client';
 import { SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
-import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './support/test-app';
+import { givenActiveSession, givenOperator, givenVisitor, startTestApi, TestApi } from './support/test-app';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { getIntrospectionQuery } from 'graphql';
@@ -82,6 +82,20 @@ describe('limits and abuse protection', () => {
       const stored = await api.app.get(EntityManager).fork().getConnection().execute(`SELECT count(*)::int AS n FROM visitor WHERE name LIKE 'a%b'`);
       expect(stored[0].n).toBe(0);
     });
+  });
+
+  it('refuses a subscription sent over HTTP with BAD_USER_INPUT, with or without a token', async () => {
+    const operator = await givenOperator(api);
+    for (const token of [operator.token, undefined]) {
+      const response = await fetch(`${api.httpUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query: 'subscription { queueUpdated { count } }' }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as GqlResult;
+      expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/over WebSocket only/), extensions: { code: 'BAD_USER_INPUT' } });
+    }
   });
 
   describe('GraphQL limits (GraphQL Armor), on HTTP and WebSocket', () => {
