@@ -34,8 +34,6 @@ export class MessagesService {
    *   `FORBIDDEN` (not your session / not assigned to you), `SESSION_CLOSED`
    */
   async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
-    // A string, as GraphQL's ID! promises; not always so on the WebSocket path (see `requireText`).
-    if (typeof input.sessionId !== 'string') throw SessionError.badInput('sessionId must be a string', 'sessionId');
     const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
     requireClientMessageId(input.clientMessageId);
     const sender =

@@ -19,13 +19,8 @@ import { QueueService } from './queue.service';
 import { assertCanRead, assertCanWrite, isSessionId, loadSession } from './session-access';
 import { SessionError } from './sessions.errors';
 
-/**
- * Trims and checks text. The type is checked too: graphql-jit (the WebSocket path) lets `null` through
- * an input object's non-null field when it comes from a variable with a default (see `ARGUMENT_ERROR`).
- * @throws SessionError `BAD_USER_INPUT` naming `field`.
- */
+/** Trims and checks text. @throws SessionError `BAD_USER_INPUT` naming `field`. */
 export function requireText(raw: string, max: number, field: string): string {
-  if (typeof raw !== 'string') throw SessionError.badInput(`${field} must be a string`, field);
   const result = normalizeText(raw, max);
   if (result.ok) return result.text;
   throw SessionError.badInput(
@@ -39,7 +34,6 @@ const CLIENT_MESSAGE_ID = /^[A-Za-z0-9_\-:.]+$/;
 
 /** Checks a message's `clientMessageId`. @throws SessionError `BAD_USER_INPUT` with `field: 'clientMessageId'`. */
 export function requireClientMessageId(raw: string): string {
-  if (typeof raw !== 'string') throw SessionError.badInput('clientMessageId must be a string', 'clientMessageId');
   if (raw.length === 0 || raw.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
     throw SessionError.badInput(`clientMessageId must be 1–${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`, 'clientMessageId');
   }
