@@ -17,6 +17,7 @@ import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
+import { pushSubscriptions } from './realtime/pushed-subscription';
 import { MAX_BODY_BYTES } from './security/http-security';
 import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 
@@ -64,13 +65,9 @@ export function graphqlWsOptions(
       if (typeof payload.query === 'string') (payload as { query: string }).query = internQueryText(payload.query);
       return guardrails.check(ctx, payload);
     },
-    // Apollo's formatError covers HTTP only: give WebSocket results the same `extensions.code`s.
-    onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => {
-      if (!result.errors?.length) return result;
-      // No `data` entry: the errors were raised before execution began (GraphQL spec, "Response").
-      const beforeExecution = !('data' in result);
-      return { ...result, errors: result.errors.map((error) => formatWsError(error, beforeExecution)) };
-    },
+    // A subscription whose stream can push is sent event by event rather than pulled by graphql-ws.
+    onOperation: pushSubscriptions(formatWsResult),
+    onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => formatWsResult(result),
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
       errors.map((error) => formatWsError(error)),
     onConnect: async (ctx: WsHookContext): Promise<boolean> => {
@@ -112,6 +109,17 @@ async function operatorMayConnect(accounts: AccountStatusService, operatorId: st
     (ctx.extra as WsExtra).socket.close(CLOSE_TRY_AGAIN_LATER, 'Service briefly unavailable; try again');
     return false;
   }
+}
+
+/**
+ * A WebSocket result with the `extensions.code`s HTTP would give its errors (Apollo's `formatError` covers
+ * HTTP only); a result without errors is returned as it is.
+ */
+function formatWsResult(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  // No `data` entry: the errors were raised before execution began (GraphQL spec, "Response").
+  const beforeExecution = !('data' in result);
+  return { ...result, errors: result.errors.map((error) => formatWsError(error, beforeExecution)) };
 }
 
 /**

@@ -1,3 +1,8 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { randomUUID } from 'node:crypto';
+import { PUB_SUB } from '../src/realtime/redis.providers';
+import { Topics } from '../src/realtime/topics';
+import { SessionEventStream } from '../src/sessions/session-event-stream';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { messagesOf, SEND_MESSAGE, SESSION_EVENTS } from './support/operations';
 import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
@@ -9,6 +14,12 @@ describe('resume with afterSeq', () => {
     api = await startTestApi();
   });
   afterAll(() => api.close());
+
+  const waitUntil = async (condition: () => boolean, what: string) => {
+    for (const deadline = Date.now() + 10_000; !condition(); await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    }
+  };
 
   const send = (token: string, sessionId: string, content: string) =>
     gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content, clientMessageId: content.replace(/\s/g, '-') } }, token);
@@ -69,6 +80,33 @@ describe('resume with afterSeq', () => {
       await sub.recorder.waitFor((items) => messagesOf(items).length === 1, 10000, 'live only');
       expect(messagesOf(sub.recorder.items)[0]).toMatchObject({ seq: 3, content: 'now' });
     } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('pushes live events to the socket without graphql-ws pulling the stream, and an event whose selection fails reaches the client as an error with its code', async () => {
+    const pulls = jest.spyOn(SessionEventStream.prototype, 'next');
+    const pushes = jest.spyOn(SessionEventStream.prototype, 'pushTo');
+    const { visitor, operator, sessionId } = await givenActiveSession(api, 'pushed');
+    const ws = wsClient(api.wsUrl, visitor.token);
+    try {
+      const results: Array<{ data?: unknown; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }> = [];
+      ws.subscribe({ query: SESSION_EVENTS, variables: { id: sessionId, after: 0 } }, { next: (r) => void results.push(r), error: () => undefined, complete: () => undefined });
+      await waitUntil(() => results.length === 2, 'history');
+      await send(operator.token, sessionId, 'live one');
+      await waitUntil(() => results.length === 3, 'live message');
+      expect(pushes).toHaveBeenCalledTimes(1);
+      expect(pulls).not.toHaveBeenCalled();
+
+      // An event the selection cannot serialize (content is non-null in the schema): a field error in a next message.
+      const topic = api.app.get(Topics).session(sessionId);
+      const broken = { __typename: 'MessageCreated', sessionId, message: { id: randomUUID(), sessionId, seq: 4, senderRole: 'OPERATOR', content: null, clientMessageId: 'x', sentAt: new Date() } };
+      await api.app.get<RedisPubSub>(PUB_SUB).publish(topic, broken);
+      await waitUntil(() => results.length === 4, 'the broken event');
+      expect(results[3].errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }); // formatted as over HTTP
+    } finally {
+      pulls.mockRestore();
+      pushes.mockRestore();
       await ws.dispose();
     }
   });

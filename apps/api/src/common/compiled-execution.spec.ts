@@ -14,6 +14,7 @@ import {
   subscribe,
 } from 'graphql';
 import { executeCompiled, subscribeCompiled } from './compiled-execution';
+import { EventSink, isPushable, PushableEvents } from './pushable-events';
 
 /** A small schema with what Parley's uses: a union with resolveType, a custom scalar, arguments, a subscription. */
 function schemaLike(): GraphQLSchema {
@@ -24,7 +25,11 @@ function schemaLike(): GraphQLSchema {
       seq: { type: GraphQLInt },
       at: { type: DateTime },
       text: { type: GraphQLString },
-      later: { type: GraphQLString, resolve: (value: { seq: number }) => Promise.resolve(`later ${value.seq}`) },
+      // Asynchronous; the first event's takes longest, so events that overtook one another would show it.
+      later: {
+        type: GraphQLString,
+        resolve: (value: { seq: number }) => new Promise((resolve) => setTimeout(() => resolve(`later ${value.seq}`), value.seq === 1 ? 30 : 0)),
+      },
     },
   });
   const Joined = new GraphQLObjectType({ name: 'Joined', fields: { who: { type: GraphQLString } } });
@@ -66,9 +71,40 @@ function schemaLike(): GraphQLSchema {
             })();
           },
         },
+        pushed: {
+          type: Event,
+          resolve: (payload: unknown) => payload,
+          subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
+        },
       },
     }),
   });
+}
+
+/** A pushing source the test drives: `emit` hands an event to the sink, `finish` ends it. */
+class TestPushable implements PushableEvents<unknown> {
+  private sink?: EventSink<unknown>;
+  returned = false;
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+  next(): Promise<IteratorResult<unknown>> {
+    return Promise.reject(new Error('a pushing source is not pulled here'));
+  }
+  return(): Promise<IteratorResult<unknown>> {
+    this.returned = true;
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  pushTo(sink: EventSink<unknown>): void {
+    this.sink = sink;
+  }
+  emit(event: unknown): void {
+    this.sink?.next(event);
+  }
+  finish(error?: Error): void {
+    this.sink?.end(error);
+  }
 }
 
 /** The compiled path must answer exactly what graphql-js answers, for results and for errors. */
@@ -118,6 +154,52 @@ describe('compiled execution (graphql-jit) against graphql-js', () => {
     expect(later[2]).toEqual({ data: { ticks: { seq: 3, later: 'later 3' } } });
     const refused = await subscribeCompiled({ ...args, variableValues: { n: -1 } });
     expect((refused as ExecutionResult).errors?.[0].message).toBe('n must be positive');
+  });
+
+  it('pushes mapped events when its source pushes: a synchronous selection at once, an asynchronous one in order, the end last', async () => {
+    const ticks = await subscribeCompiled({ schema, document: parse('subscription { ticks(n: 1) { __typename } }'), contextValue: {} });
+    expect(isPushable(ticks)).toBe(false); // a source that only yields is pulled
+
+    const log: unknown[] = [];
+    const recorder: EventSink<ExecutionResult> = { next: (result) => log.push(JSON.parse(JSON.stringify(result))), end: (error) => log.push(error ?? 'end') };
+    const at = new Date('2026-11-29T10:11:12.345Z');
+    const source = new TestPushable();
+    const stream = await subscribeCompiled({ schema, document: parse('subscription { pushed { ... on Said { seq at } } }'), contextValue: { source } });
+    if (!isPushable<ExecutionResult>(stream)) throw new Error('expected a pushable stream');
+    stream.pushTo(recorder);
+    source.emit({ kind: 'Said', seq: 1, at });
+    expect(log).toEqual([{ data: { pushed: { seq: 1, at: at.toISOString() } } }]); // in the emitter's tick
+    await stream.return();
+    expect(source.returned).toBe(true);
+    expect(log.at(-1)).toBe('end');
+
+    log.length = 0;
+    const slow = new TestPushable();
+    const text = 'subscription { pushed { ... on Said { seq later } ... on Joined { who } } }';
+    const mixed = (await subscribeCompiled({ schema, document: parse(text), contextValue: { source: slow } })) as PushableEvents<ExecutionResult>;
+    mixed.pushTo(recorder);
+    slow.emit({ kind: 'Said', seq: 1 }); // its selection resolves last
+    slow.emit({ kind: 'Joined', who: 'op' }); // synchronous, yet after the one before it
+    slow.emit({ kind: 'Said', seq: 2 });
+    slow.finish(); // the end waits for them too
+    expect(log).toEqual([]);
+    for (let i = 0; i < 50 && log.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual([
+      { data: { pushed: { seq: 1, later: 'later 1' } } },
+      { data: { pushed: { who: 'op' } } },
+      { data: { pushed: { seq: 2, later: 'later 2' } } },
+      'end',
+    ]);
+
+    // Once nothing is queued, a synchronous selection goes at once again.
+    const again = new TestPushable();
+    const next = (await subscribeCompiled({ schema, document: parse(text), contextValue: { source: again } })) as PushableEvents<ExecutionResult>;
+    log.length = 0;
+    next.pushTo(recorder);
+    again.emit({ kind: 'Said', seq: 2 });
+    for (let i = 0; i < 50 && log.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    again.emit({ kind: 'Joined', who: 'after the tail' });
+    expect(log.at(-1)).toEqual({ data: { pushed: { who: 'after the tail' } } });
   });
 
   it('refuses null for a defaulted variable used where a non-null value is required, as graphql-js does', async () => {

@@ -14,6 +14,7 @@ import {
   ValidationContext,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { asError, EventSink, isPushable, PushableEvents } from './pushable-events';
 
 /** An operation compiled once, with the variables it must refuse as null (see {@link nullRefusedVariables}). */
 interface Compiled {
@@ -88,7 +89,9 @@ export function executeCompiled(args: ExecutionArgs): Promise<ExecutionResult> |
 /**
  * `graphql.subscribe` with compiled events: graphql-js sets the subscription up
  * (`createSourceEventStream`: arguments, the field's resolver and its guards, errors), then every event
- * is mapped through the compiled selection, as graphql-js maps it through `execute`.
+ * is mapped through the compiled selection, as graphql-js maps it through `execute`. When the
+ * resolver's stream can push ({@link PushableEvents}), so can the result: mapped events then reach the
+ * sink in the order they came, each as soon as its selection has run.
  */
 export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const entry = compiledFor(args);
@@ -97,6 +100,7 @@ export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncItera
   if (refused) return refused;
   const events = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in events)) return events;
+  if (isPushable(events)) return new PushableCompiledEventStream(events, entry.query, args);
   return new CompiledEventStream(events as AsyncIterableIterator<unknown>, entry.query, args);
 }
 
@@ -106,9 +110,9 @@ export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncItera
  */
 class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
   constructor(
-    private readonly source: AsyncIterableIterator<unknown>,
-    private readonly query: CompiledQuery,
-    private readonly args: ExecutionArgs,
+    protected readonly source: AsyncIterableIterator<unknown>,
+    protected readonly query: CompiledQuery,
+    protected readonly args: ExecutionArgs,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -124,7 +128,7 @@ class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
-    if (!this.source.throw) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    if (!this.source.throw) return Promise.reject(asError(error));
     return this.source.throw(error).then((step) => this.map(step));
   }
 
@@ -132,4 +136,52 @@ class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
     if (step.done) return { value: undefined, done: true };
     return { value: await this.query.query(step.value, this.args.contextValue, this.args.variableValues), done: false };
   }
+}
+
+/**
+ * A {@link CompiledEventStream} over a stream that pushes. An event whose selection runs synchronously
+ * (no resolver returned a promise) goes to the sink at once; otherwise it, and every event and the end
+ * after it, wait their turn, so the sink sees them in the source's order.
+ */
+class PushableCompiledEventStream extends CompiledEventStream implements PushableEvents<ExecutionResult> {
+  /** The last event still being mapped (undefined when none is): what the next one waits for. */
+  private tail?: Promise<void>;
+
+  constructor(source: PushableEvents<unknown>, query: CompiledQuery, args: ExecutionArgs) {
+    super(source, query, args);
+  }
+
+  pushTo(sink: EventSink<ExecutionResult>): void {
+    (this.source as PushableEvents<unknown>).pushTo({
+      next: (event) => {
+        if (this.tail) return this.after(() => this.run(event), sink);
+        const result = this.run(event);
+        if (isPromise(result)) this.after(() => result, sink);
+        else sink.next(result);
+      },
+      end: (error) => (this.tail ? void this.tail.then(() => sink.end(error)) : sink.end(error)),
+    });
+  }
+
+  private run(event: unknown): Promise<ExecutionResult> | ExecutionResult {
+    return this.query.query(event, this.args.contextValue, this.args.variableValues);
+  }
+
+  /** Maps an event after the ones before it, then hands it to `sink` (a failure ends the sink). */
+  private after(map: () => Promise<ExecutionResult> | ExecutionResult, sink: EventSink<ExecutionResult>): void {
+    const tail: Promise<void> = (this.tail ?? Promise.resolve())
+      .then(map)
+      .then(
+        (result) => sink.next(result),
+        (error: unknown) => sink.end(asError(error)),
+      )
+      .finally(() => {
+        if (this.tail === tail) this.tail = undefined; // nothing queued behind it: the next event runs at once
+      });
+    this.tail = tail;
+  }
+}
+
+function isPromise<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
 }

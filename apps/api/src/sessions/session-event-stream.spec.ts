@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Presence, SenderRole } from '../common/enums';
 import { MessageModel } from '../messages/models/message.model';
+import { LocalFirstPubSub } from '../realtime/local-first-pubsub';
 import { deserializeWithDates, serializeWithDates } from '../realtime/redis-json';
 import { SessionEventPayload } from './models/session-event.model';
 import { SessionEventSource, SessionEventStream } from './session-event-stream';
@@ -100,6 +101,74 @@ describe('SessionEventStream', () => {
     await expect(pending).resolves.toEqual({ value: undefined, done: true });
     await new Promise((r) => setTimeout(r, 100));
     expect(await publisher.pubsub('NUMSUB', topic)).toEqual([topic, 0]);
+  });
+
+  /** A sink recording what a pushing stream hands it, and when. */
+  function sink() {
+    const events: SessionEventPayload[] = [];
+    const ends: Array<Error | undefined> = [];
+    return {
+      events,
+      ends,
+      next: (event: SessionEventPayload) => void events.push(event),
+      end: (error?: Error) => void ends.push(error),
+      until: async (n: number) => {
+        for (let i = 0; i < 100 && events.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+        return events;
+      },
+    };
+  }
+
+  it('pushes to a sink what it would yield: the replay, then live events deduplicated and gap-filled, each in its publisher tick', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stored = [1, 2, 3].map(message);
+    const stream = new SessionEventStream(source(stored, topic), 1);
+    await new Promise((r) => setTimeout(r, 100)); // the replay waits in the stream until a sink is given
+    const pushed = sink();
+    stream.pushTo(pushed);
+    expect(seqs(pushed.events)).toEqual([2, 3]);
+
+    stored.push(message(4), message(5), message(6));
+    await pubSub.publish(topic, created(3)); // duplicate of the replay
+    await pubSub.publish(topic, created(6)); // 4 and 5 were published late or lost
+    await pubSub.publish(topic, created(5));
+    await pubSub.publish(topic, created(4));
+    expect(seqs(await pushed.until(5))).toEqual([2, 3, 4, 5, 6]);
+    // A live event with nothing before it reaches the sink in the publisher's own tick, with no promise between.
+    const local = new LocalFirstPubSub({ publisher: new Redis('redis://127.0.0.1:6379'), subscriber: new Redis('redis://127.0.0.1:6379') });
+    try {
+      const live = new SessionEventStream({ ...source([], topic), pubSub: local }, null);
+      const liveSink = sink();
+      live.pushTo(liveSink);
+      await new Promise((r) => setTimeout(r, 100));
+      const published = local.publish(topic, created(1));
+      expect(seqs(liveSink.events)).toEqual([1]);
+      await published;
+      await live.return();
+      expect(liveSink.ends).toEqual([undefined]);
+    } finally {
+      await local.close();
+    }
+
+    await stream.return();
+    await stream.return();
+    expect(pushed.ends).toEqual([undefined]); // ended once
+    await pubSub.publish(topic, created(7));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seqs(pushed.events)).toEqual([2, 3, 4, 5, 6]); // nothing after the end
+  });
+
+  it('ends its sink with the failure when storage fails', async () => {
+    const topic = `test:${randomUUID()}`;
+    const broken: SessionEventSource = { ...source([], topic), loadMessages: () => Promise.reject(new Error('database down')) };
+    const early = sink();
+    new SessionEventStream(broken, 0).pushTo(early); // the sink is there before the failure
+    const late = sink();
+    const stream = new SessionEventStream(broken, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    stream.pushTo(late); // the failure came first
+    expect(early.ends).toEqual([expect.objectContaining({ message: 'database down' })]);
+    expect(late.ends).toEqual([expect.objectContaining({ message: 'database down' })]);
   });
 
   it('fails the stream when storage fails during the replay, so the client resubscribes', async () => {

@@ -1,6 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { MessageModel } from '../messages/models/message.model';
 import type { StreamMetrics } from '../metrics/metrics.service';
+import { asError, EventSink, PushableEvents } from '../common/pushable-events';
 import { SessionEventPayload } from './models/session-event.model';
 
 /** What a {@link SessionEventStream} needs from the rest of the API. */
@@ -25,10 +26,6 @@ export interface SessionEventSource {
 
 const PAGE = 200;
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 /**
  * The `sessionEvents` stream: resume-exact delivery of one chat session's events.
  *
@@ -45,11 +42,15 @@ function asError(error: unknown): Error {
  *    so the client needs to do nothing.
  *
  * A hand-written iterator rather than an async generator, so `return()` (client unsubscribes) ends a
- * pending `next()` at once and releases the Redis subscription.
+ * pending `next()` at once and releases the Redis subscription. It can also push its events
+ * ({@link PushableEvents}), which the WebSocket transport uses: each live event is then handed to the
+ * socket in the publisher's tick, and nothing waits between events.
  */
-export class SessionEventStream implements AsyncIterableIterator<SessionEventPayload> {
+export class SessionEventStream implements PushableEvents<SessionEventPayload> {
   private readonly outbox: SessionEventPayload[] = [];
   private readonly waiters: Array<{ resolve: (r: IteratorResult<SessionEventPayload>) => void; reject: (e: Error) => void }> = [];
+  /** Set by {@link pushTo}: events go there instead of to `outbox` and `waiters`. */
+  private sink?: EventSink<SessionEventPayload>;
   /** The queued tasks, one after the other; dropped when none is left (an idle stream holds no promise). */
   private chain?: Promise<void>;
   /** Tasks enqueued and not finished: while there are any, events wait their turn behind them. */
@@ -94,6 +95,13 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  pushTo(sink: EventSink<SessionEventPayload>): void {
+    this.sink = sink;
+    for (const event of this.outbox.splice(0)) sink.next(event);
+    if (this.failure !== undefined) sink.end(this.failure);
+    else if (this.closed) sink.end();
   }
 
   return(): Promise<IteratorResult<SessionEventPayload>> {
@@ -167,6 +175,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
 
   private deliver(event: SessionEventPayload): void {
     if (this.closed) return;
+    if (this.sink) return this.sink.next(event);
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve({ value: event, done: false });
     else this.outbox.push(event);
@@ -178,6 +187,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
     const waiters = this.waiters.splice(0);
     this.release();
     for (const waiter of waiters) waiter.reject(this.failure);
+    this.sink?.end(this.failure);
   }
 
   private close(): void {
@@ -185,6 +195,7 @@ export class SessionEventStream implements AsyncIterableIterator<SessionEventPay
     this.release();
     this.outbox.length = 0;
     for (const waiter of this.waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+    this.sink?.end();
   }
 
   private release(): void {

@@ -1,0 +1,139 @@
+import { buildSchema, ExecutionResult, GraphQLError } from 'graphql';
+import { Client, createClient } from 'graphql-ws';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
+import { EventSink, PushableEvents } from '../common/pushable-events';
+import { GraphqlWsServer, serveGraphqlWs } from './graphql-ws-server';
+import { pushSubscriptions } from './pushed-subscription';
+
+/** A pushing source the test drives. */
+class Source implements PushableEvents<number> {
+  sink?: EventSink<number>;
+  returned = 0;
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+  next(): Promise<IteratorResult<number>> {
+    return Promise.reject(new Error('pulled'));
+  }
+  return(): Promise<IteratorResult<number>> {
+    this.returned++;
+    this.sink?.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  pushTo(sink: EventSink<number>): void {
+    this.sink = sink;
+  }
+}
+
+const schema = buildSchema('type Query { ok: Boolean } type Subscription { counter: Int! }');
+
+const waitFor = async (condition: () => boolean, ms = 3000) => {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+/** graphql-ws' server, a subscription whose stream pushes, and a real graphql-ws client. */
+describe('pushSubscriptions', () => {
+  let httpServer: http.Server;
+  let served: GraphqlWsServer;
+  let client: Client;
+  let sources: Source[];
+  /** Every result handed to `format`, i.e. about to be sent. */
+  let formatted: ExecutionResult[];
+
+  beforeEach(async () => {
+    sources = [];
+    formatted = [];
+    httpServer = http.createServer();
+    // A pushed stream yields results already: each event is a result, the way compiled execution maps them.
+    // Pulling it fails the operation (the client gets an error).
+    const subscribe = () => {
+      const source = new Source();
+      sources.push(source);
+      const results: PushableEvents<ExecutionResult> = {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next: () => Promise.reject(new Error('pulled')),
+        return: () => source.return().then(() => ({ value: undefined, done: true })),
+        pushTo: (sink) =>
+          source.pushTo({
+            next: (n) => sink.next(n < 0 ? { data: null, errors: [new GraphQLError('negative')] } : { data: { counter: n } }),
+            end: (error) => sink.end(error),
+          }),
+      };
+      return results;
+    };
+    const format = (result: ExecutionResult) =>
+      formatted.push(result) && result.errors ? { ...result, errors: result.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'FORMATTED' } })) } : result;
+    served = serveGraphqlWs(httpServer, { schema, subscribe, onOperation: pushSubscriptions(format) }, { path: '/graphql', maxPayloadBytes: 64 * 1024 });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
+    client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  });
+
+  afterEach(async () => {
+    await client.dispose();
+    await served.dispose();
+    await new Promise((resolve) => httpServer.close(resolve));
+  });
+
+  function subscribe() {
+    const received: unknown[] = [];
+    let stop: () => void = () => undefined;
+    const outcome = new Promise<string>((resolve) => {
+      stop = client.subscribe(
+        { query: 'subscription { counter }' },
+        { next: (result) => received.push(result), error: (error) => resolve(`error: ${JSON.stringify(error)}`), complete: () => resolve('complete') },
+      );
+    });
+    return { received, outcome, stop: () => stop() };
+  }
+
+  it('sends each pushed result on the socket in order, formatted, without pulling the stream', async () => {
+    const sub = subscribe();
+    await waitFor(() => sources[0]?.sink !== undefined);
+    for (const n of [1, 2, -1, 3]) sources[0].sink?.next(n);
+    await waitFor(() => sub.received.length === 4);
+    expect(sub.received).toEqual([
+      { data: { counter: 1 } },
+      { data: { counter: 2 } },
+      { data: null, errors: [{ message: 'negative', extensions: { code: 'FORMATTED' } }] },
+      { data: { counter: 3 } },
+    ]);
+    sources[0].sink?.end(); // the stream ends: graphql-ws completes the operation
+    expect(await sub.outcome).toBe('complete');
+  });
+
+  it('ends the stream when the client completes the subscription, and sends nothing after', async () => {
+    const sub = subscribe();
+    await waitFor(() => sources[0]?.sink !== undefined);
+    sources[0].sink?.next(1);
+    await waitFor(() => sub.received.length === 1);
+    sub.stop();
+    await waitFor(() => sources[0].returned === 1);
+    sources[0].sink?.next(2); // a late event from the source
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sub.received).toEqual([{ data: { counter: 1 } }]);
+    expect(formatted).toHaveLength(1); // not even put on the wire
+  });
+
+  it("sends a stream's failure as the operation's error message", async () => {
+    const sub = subscribe();
+    await waitFor(() => sources[0]?.sink !== undefined);
+    sources[0].sink?.end(new Error('storage failed'));
+    expect(await sub.outcome).toMatch(/^error: .*storage failed/);
+  });
+
+  it('ends every stream of a socket that closes', async () => {
+    subscribe();
+    subscribe();
+    await waitFor(() => sources.length === 2 && sources.every((source) => source.sink !== undefined));
+    await client.dispose();
+    await waitFor(() => sources.every((source) => source.returned === 1));
+  });
+});
