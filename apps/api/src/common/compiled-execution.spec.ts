@@ -191,6 +191,20 @@ describe('compiled execution (graphql-jit) against graphql-js', () => {
       'end',
     ]);
 
+    // A sink that throws on an event mapped asynchronously ends the stream with that error.
+    const failing = new TestPushable();
+    const failed = (await subscribeCompiled({ schema, document: parse(text), contextValue: { source: failing } })) as PushableEvents<ExecutionResult>;
+    const failLog: unknown[] = [];
+    failed.pushTo({
+      next: () => {
+        throw new Error('cannot send');
+      },
+      end: (error) => failLog.push(error?.message ?? 'end'),
+    });
+    failing.emit({ kind: 'Said', seq: 2 });
+    for (let i = 0; i < 50 && failLog.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(failLog).toEqual(['cannot send']);
+
     // Once nothing is queued, a synchronous selection goes at once again.
     const again = new TestPushable();
     const next = (await subscribeCompiled({ schema, document: parse(text), contextValue: { source: again } })) as PushableEvents<ExecutionResult>;

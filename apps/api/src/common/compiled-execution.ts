@@ -167,14 +167,12 @@ class PushableCompiledEventStream extends CompiledEventStream implements Pushabl
     return this.query.query(event, this.args.contextValue, this.args.variableValues);
   }
 
-  /** Maps an event after the ones before it, then hands it to `sink` (a failure ends the sink). */
+  /** Maps an event after the ones before it, then hands it to `sink` (a failure of either ends the sink). */
   private after(map: () => Promise<ExecutionResult> | ExecutionResult, sink: EventSink<ExecutionResult>): void {
     const tail: Promise<void> = (this.tail ?? Promise.resolve())
       .then(map)
-      .then(
-        (result) => sink.next(result),
-        (error: unknown) => sink.end(asError(error)),
-      )
+      .then((result) => sink.next(result))
+      .catch((error: unknown) => sink.end(asError(error)))
       .finally(() => {
         if (this.tail === tail) this.tail = undefined; // nothing queued behind it: the next event runs at once
       });

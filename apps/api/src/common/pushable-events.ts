@@ -1,6 +1,6 @@
 /** Where a pushed stream delivers: every event in order, then one end. */
 export interface EventSink<T> {
-  /** One event. */
+  /** One event. A throw ends the stream: the stream calls `end` with what was thrown. */
   next(value: T): void;
   /** The stream is over, with `error` when it failed. Called at most once; nothing is delivered after it. */
   end(error?: Error): void;

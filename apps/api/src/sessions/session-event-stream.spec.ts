@@ -171,6 +171,30 @@ describe('SessionEventStream', () => {
     expect(late.ends).toEqual([expect.objectContaining({ message: 'database down' })]);
   });
 
+  it('ends with the error a sink throws, and releases the Redis subscription', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stream = new SessionEventStream(source([message(1)], topic), 0);
+    const ends: Array<Error | undefined> = [];
+    const taken: number[] = [];
+    await new Promise((r) => setTimeout(r, 100)); // the replay (seq 1) waits for the sink
+    stream.pushTo({
+      next: (event) => {
+        if (event.__typename === 'MessageCreated' && event.message.seq === 2) throw new Error('cannot send');
+        if (event.__typename === 'MessageCreated') taken.push(event.message.seq);
+      },
+      end: (error) => void ends.push(error),
+    });
+    expect(await publisher.pubsub('NUMSUB', topic)).toEqual([topic, 1]);
+    await pubSub.publish(topic, created(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(taken).toEqual([1]);
+    expect(ends).toEqual([expect.objectContaining({ message: 'cannot send' })]);
+    await pubSub.publish(topic, created(3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(taken).toEqual([1]); // nothing after the end
+    expect(await publisher.pubsub('NUMSUB', topic)).toEqual([topic, 0]);
+  });
+
   it('fails the stream when storage fails during the replay, so the client resubscribes', async () => {
     const topic = `test:${randomUUID()}`;
     const broken: SessionEventSource = { ...source([], topic), loadMessages: () => Promise.reject(new Error('database down')) };

@@ -99,7 +99,7 @@ export class SessionEventStream implements PushableEvents<SessionEventPayload> {
 
   pushTo(sink: EventSink<SessionEventPayload>): void {
     this.sink = sink;
-    for (const event of this.outbox.splice(0)) sink.next(event);
+    for (const event of this.outbox.splice(0)) this.deliver(event);
     if (this.failure !== undefined) sink.end(this.failure);
     else if (this.closed) sink.end();
   }
@@ -175,7 +175,14 @@ export class SessionEventStream implements PushableEvents<SessionEventPayload> {
 
   private deliver(event: SessionEventPayload): void {
     if (this.closed) return;
-    if (this.sink) return this.sink.next(event);
+    if (this.sink) {
+      try {
+        this.sink.next(event);
+      } catch (error) {
+        this.fail(error); // the subscriber could not take it (e.g. its result could not be sent): end its stream
+      }
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve({ value: event, done: false });
     else this.outbox.push(event);
