@@ -27,6 +27,9 @@ class Source implements PushableEvents<number> {
   }
 }
 
+/** Sent with every result when set, to make frames large. */
+let padding = '';
+
 const schema = buildSchema('type Query { ok: Boolean } type Subscription { counter: Int! }');
 
 const waitFor = async (condition: () => boolean, ms = 3000) => {
@@ -41,11 +44,13 @@ describe('pushSubscriptions', () => {
   let httpServer: http.Server;
   let served: GraphqlWsServer;
   let client: Client;
+  let wsUrl: string;
   let sources: Source[];
   /** Every result handed to `format`, i.e. about to be sent. */
   let formatted: ExecutionResult[];
 
   beforeEach(async () => {
+    padding = '';
     sources = [];
     formatted = [];
     httpServer = http.createServer();
@@ -62,7 +67,7 @@ describe('pushSubscriptions', () => {
         return: () => source.return().then(() => ({ value: undefined, done: true })),
         pushTo: (sink) =>
           source.pushTo({
-            next: (n) => sink.next(n < 0 ? { data: null, errors: [new GraphQLError('negative')] } : { data: { counter: n } }),
+            next: (n) => sink.next(n < 0 ? { data: null, errors: [new GraphQLError('negative')] } : { data: { counter: n }, ...(padding ? { extensions: { padding } } : {}) }),
             end: (error) => sink.end(error),
           }),
       };
@@ -73,6 +78,7 @@ describe('pushSubscriptions', () => {
     served = serveGraphqlWs(httpServer, { schema, subscribe, onOperation: pushSubscriptions(format) }, { path: '/graphql', maxPayloadBytes: 64 * 1024 });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
+    wsUrl = url;
     client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
   });
 
@@ -135,5 +141,44 @@ describe('pushSubscriptions', () => {
     await waitFor(() => sources.length === 2 && sources.every((source) => source.sink !== undefined));
     await client.dispose();
     await waitFor(() => sources.every((source) => source.returned === 1));
+  });
+
+  it('holds results back while the socket falls behind, sends them in order once it drains, and drops them on complete', async () => {
+    padding = 'x'.repeat(16 * 1024);
+    const raw = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const counters: number[] = [];
+    raw.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { type: string; payload?: { data?: { counter: number } } };
+      if (message.type === 'next' && message.payload?.data) counters.push(message.payload.data.counter);
+    });
+    try {
+      await new Promise((resolve) => raw.once('open', resolve));
+      const acknowledged = new Promise((resolve) => raw.once('message', resolve)); // connection_ack
+      raw.send(JSON.stringify({ type: 'connection_init' }));
+      await acknowledged;
+      raw.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { counter }' } }));
+      await waitFor(() => sources[0]?.sink !== undefined);
+      const [server] = served.clients;
+
+      raw.pause(); // the client stops reading
+      for (let n = 1; n <= 1000; n++) sources[0].sink?.next(n); // 16 MB
+      await new Promise((r) => setTimeout(r, 200));
+      expect(server.bufferedAmount).toBeLessThan(256 * 1024); // not 16 MB of frames queued in the server
+      expect(formatted.length).toBeLessThan(1000); // the rest wait unserialized
+      raw.resume();
+      await waitFor(() => counters.length === 1000, 10_000);
+      expect(counters).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+
+      raw.pause();
+      for (let n = 1001; n <= 2000; n++) sources[0].sink?.next(n);
+      raw.send(JSON.stringify({ id: 'a', type: 'complete' }));
+      await waitFor(() => sources[0].returned === 1);
+      raw.resume();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(counters.length).toBeLessThan(2000); // what still waited was dropped
+      expect(counters).toEqual(Array.from({ length: counters.length }, (_, i) => i + 1)); // in order, no gap
+    } finally {
+      raw.terminate();
+    }
   });
 });

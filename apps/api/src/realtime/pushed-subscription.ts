@@ -1,31 +1,21 @@
 import type { ExecutionResult } from 'graphql';
 import { Context, MessageType } from 'graphql-ws';
-import { WebSocket } from 'ws';
 import { asError, isPushable, PushableEvents } from '../common/pushable-events';
-import type { WsTransportExtra } from './graphql-ws-server';
+import { sendFrame, WsTransportExtra } from './graphql-ws-server';
 
 /**
  * graphql-ws' `onOperation` hook for {@link serveGraphqlWs}: a subscription whose stream can push
- * ({@link PushableEvents}) is handed back as a {@link PushedSubscription} sending on the operation's
- * socket, each result passed through `format` first (as graphql-ws passes results through `onNext`);
- * any other result is left to graphql-ws.
+ * ({@link PushableEvents}) is handed back as a {@link PushedSubscription} sending `next` messages
+ * (`{ id, type: 'next', payload }`, graphql-ws' PROTOCOL.md) on the operation's socket with
+ * {@link sendFrame}, each result passed through `format` first (as graphql-ws passes results through
+ * `onNext`); any other result is left to graphql-ws.
  */
 export function pushSubscriptions(format: (result: ExecutionResult) => ExecutionResult) {
   return (ctx: Context<Record<string, unknown> | undefined, unknown>, id: string, _payload: unknown, _args: unknown, result: unknown) => {
     if (!isPushable<ExecutionResult>(result)) return undefined;
     const socket = (ctx.extra as WsTransportExtra).socket;
-    return new PushedSubscription(result, (next) => sendNext(socket, id, format(next)));
+    return new PushedSubscription(result, (next) => sendFrame(socket, JSON.stringify({ id, type: MessageType.Next, payload: format(next) })));
   };
-}
-
-/**
- * Sends one `next` message (`{ id, type: 'next', payload }`, graphql-ws' PROTOCOL.md) outside graphql-ws.
- * Nothing is sent on a socket that is not open. ws queues what the kernel does not take at once: a
- * reader that falls behind costs that queue, as it cost the stream's own queue when graphql-ws waited
- * for each frame. A write error closes the socket, which ends its subscriptions.
- */
-function sendNext(socket: WebSocket, id: string, payload: ExecutionResult): void {
-  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id, type: MessageType.Next, payload }));
 }
 
 /**
@@ -40,19 +30,26 @@ function sendNext(socket: WebSocket, id: string, payload: ExecutionResult): void
  * pushing the stream's results to `send`, and its promise settles only when the subscription ends (done
  * when the stream ends or `return()` is called, i.e. the client completed it or the socket closed;
  * rejected with the stream's failure, which graphql-ws then sends as an `error` message, as it does for a
- * pulled stream that fails). Nothing is kept from one event to the next.
+ * pulled stream that fails). Nothing is kept from one event to the next while the socket keeps up.
  *
- * `send` is called with each result in order, synchronously with the event when its selection allows;
- * it must not throw. Nothing is sent after the subscription ended.
+ * `send` is called with each result in order, synchronously with the event when its selection allows
+ * and the socket keeps up. When `send` returns a promise (the socket has fallen behind, see
+ * {@link sendFrame}), the results after it wait here, unserialized, until it resolves, as graphql-ws
+ * waits for each frame of a pulled stream; `return()` drops them (a client's `complete` stops what was
+ * not sent yet), and a write error drops them too (the socket closes, which ends the subscription).
+ * A `send` that throws ends the subscription with that error. Nothing is sent after the subscription ended.
  */
 export class PushedSubscription implements AsyncIterableIterator<never> {
   private started = false;
   private done = false;
   private settle?: { resolve: (step: IteratorResult<never>) => void; reject: (error: Error) => void };
+  /** Results waiting for the socket (only while {@link waitingForSocket}). */
+  private readonly waiting: ExecutionResult[] = [];
+  private waitingForSocket = false;
 
   constructor(
     private readonly events: PushableEvents<ExecutionResult>,
-    private readonly send: (result: ExecutionResult) => void,
+    private readonly send: (result: ExecutionResult) => Promise<void> | void,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -64,12 +61,7 @@ export class PushedSubscription implements AsyncIterableIterator<never> {
     this.started = true;
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
-      this.events.pushTo({
-        next: (result) => {
-          if (!this.done) this.send(result);
-        },
-        end: (error) => this.finish(error),
-      });
+      this.events.pushTo({ next: (result) => this.deliver(result), end: (error) => this.finish(error) });
     });
   }
 
@@ -83,9 +75,35 @@ export class PushedSubscription implements AsyncIterableIterator<never> {
     return this.return().then(() => Promise.reject(asError(error)));
   }
 
+  private deliver(result: ExecutionResult): void {
+    if (this.done) return;
+    if (this.waitingForSocket) {
+      this.waiting.push(result);
+      return;
+    }
+    let written: Promise<void> | void;
+    try {
+      written = this.send(result);
+    } catch (error) {
+      void this.events.return();
+      this.finish(asError(error));
+      return;
+    }
+    if (!written) return;
+    this.waitingForSocket = true;
+    written.then(
+      () => {
+        this.waitingForSocket = false;
+        while (!this.waitingForSocket && this.waiting.length > 0) this.deliver(this.waiting.shift() as ExecutionResult);
+      },
+      () => (this.waiting.length = 0), // the socket is closing: its close ends this subscription
+    );
+  }
+
   private finish(error?: Error): void {
     if (this.done) return;
     this.done = true;
+    this.waiting.length = 0;
     const settle = this.settle;
     this.settle = undefined;
     if (error) settle?.reject(error);
