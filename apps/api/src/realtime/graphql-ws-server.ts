@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
+import { GraphQLError } from 'graphql';
+import { CloseCode, Context, handleProtocols, makeServer, MessageType, ServerOptions } from 'graphql-ws';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -37,6 +38,13 @@ export interface WsTransportExtra {
   socket: WebSocket;
   /** The HTTP upgrade request; hooks may drop it once they have read what they need (see `WsGuardrails.admit`). */
   request?: IncomingMessage;
+  /** graphql-ws' context of this socket, once `connection_init` has arrived. */
+  context?: Context<Record<string, unknown> | undefined, WsTransportExtra>;
+  /**
+   * Ids the client completed while graphql-ws was still running their operation (setting it up, or
+   * finishing it), until graphql-ws has finished with them; absent when there are none.
+   */
+  completing?: Set<string>;
 }
 
 /** A running {@link serveGraphqlWs}. */
@@ -87,7 +95,27 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     connectionInitWaitTimeout: 0, // timed below
     onConnect: (ctx) => {
       awaitingInit.delete(ctx.extra.socket); // connection_init has arrived
+      ctx.extra.context = ctx;
       return options.onConnect?.(ctx);
+    },
+    onSubscribe: (ctx, id, payload) => {
+      // graphql-ws keys an operation's state by its id alone: an id completed and subscribed again while
+      // its first operation is still running would run both under one id, the first never ended (its
+      // Redis subscription held until the process exits) or the second silently dead. Such an id still
+      // exists, so the socket is closed as graphql-ws closes any duplicate id (4409, PROTOCOL.md).
+      if (ctx.extra.completing?.has(id)) {
+        ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+        return [new GraphQLError(`Subscriber for ${id} already exists`)];
+      }
+      return options.onSubscribe?.(ctx, id, payload);
+    },
+    onComplete: (ctx, id, payload) => {
+      finished(ctx.extra, id);
+      return options.onComplete?.(ctx, id, payload);
+    },
+    onError: (ctx, id, payload, errors) => {
+      finished(ctx.extra, id);
+      return options.onError?.(ctx, id, payload, errors);
     },
   });
   const wss = new WebSocketServer({ noServer: true, handleProtocols, maxPayload: maxPayloadBytes });
@@ -110,6 +138,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   httpServer.on('upgrade', onUpgrade);
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const extra: WsTransportExtra = { socket, request };
     socket.on('error', onSocketError);
     socket.on('pong', onPong);
     turns.add(socket);
@@ -133,13 +162,17 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
               socket.close(CloseCode.BadRequest, 'Invalid message received'); // as graphql-ws answers it
               return;
             }
+            const { type, id } = message as { type?: unknown; id?: unknown };
+            if (type === MessageType.Complete && typeof id === 'string' && extra.context && id in extra.context.subscriptions) {
+              (extra.completing ??= new Set()).add(id); // graphql-ws forgets the id now, its operation ends later
+            }
             // graphql-ws' handler keeps its argument for as long as a subscription runs: handing it the
             // parsed message (its parseMessage takes one as well as text) rather than the frame's text
             // keeps no copy of the text per subscribed socket (bench (c)).
             handle(message as unknown as string).catch((error: unknown) => failSocket(socket, error));
           }),
       },
-      { socket, request },
+      extra,
     );
     socket.once('close', (code: number, reason: Buffer) => {
       awaitingPong.delete(socket);
@@ -197,6 +230,12 @@ export function sendFrame(socket: WebSocket, data: string): Promise<void> | void
   if (socket.readyState !== WebSocket.OPEN) return;
   if (socket.bufferedAmount < BACKPRESSURE_BYTES) return void socket.send(data);
   return new Promise((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
+}
+
+/** graphql-ws has finished the operation `id` (its `onComplete` or `onError`): the id may be used again. */
+function finished(extra: WsTransportExtra, id: string): void {
+  if (!extra.completing?.delete(id)) return;
+  if (extra.completing.size === 0) extra.completing = undefined;
 }
 
 function onSocketError(this: WebSocket, error: Error & { code?: string }): void {
