@@ -73,7 +73,11 @@ describe('pushSubscriptions', () => {
       };
       return results;
     };
-    const format = (result: ExecutionResult) =>
+    const format = (result: ExecutionResult) => {
+      if ((result.data as { counter?: number } | null)?.counter === 9999) throw new Error('cannot format 9999');
+      return formatFor(result);
+    };
+    const formatFor = (result: ExecutionResult) =>
       formatted.push(result) && result.errors ? { ...result, errors: result.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'FORMATTED' } })) } : result;
     served = serveGraphqlWs(httpServer, { schema, subscribe, onOperation: pushSubscriptions(format) }, { path: '/graphql', maxPayloadBytes: 64 * 1024 });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
@@ -133,6 +137,17 @@ describe('pushSubscriptions', () => {
     await waitFor(() => sources[0]?.sink !== undefined);
     sources[0].sink?.end(new Error('storage failed'));
     expect(await sub.outcome).toMatch(/^error: .*storage failed/);
+  });
+
+  it('ends the subscription with the error its send throws, and ends the stream', async () => {
+    const sub = subscribe();
+    await waitFor(() => sources[0]?.sink !== undefined);
+    sources[0].sink?.next(12);
+    sources[0].sink?.next(9999); // cannot be formatted
+    sources[0].sink?.next(14);
+    expect(await sub.outcome).toMatch(/^error: .*cannot format 9999/);
+    expect(sub.received).toEqual([{ data: { counter: 12 } }]);
+    expect(sources[0].returned).toBe(1);
   });
 
   it('ends every stream of a socket that closes', async () => {

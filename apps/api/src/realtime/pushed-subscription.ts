@@ -85,8 +85,8 @@ export class PushedSubscription implements AsyncIterableIterator<never> {
     try {
       written = this.send(result);
     } catch (error) {
+      this.finish(asError(error)); // first: the stream's end that return() brings must not settle it as done
       void this.events.return();
-      this.finish(asError(error));
       return;
     }
     if (!written) return;
