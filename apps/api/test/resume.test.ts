@@ -140,9 +140,26 @@ describe('resume with afterSeq', () => {
       racing.socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
       racing.socket.send(subscribe('x'));
       process.nextTick(() => tcp.uncork());
-      expect(await racing.closed).toBe(4409);
-      await new Promise((r) => setTimeout(r, 500));
+      racing.socket.pause(); // the client does not answer the server's close frame yet
+      await new Promise((r) => setTimeout(r, 300));
+      racing.socket.send(subscribe('z')); // sent after the server began closing: not run
+      await new Promise((r) => setTimeout(r, 300));
       expect(await redis.pubsub('NUMSUB', topic)).toEqual([topic, 0]); // no stream left subscribed
+      racing.socket.resume();
+      expect(await racing.closed).toBe(4409);
+
+      // An operation refused before it runs, completed in the same packet, leaves its id free.
+      const refused = await connect();
+      const refusedTcp = (refused.socket as unknown as { _socket: Socket })._socket;
+      refusedTcp.cork();
+      refused.socket.send(JSON.stringify({ id: 'r', type: 'subscribe', payload: { query: 'subscription {' } }));
+      refused.socket.send(JSON.stringify({ id: 'r', type: 'complete' }));
+      process.nextTick(() => refusedTcp.uncork());
+      await new Promise((r) => setTimeout(r, 300));
+      refused.socket.send(subscribe('r'));
+      await waitUntil(() => refused.frames.filter((frame) => frame.id === 'r' && frame.type === 'next').length === 2, 'the id used again');
+      refused.socket.close();
+      await refused.closed;
 
       // Reusing an id after its subscription has finished is allowed.
       const calm = await connect();

@@ -107,7 +107,9 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
         return [new GraphQLError(`Subscriber for ${id} already exists`)];
       }
-      return options.onSubscribe?.(ctx, id, payload);
+      const result = options.onSubscribe?.(ctx, id, payload);
+      if (result instanceof Promise) return result.then((value) => refusedEnds(ctx.extra, id, value));
+      return refusedEnds(ctx.extra, id, result);
     },
     onComplete: (ctx, id, payload) => {
       finished(ctx.extra, id);
@@ -151,6 +153,9 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           // With ws' default binaryType ('nodebuffer') a message is one Buffer.
           socket.on('message', (data: Buffer) => {
+            // Once the server has begun closing the socket (4409 and the like), what the client still sends
+            // is not run: an operation accepted then would outlive the socket's own operations' end.
+            if (socket.readyState !== WebSocket.OPEN) return;
             let message: unknown;
             try {
               message = JSON.parse(data.toString('utf8'));
@@ -230,6 +235,16 @@ export function sendFrame(socket: WebSocket, data: string): Promise<void> | void
   if (socket.readyState !== WebSocket.OPEN) return;
   if (socket.bufferedAmount < BACKPRESSURE_BYTES) return void socket.send(data);
   return new Promise((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * `onSubscribe`'s answer, as it is. An operation it refuses (errors) never runs, and graphql-ws calls no
+ * hook for it when the client completes it meanwhile (in the same packet, whose messages are handled
+ * before graphql-ws reads the answer): its id is finished once those messages have been handled.
+ */
+function refusedEnds<T>(extra: WsTransportExtra, id: string, answer: T): T {
+  if (Array.isArray(answer)) queueMicrotask(() => finished(extra, id));
+  return answer;
 }
 
 /** graphql-ws has finished the operation `id` (its `onComplete` or `onError`): the id may be used again. */
