@@ -7,6 +7,7 @@ import { PUB_SUB } from '../src/realtime/redis.providers';
 import { Topics } from '../src/realtime/topics';
 import { SessionEventStream } from '../src/sessions/session-event-stream';
 import { gqlOk, record, wsClient } from './support/api-client';
+import { waitFor } from './support/wait-for';
 import { messagesOf, SEND_MESSAGE, SESSION_EVENTS } from './support/operations';
 import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
 
@@ -18,11 +19,7 @@ describe('resume with afterSeq', () => {
   });
   afterAll(() => api.close());
 
-  const waitUntil = async (condition: () => boolean, what: string) => {
-    for (const deadline = Date.now() + 10_000; !condition(); await new Promise((r) => setTimeout(r, 10))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    }
-  };
+  const waitUntil = (condition: () => boolean, what: string) => waitFor(condition, what, 10_000);
 
   const send = (token: string, sessionId: string, content: string) =>
     gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content, clientMessageId: content.replace(/\s/g, '-') } }, token);

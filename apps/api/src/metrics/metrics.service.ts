@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from '../database/sql';
+import { asError } from '../common/pushable-events';
 
 /** Job states reported by `parley_jobs`. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
@@ -126,7 +127,7 @@ export class MetricsService implements OnApplicationBootstrap {
     };
     iterator.throw = (error?: unknown) => {
       close();
-      return originalThrow ? originalThrow(error) : Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return originalThrow ? originalThrow(error) : Promise.reject(asError(error));
     };
     return iterator;
   }

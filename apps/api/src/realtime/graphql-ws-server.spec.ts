@@ -5,6 +5,7 @@ import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BACKPRESSURE_BYTES, CLOSE_HANDSHAKE_MS, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
+import { waitFor } from '../../test/support/wait-for';
 
 const schema = buildSchema(`
   type Query { hello(name: String!): String! }
@@ -15,13 +16,6 @@ const rootValue = {
   count: async function* ({ to }: { to: number }) {
     for (let i = 1; i <= to; i++) yield await Promise.resolve({ count: i });
   },
-};
-
-const waitFor = async (condition: () => boolean, ms = 3000) => {
-  for (const deadline = Date.now() + ms; !condition(); ) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 };
 
 describe('serveGraphqlWs', () => {
@@ -87,7 +81,7 @@ describe('serveGraphqlWs', () => {
     silent.once('close', () => (silentClosed = true));
     answering.once('close', () => (answeringClosed = true));
     await waitFor(() => served.clients.size === 2);
-    await waitFor(() => silentClosed, 2000);
+    await waitFor(() => silentClosed, undefined, 2000);
     await new Promise((r) => setTimeout(r, 300)); // six more rounds
     expect(answeringClosed).toBe(false);
     expect(served.clients.size).toBe(1);
@@ -99,7 +93,7 @@ describe('serveGraphqlWs', () => {
     const sockets = await Promise.all(Array.from({ length: 10 }, () => openRaw()));
     const firstPingAt: number[] = [];
     for (const { socket } of sockets) socket.once('ping', () => firstPingAt.push(Date.now()));
-    await waitFor(() => firstPingAt.length === sockets.length, 3000);
+    await waitFor(() => firstPingAt.length === sockets.length, undefined, 3000);
     // Ten sockets that connected together are pinged on ten turns: about 0.9 s from the first to the last.
     expect(Math.max(...firstPingAt) - Math.min(...firstPingAt)).toBeGreaterThanOrEqual(500);
     for (const { socket } of sockets) socket.terminate();
@@ -267,7 +261,7 @@ describe('sendFrame', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(written).toBe(false);
     client.resume();
-    await waitFor(() => written, 5000);
+    await waitFor(() => written, undefined, 5000);
   });
 
   it('sends nothing on a socket that is no longer open', async () => {

@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import { EventSink, PushableEvents } from '../common/pushable-events';
 import { GraphqlWsServer, serveGraphqlWs } from './graphql-ws-server';
 import { pushSubscriptions } from './pushed-subscription';
+import { waitFor } from '../../test/support/wait-for';
 
 /** A pushing source the test drives. */
 class Source implements PushableEvents<number> {
@@ -31,13 +32,6 @@ class Source implements PushableEvents<number> {
 let padding = '';
 
 const schema = buildSchema('type Query { ok: Boolean } type Subscription { counter: Int! }');
-
-const waitFor = async (condition: () => boolean, ms = 3000) => {
-  for (const deadline = Date.now() + ms; !condition(); ) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 /** graphql-ws' server, a subscription whose stream pushes, and a real graphql-ws client. */
 describe('pushSubscriptions', () => {
@@ -181,7 +175,7 @@ describe('pushSubscriptions', () => {
       expect(server.bufferedAmount).toBeLessThan(256 * 1024); // not 16 MB of frames queued in the server
       expect(formatted.length).toBeLessThan(1000); // the rest wait unserialized
       raw.resume();
-      await waitFor(() => counters.length === 1000, 10_000);
+      await waitFor(() => counters.length === 1000, undefined, 10_000);
       expect(counters).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
 
       raw.pause();
