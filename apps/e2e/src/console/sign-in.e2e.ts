@@ -98,7 +98,12 @@ async function expectText(locator: import('playwright-core').Locator, text: stri
 
 async function expectPressed(page: import('playwright-core').Page, presence: string): Promise<void> {
   await page.waitForFunction(
-    (p) => document.querySelector(`[data-testid=presence-${p}]`)?.classList.contains('mat-button-toggle-checked'),
+    // Checked and enabled: the toggle shows a clicked choice at once and is disabled until the API has
+    // saved it, so a reload before that would read the previous presence back.
+    (p) => {
+      const toggle = document.querySelector(`[data-testid=presence-${p}]`);
+      return !!toggle?.classList.contains('mat-button-toggle-checked') && !toggle.querySelector('button')?.disabled;
+    },
     presence,
     { timeout: 10_000 },
   );
