@@ -23,6 +23,13 @@ describe('loadConfig', () => {
     expect(config.jwtSecret).not.toBe(DEVELOPMENT_JWT_SECRET);
   });
 
+  it('caps the message statement at 24 PostgreSQL connections unless MESSAGE_WRITER_CONNECTIONS says otherwise', () => {
+    expect(loadConfig({}).messageWriterConnections).toBe(24);
+    expect(loadConfig({ MESSAGE_WRITER_CONNECTIONS: '40' }).messageWriterConnections).toBe(40);
+    expect(() => loadConfig({ MESSAGE_WRITER_CONNECTIONS: '0' })).toThrow(/MESSAGE_WRITER_CONNECTIONS/);
+    expect(() => loadConfig({ MESSAGE_WRITER_CONNECTIONS: 'many' })).toThrow(/MESSAGE_WRITER_CONNECTIONS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });

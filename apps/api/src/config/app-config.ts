@@ -58,6 +58,7 @@ const schema = z.object({
   RATE_LIMIT_MESSAGES_PER_MINUTE: positiveInt.default(60),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(25),
   WS_MAX_SOCKETS_PER_IP: positiveInt.default(50),
+  MESSAGE_WRITER_CONNECTIONS: positiveInt.max(1000).default(24),
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   IDENTITY_MAX_AGE_SECONDS: positiveInt.default(600),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -119,6 +120,11 @@ export interface AppConfig {
   wsMaxSubscriptionsPerSocket: number;
   /** Open WebSockets one client IP may hold on one instance. */
   wsMaxSocketsPerIp: number;
+  /**
+   * Most PostgreSQL connections `sendMessage`'s statement uses at once (`MessageWriter`), beside MikroORM's
+   * 10. Opened on demand and closed after 10 s idle (node-postgres' pool), so an idle instance holds none.
+   */
+  messageWriterConnections: number;
   /**
    * Visitor identity verification: the secret the customer site signs its users' identities with
    * (HMAC-SHA256; absent = verification off) and how old a signature may be, in seconds. Secret: never logged.
@@ -263,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     wsMaxSubscriptionsPerSocket: v.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerIp: v.WS_MAX_SOCKETS_PER_IP,
+    messageWriterConnections: v.MESSAGE_WRITER_CONNECTIONS,
     identity: { secret: v.IDENTITY_SECRET, maxAgeSeconds: v.IDENTITY_MAX_AGE_SECONDS },
     graphqlIntrospection: v.GRAPHQL_INTROSPECTION ?? !production,
     graphqlIde: v.GRAPHQL_IDE ?? !production,

@@ -4,13 +4,15 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { SqlRunner } from './message-store';
 
-/** Connections of {@link MessageWriter}'s pool, beside MikroORM's (10). */
-const POOL_SIZE = 8;
-
 /**
  * The connection pool of `sendMessage`'s one statement, the API's hottest query. It runs as a named
  * prepared statement (PostgreSQL parses and plans it once per connection, not once per message) on
  * plain `pg`, without MikroORM's entity manager and knex around it. Everything else stays on MikroORM.
+ *
+ * The pool holds up to `MESSAGE_WRITER_CONNECTIONS` (default 24). Each message commits on its own and
+ * waits for PostgreSQL's WAL flush; statements in flight together share one flush (PostgreSQL's group
+ * commit), while statements queued in the pool wait for a connection and then each for a flush of its own.
+ * With 8 connections, a slow flush at 1,250 messages/s left up to 39 statements queued (bench/NOTES.md §27).
  */
 @Injectable()
 export class MessageWriter implements OnModuleDestroy {
@@ -20,7 +22,7 @@ export class MessageWriter implements OnModuleDestroy {
   private readonly texts = new Map<string, string>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new Pool({ connectionString: config.databaseUrl, max: POOL_SIZE });
+    this.pool = new Pool({ connectionString: config.databaseUrl, max: config.messageWriterConnections });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     this.pool.on('error', (error) => this.logger.warn(`PostgreSQL connection of the message writer lost: ${error.message}`));
   }
