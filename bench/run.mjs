@@ -2,34 +2,64 @@
 // `npm run bench`: Parley beside the classic Socket.IO design, same machine, same generator, same rates.
 // Scenarios (a)–(e) of issue 7, each on fresh processes and a fresh database; prints a table with the
 // Parley/baseline ratios and writes a JSON file. Localhost only; every loop is bounded; stops by itself.
-//
-//   node bench/run.mjs [--quick] [--only a,b,c,d,e] [--systems parley,baseline] [--runs N]
-//                      [--out bench/results/latest.json] [--no-build] [--cpu-prof DIR]
-//   node bench/run.mjs --report bench/results/latest.json   (the table of an earlier run)
+// Options: USAGE below (`node bench/run.mjs --help`).
 import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort, pidsNamed, root, sampleGroup, startBaseline, startNginx, startParley } from './lib/processes.mjs';
 import { medianReport, printTable } from './lib/report.mjs';
 import { profiles } from './scenarios.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const profileName = flag('--quick') ? 'quick' : 'full';
+const USAGE = `usage: node bench/run.mjs [--quick] [--only a,b,c,d,e] [--systems parley,baseline] [--runs N]
+                        [--out FILE] [--no-build] [--cpu-prof DIR]
+       node bench/run.mjs --report FILE   (the table of an earlier run)`;
+let parsed;
+try {
+  // strict: a mistyped option stops here instead of starting a quarter-hour run with the defaults.
+  parsed = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      systems: { type: 'string' },
+      runs: { type: 'string' },
+      out: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
+      report: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (error) {
+  process.stderr.write(`${error.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const profileName = parsed.quick ? 'quick' : 'full';
 const profile = profiles[profileName];
-const only = option('--only', 'c,a,b,e,d').split(',');
-const systems = option('--systems', 'baseline,parley').split(',');
-const runs = Number(option('--runs', '1'));
-const out = path.resolve(root, option('--out', `bench/results/${profileName === 'quick' ? 'quick' : 'latest'}.json`));
-const cpuProfDir = option('--cpu-prof', undefined);
+const only = (parsed.only ?? 'c,a,b,e,d').split(',');
+const systems = (parsed.systems ?? 'baseline,parley').split(',');
+const runs = Number(parsed.runs ?? '1');
+if (!Number.isInteger(runs) || runs < 1) {
+  process.stderr.write(`--runs: a whole number ≥ 1, not "${parsed.runs}"\n${USAGE}\n`);
+  process.exit(2);
+}
+for (const [name, given, known] of [['--only', only, 'abcde'.split('')], ['--systems', systems, ['parley', 'baseline']]]) {
+  const unknown = given.filter((item) => !known.includes(item));
+  if (unknown.length) {
+    process.stderr.write(`${name}: unknown ${unknown.join(', ')} (one or more of ${known.join(', ')})\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const out = path.resolve(root, parsed.out ?? `bench/results/${profileName === 'quick' ? 'quick' : 'latest'}.json`);
+const cpuProfDir = parsed['cpu-prof'];
 // (b) runs on (a)'s sessions: asking for b runs a too.
 const wants = (s) => only.includes(s) || (s === 'a' && only.includes('b'));
 
@@ -311,14 +341,14 @@ async function oneRun(index) {
 }
 
 async function main() {
-  if (option('--report', undefined)) {
+  if (parsed.report) {
     // Re-print the table of an earlier run's JSON (e.g. after the table's rows changed).
-    const report = JSON.parse(readFileSync(path.resolve(option('--report')), 'utf8'));
+    const report = JSON.parse(readFileSync(path.resolve(parsed.report), 'utf8'));
     report.summary = medianReport(report.runs);
     printTable(report);
     return;
   }
-  if (!flag('--no-build')) {
+  if (!parsed['no-build']) {
     log('building the API (nx cache makes this quick when nothing changed)');
     execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   }
