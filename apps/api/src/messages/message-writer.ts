@@ -12,7 +12,7 @@ import type { SqlRunner } from './message-store';
  * The pool holds up to `MESSAGE_WRITER_CONNECTIONS` (default 24). Each message commits on its own and
  * waits for PostgreSQL's WAL flush; statements in flight together share one flush (PostgreSQL's group
  * commit), while statements queued in the pool wait for a connection and then each for a flush of its own.
- * With 8 connections, a slow flush at 1,250 messages/s left up to 39 statements queued (bench/NOTES.md §27).
+ * With 8 connections, a slow flush at 1,250 messages/s left up to 43 statements queued (bench/NOTES.md §27).
  */
 @Injectable()
 export class MessageWriter implements OnModuleDestroy {
