@@ -18,6 +18,11 @@ import { profiles } from './scenarios.mjs';
 const USAGE = `usage: node bench/run.mjs [--quick] [--only a,b,c,d,e] [--systems parley,baseline] [--runs N]
                         [--out FILE] [--no-build] [--cpu-prof DIR]
        node bench/run.mjs --report FILE   (the table of an earlier run)`;
+/** Stops before anything starts: what is wrong with the options, then the usage. */
+function refuse(message) {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
 let parsed;
 try {
   // strict: a mistyped option stops here instead of starting a quarter-hour run with the defaults.
@@ -35,8 +40,7 @@ try {
     },
   }).values;
 } catch (error) {
-  process.stderr.write(`${error.message}\n${USAGE}\n`);
-  process.exit(2);
+  refuse(error.message);
 }
 if (parsed.help) {
   process.stdout.write(`${USAGE}\n`);
@@ -47,16 +51,10 @@ const profile = profiles[profileName];
 const only = (parsed.only ?? 'c,a,b,e,d').split(',');
 const systems = (parsed.systems ?? 'baseline,parley').split(',');
 const runs = Number(parsed.runs ?? '1');
-if (!Number.isInteger(runs) || runs < 1) {
-  process.stderr.write(`--runs: a whole number ≥ 1, not "${parsed.runs}"\n${USAGE}\n`);
-  process.exit(2);
-}
+if (!Number.isInteger(runs) || runs < 1) refuse(`--runs: a whole number ≥ 1, not "${parsed.runs}"`);
 for (const [name, given, known] of [['--only', only, 'abcde'.split('')], ['--systems', systems, ['parley', 'baseline']]]) {
   const unknown = given.filter((item) => !known.includes(item));
-  if (unknown.length) {
-    process.stderr.write(`${name}: unknown ${unknown.join(', ')} (one or more of ${known.join(', ')})\n${USAGE}\n`);
-    process.exit(2);
-  }
+  if (unknown.length) refuse(`${name}: unknown ${unknown.join(', ')} (one or more of ${known.join(', ')})`);
 }
 const out = path.resolve(root, parsed.out ?? `bench/results/${profileName === 'quick' ? 'quick' : 'latest'}.json`);
 const cpuProfDir = parsed['cpu-prof'];
