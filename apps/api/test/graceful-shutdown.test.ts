@@ -12,19 +12,11 @@ import { ChatParticipant, ReceivedMessage } from './support/chat-participant';
 import { expectEveryoneGotEverything } from './support/conversation';
 import { expectStoredExactlyOnce, FaultDeployment, signInOperator, startFaultDeployment, visitorWithSession } from './support/fault-deployment';
 import { ACCEPT_SESSION, SEND_MESSAGE } from './support/operations';
+import { eventually } from './support/wait-for';
 
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 25 ms; fails after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Whether a new TCP connection to the API's port is refused (the server stopped listening). */
 function refusesConnections(api: ApiChild): Promise<boolean> {
@@ -82,11 +74,11 @@ describe('graceful shutdown on SIGTERM', () => {
 
     // No operator is online: the new chat session is announced at once, and the worker is mid-send.
     const { sessionId } = await visitorWithSession(notifying.url, 'night-owl');
-    await until('the worker calls Telegram', () => held.length === 1);
+    await eventually(() => held.length === 1, 'the worker calls Telegram');
     expect(held[0].body).toContain('night-owl');
 
     notifying.child.kill('SIGTERM');
-    await until('the instance stops accepting connections', () => refusesConnections(notifying));
+    await eventually(() => refusesConnections(notifying), 'the instance stops accepting connections');
     await sleep(300);
     expect(running(notifying)).toBe(true); // still finishing the job
     held[0].answer();
@@ -124,12 +116,12 @@ describe('graceful shutdown on SIGTERM', () => {
     const overHttp = gql(stopping.url, SEND_MESSAGE, { input: { sessionId, content: 'sent over HTTP just before SIGTERM', clientMessageId: 'operator-in-flight' } }, operatorToken);
     const waitingForLock = async () =>
       (await db.query("SELECT pid FROM pg_stat_activity WHERE datname = 'parley' AND wait_event_type = 'Lock'")).rowCount === 2;
-    await until('both messages wait for the row lock', waitingForLock);
+    await eventually(waitingForLock, 'both messages wait for the row lock');
 
     stopping.child.kill('SIGTERM');
-    await until('the instance stops accepting connections', () => refusesConnections(stopping));
+    await eventually(() => refusesConnections(stopping), 'the instance stops accepting connections');
     // A socket with nothing in flight is closed at once with 1001; its client reconnects elsewhere.
-    await until('the operator’s idle socket is closed', () => operator.closeCodes.includes(SHUTDOWN_CLOSE_CODE));
+    await eventually(() => operator.closeCodes.includes(SHUTDOWN_CLOSE_CODE), 'the operator’s idle socket is closed');
     await sleep(300);
     expect(running(stopping)).toBe(true); // waiting for the two mutations
     expect(visitor.closeCodes).toEqual([]); // its mutation's answer is still owed

@@ -5,7 +5,8 @@ import { Job, Queue } from 'bullmq';
 import { NotificationChannel, NotificationEvent, NotificationJobData, notificationJobId, NOTIFICATIONS_QUEUE } from '../src/notifications/notification-jobs';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { errorCode, gql, gqlOk } from './support/api-client';
-import { eventually, FakeTelegram, SmtpSink } from './support/notification-sinks';
+import { FakeTelegram, SmtpSink } from './support/notification-sinks';
+import { eventually } from './support/wait-for';
 import { givenOperator, givenVisitor, startTestApi, TestApi } from './support/test-app';
 
 const TOKEN = '123456:TEST-bot_token-secret';

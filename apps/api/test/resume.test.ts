@@ -7,7 +7,7 @@ import { PUB_SUB } from '../src/realtime/redis.providers';
 import { Topics } from '../src/realtime/topics';
 import { SessionEventStream } from '../src/sessions/session-event-stream';
 import { gqlOk, record, wsClient } from './support/api-client';
-import { waitFor } from './support/wait-for';
+import { eventually } from './support/wait-for';
 import { messagesOf, SEND_MESSAGE, SESSION_EVENTS } from './support/operations';
 import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
 
@@ -19,7 +19,7 @@ describe('resume with afterSeq', () => {
   });
   afterAll(() => api.close());
 
-  const waitUntil = (condition: () => boolean, what: string) => waitFor(condition, what, 10_000);
+  
 
   const send = (token: string, sessionId: string, content: string) =>
     gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content, clientMessageId: content.replace(/\s/g, '-') } }, token);
@@ -94,9 +94,9 @@ describe('resume with afterSeq', () => {
       // Counted by kind: an OperatorJoined published by the accept may also arrive live, depending on timing.
       const messages = () => results.filter((r) => r.data?.sessionEvents?.__typename === 'MessageCreated').length;
       ws.subscribe({ query: SESSION_EVENTS, variables: { id: sessionId, after: 0 } }, { next: (r) => void results.push(r as (typeof results)[number]), error: () => undefined, complete: () => undefined });
-      await waitUntil(() => messages() === 2, 'history');
+      await eventually(() => messages() === 2, 'history');
       await send(operator.token, sessionId, 'live one');
-      await waitUntil(() => messages() === 3, 'live message');
+      await eventually(() => messages() === 3, 'live message');
       expect(pushes).toHaveBeenCalledTimes(1);
       expect(pulls).not.toHaveBeenCalled();
 
@@ -104,7 +104,7 @@ describe('resume with afterSeq', () => {
       const topic = api.app.get(Topics).session(sessionId);
       const broken = { __typename: 'MessageCreated', sessionId, message: { id: randomUUID(), sessionId, seq: 4, senderRole: 'OPERATOR', content: null, clientMessageId: 'x', sentAt: new Date() } };
       await api.app.get<RedisPubSub>(PUB_SUB).publish(topic, broken);
-      await waitUntil(() => results.some((r) => r.errors), 'the broken event');
+      await eventually(() => results.some((r) => r.errors), 'the broken event');
       expect(results.find((r) => r.errors)?.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }); // formatted as over HTTP
     } finally {
       pulls.mockRestore();
@@ -125,7 +125,7 @@ describe('resume with afterSeq', () => {
       const closed = new Promise<number>((resolve) => socket.once('close', resolve));
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init', payload: { authToken: visitor.token } }));
-      await waitUntil(() => frames.some((frame) => frame.type === 'connection_ack'), 'ack');
+      await eventually(() => frames.some((frame) => frame.type === 'connection_ack'), 'ack');
       return { socket, frames, closed };
     };
     try {
@@ -154,18 +154,18 @@ describe('resume with afterSeq', () => {
       process.nextTick(() => refusedTcp.uncork());
       await new Promise((r) => setTimeout(r, 300));
       refused.socket.send(subscribe('r'));
-      await waitUntil(() => refused.frames.filter((frame) => frame.id === 'r' && frame.type === 'next').length === 2, 'the id used again');
+      await eventually(() => refused.frames.filter((frame) => frame.id === 'r' && frame.type === 'next').length === 2, 'the id used again');
       refused.socket.close();
       await refused.closed;
 
       // Reusing an id after its subscription has finished is allowed.
       const calm = await connect();
       calm.socket.send(subscribe('y'));
-      await waitUntil(() => calm.frames.filter((frame) => frame.id === 'y' && frame.type === 'next').length === 2, 'history');
+      await eventually(() => calm.frames.filter((frame) => frame.id === 'y' && frame.type === 'next').length === 2, 'history');
       calm.socket.send(JSON.stringify({ id: 'y', type: 'complete' }));
       await new Promise((r) => setTimeout(r, 200));
       calm.socket.send(subscribe('y'));
-      await waitUntil(() => calm.frames.filter((frame) => frame.id === 'y' && frame.type === 'next').length === 4, 'history again');
+      await eventually(() => calm.frames.filter((frame) => frame.id === 'y' && frame.type === 'next').length === 4, 'history again');
       expect(await redis.pubsub('NUMSUB', topic)).toEqual([topic, 1]);
       calm.socket.close();
       await calm.closed;

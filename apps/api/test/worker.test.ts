@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { NotificationChannel, NotificationEvent, NotificationJobData, notificationJobId, NOTIFICATIONS_QUEUE } from '../src/notifications/notification-jobs';
 import { gqlOk } from './support/api-client';
 import { Child, startWorkerChild } from './support/api-process';
-import { eventually, FakeTelegram, SmtpSink } from './support/notification-sinks';
+import { FakeTelegram, SmtpSink } from './support/notification-sinks';
+import { eventually } from './support/wait-for';
 import { givenVisitor, startTestApi, TestApi } from './support/test-app';
 
 const TOKEN = '123456:WORKER-test_token-secret';

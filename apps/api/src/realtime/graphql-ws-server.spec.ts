@@ -5,7 +5,7 @@ import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BACKPRESSURE_BYTES, CLOSE_HANDSHAKE_MS, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
-import { waitFor } from '../../test/support/wait-for';
+import { eventually } from '../../test/support/wait-for';
 
 const schema = buildSchema(`
   type Query { hello(name: String!): String! }
@@ -80,8 +80,8 @@ describe('serveGraphqlWs', () => {
     let answeringClosed = false;
     silent.once('close', () => (silentClosed = true));
     answering.once('close', () => (answeringClosed = true));
-    await waitFor(() => served.clients.size === 2);
-    await waitFor(() => silentClosed, undefined, 2000);
+    await eventually(() => served.clients.size === 2, 'served.clients.size === 2', 3000);
+    await eventually(() => silentClosed, 'silentClosed', 2000);
     await new Promise((r) => setTimeout(r, 300)); // six more rounds
     expect(answeringClosed).toBe(false);
     expect(served.clients.size).toBe(1);
@@ -93,7 +93,7 @@ describe('serveGraphqlWs', () => {
     const sockets = await Promise.all(Array.from({ length: 10 }, () => openRaw()));
     const firstPingAt: number[] = [];
     for (const { socket } of sockets) socket.once('ping', () => firstPingAt.push(Date.now()));
-    await waitFor(() => firstPingAt.length === sockets.length, undefined, 3000);
+    await eventually(() => firstPingAt.length === sockets.length, 'firstPingAt.length === sockets.length', 3000);
     // Ten sockets that connected together are pinged on ten turns: about 0.9 s from the first to the last.
     expect(Math.max(...firstPingAt) - Math.min(...firstPingAt)).toBeGreaterThanOrEqual(500);
     for (const { socket } of sockets) socket.terminate();
@@ -198,7 +198,7 @@ describe('serveGraphqlWs', () => {
     );
     peer.resume();
     const ended = new Promise((resolve) => peer.once('close', resolve));
-    await waitFor(() => served.clients.size === 1);
+    await eventually(() => served.clients.size === 1, 'served.clients.size === 1', 3000);
     const started = Date.now();
     await served.dispose();
     expect(Date.now() - started).toBeLessThan(CLOSE_HANDSHAKE_MS + 1000); // ws alone would wait 30 s
@@ -242,7 +242,7 @@ describe('sendFrame', () => {
   it('counts a frame as sent at once while little is waiting, so frames of one tick leave together', async () => {
     expect(sendFrame(serverSide, 'next')).toBeUndefined();
     expect(sendFrame(serverSide, 'complete')).toBeUndefined();
-    await waitFor(() => received.length === 2);
+    await eventually(() => received.length === 2, 'received.length === 2', 3000);
     expect(received).toEqual(['next', 'complete']);
   });
 
@@ -261,7 +261,7 @@ describe('sendFrame', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(written).toBe(false);
     client.resume();
-    await waitFor(() => written, undefined, 5000);
+    await eventually(() => written, 'written', 5000);
   });
 
   it('sends nothing on a socket that is no longer open', async () => {

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { EventSink, PushableEvents } from '../common/pushable-events';
 import { GraphqlWsServer, serveGraphqlWs } from './graphql-ws-server';
 import { pushSubscriptions } from './pushed-subscription';
-import { waitFor } from '../../test/support/wait-for';
+import { eventually } from '../../test/support/wait-for';
 
 /** A pushing source the test drives. */
 class Source implements PushableEvents<number> {
@@ -100,9 +100,9 @@ describe('pushSubscriptions', () => {
 
   it('sends each pushed result on the socket in order, formatted, without pulling the stream', async () => {
     const sub = subscribe();
-    await waitFor(() => sources[0]?.sink !== undefined);
+    await eventually(() => sources[0]?.sink !== undefined, 'sources[0]?.sink !== undefined', 3000);
     for (const n of [1, 2, -1, 3]) sources[0].sink?.next(n);
-    await waitFor(() => sub.received.length === 4);
+    await eventually(() => sub.received.length === 4, 'sub.received.length === 4', 3000);
     expect(sub.received).toEqual([
       { data: { counter: 1 } },
       { data: { counter: 2 } },
@@ -115,11 +115,11 @@ describe('pushSubscriptions', () => {
 
   it('ends the stream when the client completes the subscription, and sends nothing after', async () => {
     const sub = subscribe();
-    await waitFor(() => sources[0]?.sink !== undefined);
+    await eventually(() => sources[0]?.sink !== undefined, 'sources[0]?.sink !== undefined', 3000);
     sources[0].sink?.next(1);
-    await waitFor(() => sub.received.length === 1);
+    await eventually(() => sub.received.length === 1, 'sub.received.length === 1', 3000);
     sub.stop();
-    await waitFor(() => sources[0].returned === 1);
+    await eventually(() => sources[0].returned === 1, 'sources[0].returned === 1', 3000);
     sources[0].sink?.next(2); // a late event from the source
     await new Promise((r) => setTimeout(r, 100));
     expect(sub.received).toEqual([{ data: { counter: 1 } }]);
@@ -128,14 +128,14 @@ describe('pushSubscriptions', () => {
 
   it("sends a stream's failure as the operation's error message", async () => {
     const sub = subscribe();
-    await waitFor(() => sources[0]?.sink !== undefined);
+    await eventually(() => sources[0]?.sink !== undefined, 'sources[0]?.sink !== undefined', 3000);
     sources[0].sink?.end(new Error('storage failed'));
     expect(await sub.outcome).toMatch(/^error: .*storage failed/);
   });
 
   it('ends the subscription with the error its send throws, and ends the stream', async () => {
     const sub = subscribe();
-    await waitFor(() => sources[0]?.sink !== undefined);
+    await eventually(() => sources[0]?.sink !== undefined, 'sources[0]?.sink !== undefined', 3000);
     sources[0].sink?.next(12);
     sources[0].sink?.next(9999); // cannot be formatted
     sources[0].sink?.next(14);
@@ -147,9 +147,9 @@ describe('pushSubscriptions', () => {
   it('ends every stream of a socket that closes', async () => {
     subscribe();
     subscribe();
-    await waitFor(() => sources.length === 2 && sources.every((source) => source.sink !== undefined));
+    await eventually(() => sources.length === 2 && sources.every((source) => source.sink !== undefined), 'sources.length === 2 && sources.every((source) => source.sink !== undefined)', 3000);
     await client.dispose();
-    await waitFor(() => sources.every((source) => source.returned === 1));
+    await eventually(() => sources.every((source) => source.returned === 1), 'sources.every((source) => source.returned === 1)', 3000);
   });
 
   it('holds results back while the socket falls behind, sends them in order once it drains, and drops them on complete', async () => {
@@ -166,7 +166,7 @@ describe('pushSubscriptions', () => {
       raw.send(JSON.stringify({ type: 'connection_init' }));
       await acknowledged;
       raw.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { counter }' } }));
-      await waitFor(() => sources[0]?.sink !== undefined);
+      await eventually(() => sources[0]?.sink !== undefined, 'sources[0]?.sink !== undefined', 3000);
       const [server] = served.clients;
 
       raw.pause(); // the client stops reading
@@ -175,13 +175,13 @@ describe('pushSubscriptions', () => {
       expect(server.bufferedAmount).toBeLessThan(256 * 1024); // not 16 MB of frames queued in the server
       expect(formatted.length).toBeLessThan(1000); // the rest wait unserialized
       raw.resume();
-      await waitFor(() => counters.length === 1000, undefined, 10_000);
+      await eventually(() => counters.length === 1000, 'counters.length === 1000', 10_000);
       expect(counters).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
 
       raw.pause();
       for (let n = 1001; n <= 2000; n++) sources[0].sink?.next(n);
       raw.send(JSON.stringify({ id: 'a', type: 'complete' }));
-      await waitFor(() => sources[0].returned === 1);
+      await eventually(() => sources[0].returned === 1, 'sources[0].returned === 1', 3000);
       raw.resume();
       await new Promise((r) => setTimeout(r, 300));
       expect(counters.length).toBeLessThan(2000); // what still waited was dropped

@@ -3,17 +3,6 @@ import { createServer, IncomingMessage } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-/** Polls `predicate` every 20 ms; rejects after `timeoutMs` naming `what`. */
-export async function eventually<T>(predicate: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A request the fake Bot API received. */
 export interface TelegramRequest {
   /** e.g. `/bot123:abc/sendMessage` */

@@ -1,9 +1,13 @@
 /**
- * Polls `condition` every 5 ms until it holds; rejects with `timed out waiting for <what>` after `ms`
- * milliseconds (default 3,000).
+ * Polls `predicate` every 20 ms until it returns a truthy value, and returns that value; rejects with
+ * `Timed out waiting for <what>` after `timeoutMs` milliseconds (default 10,000).
  */
-export async function waitFor(condition: () => boolean, what = 'a condition', ms = 3000): Promise<void> {
-  for (const deadline = Date.now() + ms; !condition(); await new Promise((r) => setTimeout(r, 5))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+export async function eventually<T>(predicate: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
