@@ -25,6 +25,11 @@ interface Lease {
   request?: Promise<unknown>;
 }
 
+/** Points a lease asks for: min({@link MAX_LEASE}, `room` ÷ {@link ROOM_SHARE}), at least one. */
+function leaseSize(room: number): number {
+  return Math.max(1, Math.min(MAX_LEASE, Math.floor(room / ROOM_SHARE)));
+}
+
 /**
  * Uses one of the points `lease` holds, if it holds one and its window has not ended (a lease whose
  * request is in flight holds none). @returns whether it did.
@@ -41,12 +46,19 @@ function useHeld(lease: Lease | undefined): boolean {
  * Redis at all. A lease is min({@link MAX_LEASE}, room left ÷ 4) points, never less than one, so a limit
  * of 5 is still counted one point at a time.
  *
+ * When an action uses a lease's last point, the next lease is asked for at once, in the background
+ * (unless it would be a single point, below), so the key's next action finds points here instead of
+ * waiting for Redis: only the first action of a key in each window waits.
+ *
  * Exactness: every point admitted was counted in the shared counter before it was admitted, so the
  * instances together never admit more than the limit per window. What a lease holds unused is
  * invisible to the other instances: a key used on several instances at once may be refused up to
- * `MAX_LEASE − 1` points early per other instance (fixed windows of rate-limiter-flexible; a lease ends
- * with its window). A refused request counts its points in Redis as rate-limiter-flexible always does;
- * the points still free before it are granted here, so a lease that asks too much loses nothing.
+ * `MAX_LEASE` points early per other instance (fixed windows of rate-limiter-flexible; a lease ends
+ * with its window). A lease is asked for ahead only when it would be two points or more, so a small
+ * limit, and the last few points of any window (a quarter of the room is under two), are still counted
+ * one at a time, with nothing held ahead. A refused request counts its points in Redis as
+ * rate-limiter-flexible always does; the points still free before it are granted here, so a lease that
+ * asks too much loses nothing.
  *
  * Concurrent actions for one key wait for one request rather than each taking a lease.
  */
@@ -70,7 +82,19 @@ export class LeasedLimiter {
    *   Redis fails and there is no insurance limiter.
    */
   take(key: string): Promise<void> | null {
-    return useHeld(this.leases.get(key)) ? null : this.wait(key);
+    const lease = this.leases.get(key);
+    if (lease === undefined || !useHeld(lease)) return this.wait(key);
+    if (lease.left === 0) this.askAhead(key, lease);
+    return null;
+  }
+
+  /**
+   * Asks for `key`'s next lease while its last point is being used, unless that lease would be a single
+   * point. A failure is left for the key's next action, which finds no lease and asks again itself.
+   */
+  private askAhead(key: string, used: Lease): void {
+    if (leaseSize(used.room) < 2) return;
+    this.request(key, used, false).catch(() => undefined);
   }
 
   /** {@link take} when no point is at hand: waits for a request in flight, or makes one. */
@@ -82,15 +106,18 @@ export class LeasedLimiter {
         continue;
       }
       if (useHeld(lease)) return;
-      return this.request(key, lease);
+      return this.request(key, lease, true);
     }
   }
 
-  /** Takes a new lease for `key` and uses one of its points. */
-  private async request(key: string, previous: Lease | undefined): Promise<void> {
+  /**
+   * Takes a new lease for `key`, sized by the room `previous` (the lease it replaces) last saw, and uses
+   * one of its points when `use`.
+   * @throws {@link LimitReached} when `use` and no point was free.
+   */
+  private async request(key: string, previous: Lease | undefined, use: boolean): Promise<void> {
     const points = this.limiter.points;
-    const room = previous && Date.now() < previous.endsAt ? previous.room : points;
-    const wanted = Math.max(1, Math.min(MAX_LEASE, Math.floor(room / ROOM_SHARE)));
+    const wanted = leaseSize(previous && Date.now() < previous.endsAt ? previous.room : points);
     const lease: Lease = { left: 0, endsAt: 0, room: 0 };
     const request = this.limiter.consume(key, wanted).catch((reason: unknown) => {
       if (reason instanceof RateLimiterRes) return reason; // refused: still tells how much was free
@@ -111,8 +138,8 @@ export class LeasedLimiter {
     const granted = Math.min(wanted, points - (answer.consumedPoints - wanted));
     lease.endsAt = Date.now() + answer.msBeforeNext;
     lease.room = answer.remainingPoints;
-    lease.left = Math.max(0, granted - 1);
-    if (granted < 1) throw new LimitReached(answer.msBeforeNext);
+    lease.left = Math.max(0, use ? granted - 1 : granted);
+    if (use && granted < 1) throw new LimitReached(answer.msBeforeNext);
   }
 
   /** Stops the sweeping timer (the leases go with the object). */
