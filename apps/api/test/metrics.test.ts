@@ -2,6 +2,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { messagesOf, SEND_MESSAGE, SESSION_EVENTS, QUEUE_UPDATED } from './support/operations';
+import { eventually } from './support/wait-for';
 import { givenActiveSession, givenWaitingSession, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 /** Reads one sample of the Prometheus text format, e.g. `parley_subscriptions{operation="sessionEvents"}`. */
@@ -17,14 +18,18 @@ async function scrape(api: TestApi): Promise<string> {
   return response.text();
 }
 
-async function eventually(api: TestApi, check: (text: string) => boolean, what: string): Promise<string> {
+/** Scrapes until `check` holds for the text and returns it; on a timeout the error shows Parley's own samples. */
+async function scrapeUntil(api: TestApi, check: (text: string) => boolean, what: string): Promise<string> {
   let text = '';
-  for (let i = 0; i < 100; i++) {
-    text = await scrape(api);
-    if (check(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    return await eventually(async () => {
+      text = await scrape(api);
+      return check(text) && text;
+    }, `metrics showing ${what}`, 5000);
+  } catch (error) {
+    const ours = text.split('\n').filter((l) => l.startsWith('parley_') && !l.startsWith('parley_process') && !l.startsWith('parley_nodejs'));
+    throw new Error(`${(error as Error).message}:\n${ours.join('\n')}`);
   }
-  throw new Error(`metrics never showed ${what}:\n${text.split('\n').filter((l) => l.startsWith('parley_') && !l.startsWith('parley_process') && !l.startsWith('parley_nodejs')).join('\n')}`);
 }
 
 describe('/metrics (Prometheus)', () => {
@@ -47,7 +52,7 @@ describe('/metrics (Prometheus)', () => {
     try {
       const events = record(ws, SESSION_EVENTS, { id: sessionId, after: 2 });
       const queue = record(ws, QUEUE_UPDATED);
-      await eventually(
+      await scrapeUntil(
         api,
         (t) =>
           sample(t, 'parley_websocket_connections') === 1 &&
@@ -61,7 +66,7 @@ describe('/metrics (Prometheus)', () => {
       }
       await events.recorder.waitFor((items) => messagesOf(items).length >= 3, 10000, 'three messages');
 
-      const text = await eventually(api, (t) => sample(t, 'parley_message_delivery_seconds_count') === 3, 'three deliveries');
+      const text = await scrapeUntil(api, (t) => sample(t, 'parley_message_delivery_seconds_count') === 3, 'three deliveries');
       expect(sample(text, 'parley_messages_total{sender_role="VISITOR"}')).toBe(sentBefore + 3);
       expect(sample(text, 'parley_message_delivery_seconds_sum')).toBeGreaterThan(0);
       expect(sample(text, 'parley_message_delivery_seconds_bucket{le="+Inf"}')).toBe(3);
@@ -83,7 +88,7 @@ describe('/metrics (Prometheus)', () => {
     } finally {
       await ws.dispose();
     }
-    await eventually(
+    await scrapeUntil(
       api,
       (t) =>
         sample(t, 'parley_websocket_connections') === 0 &&

@@ -14,7 +14,8 @@ import {
   ValidationContext,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
-import { asError, EventSink, isPushable, PushableEvents } from './pushable-events';
+import { asError } from './as-error';
+import { EventSink, isPushable, PushableEvents } from './pushable-events';
 
 /** An operation compiled once, with the variables it must refuse as null (see {@link nullRefusedVariables}). */
 interface Compiled {

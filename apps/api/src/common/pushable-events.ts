@@ -27,8 +27,3 @@ export interface PushableEvents<T> extends AsyncIterableIterator<T> {
 export function isPushable<T>(value: unknown): value is PushableEvents<T> {
   return typeof (value as Partial<PushableEvents<T>> | null)?.pushTo === 'function';
 }
-
-/** `error` as an `Error` (a non-Error thrown value becomes its string). */
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}

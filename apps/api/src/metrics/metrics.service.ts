@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from '../database/sql';
-import { asError } from '../common/pushable-events';
+import { asError } from '../common/as-error';
 
 /** Job states reported by `parley_jobs`. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { Context, MessageType } from 'graphql-ws';
-import { asError, isPushable, PushableEvents } from '../common/pushable-events';
+import { asError } from '../common/as-error';
+import { isPushable, PushableEvents } from '../common/pushable-events';
 import { sendFrame, WsTransportExtra } from './graphql-ws-server';
 
 /**

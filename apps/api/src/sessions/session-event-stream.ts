@@ -1,7 +1,8 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { MessageModel } from '../messages/models/message.model';
 import type { StreamMetrics } from '../metrics/metrics.service';
-import { asError, EventSink, PushableEvents } from '../common/pushable-events';
+import { asError } from '../common/as-error';
+import { EventSink, PushableEvents } from '../common/pushable-events';
 import { SessionEventPayload } from './models/session-event.model';
 
 /** What a {@link SessionEventStream} needs from the rest of the API. */
