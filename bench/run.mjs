@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
 import pg from 'pg';
 import { freePort, pidsNamed, root, sampleGroup, startBaseline, startNginx, startParley } from './lib/processes.mjs';
 import { medianReport, printTable } from './lib/report.mjs';
@@ -190,6 +191,20 @@ async function withStack(system, { instances = 1, operators = 0, gcOnSignal = fa
       generator.kill();
     }
     for (const child of started.reverse()) await child.stop();
+    await clearRedisPrefix(redisPrefix);
+  }
+}
+
+/** Deletes the keys a stack left under `prefix` in Redis (BullMQ's queue metadata never expires). */
+async function clearRedisPrefix(prefix) {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+  } catch (error) {
+    log(`could not clear Redis keys under ${prefix}: ${error.message}`);
+  } finally {
+    redis.disconnect();
   }
 }
 
