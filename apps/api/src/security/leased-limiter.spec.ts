@@ -92,6 +92,15 @@ describe('LeasedLimiter', () => {
     await expect(take(b, 'v9')).rejects.toBeInstanceOf(LimitReached);
   });
 
+  it('holds nothing from an ask ahead that was refused', async () => {
+    const [a, b] = [instance(20), instance(20)];
+    await take(a, 'v10'); // a lease of five: a holds four
+    const { admitted } = await outcomes(Array.from({ length: 16 }, () => take(b, 'v10')));
+    expect(admitted).toBe(15); // all the others
+    for (let i = 0; i < 4; i++) expect(a.take('v10')).toBeNull(); // the last one asks ahead for three: refused
+    await expect(take(a, 'v10')).rejects.toBeInstanceOf(LimitReached);
+  });
+
   it('grants what was still free when a lease asks for more', async () => {
     const [a, b] = [instance(20), instance(20)];
     await take(a, 'v3'); // a holds five

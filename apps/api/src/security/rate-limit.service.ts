@@ -25,8 +25,9 @@ const WHAT: Record<RateLimitedAction, string> = {
  * than a limit.
  *
  * While Redis is unreachable each instance counts in its own memory instead (rate-limiter-flexible's
- * `insuranceLimiter`, used at once when the connection is not ready): the limits still hold per instance,
- * and visitors and operators keep chatting through a Redis restart (PostgreSQL stores their messages).
+ * `insuranceLimiter`, used at once when the connection is not ready): a limit then holds per instance
+ * (plus the points a lease still held), and visitors and operators keep chatting through a Redis restart
+ * (PostgreSQL stores their messages).
  */
 @Injectable()
 export class RateLimitService implements OnModuleDestroy {
