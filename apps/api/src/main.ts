@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/app-config';
-import { prepareDatabase } from './database/prepare-database';
+import { prepareDatabase, waitingForMigrations } from './database/prepare-database';
 import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
 import { seedDemoOperator } from './operators/seed-demo-operator';
 import { assertRedisReachable, describeStartupError } from './startup-errors';
@@ -13,7 +13,7 @@ import { assertRedisReachable, describeStartupError } from './startup-errors';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const applied = await prepareDatabase(config.databaseUrl);
+  const applied = await prepareDatabase(config.databaseUrl, waitingForMigrations);
   await assertRedisReachable(config.redisUrl);
   const app = await createApp(config);
   const logger = new Logger('Parley');

@@ -6,7 +6,7 @@ import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { mikroOrmOptions } from './database/mikro-orm.config';
-import { prepareDatabase } from './database/prepare-database';
+import { prepareDatabase, waitingForMigrations } from './database/prepare-database';
 import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
 import { NotificationJobsModule } from './notifications/notification-jobs.module';
 import { configuredTargets, NOTIFICATIONS_QUEUE } from './notifications/notification-jobs';
@@ -40,12 +40,13 @@ async function main(): Promise<void> {
       'no notification channel is configured for the worker: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_IDS, or SMTP_URL and NOTIFY_EMAILS',
     ]);
   }
-  await prepareDatabase(config.databaseUrl);
+  const applied = await prepareDatabase(config.databaseUrl, waitingForMigrations);
   await assertRedisReachable(config.redisUrl);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(PinoLogger));
   exitGracefullyOnSignals(app, { drain: false });
   await app.init();
+  if (applied.length) new Logger('Parley').log(`Applied migrations: ${applied.join(', ')}`);
   new Logger('Parley').log(`Worker processing notification jobs (queue ${config.redisPrefix}:bull:${NOTIFICATIONS_QUEUE})`);
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { prepareDatabase } from './prepare-database';
+import { eventually } from '../../test/support/wait-for';
+import { MIGRATION_LOCK, prepareDatabase } from './prepare-database';
 
 /** Against the real PostgreSQL: a database of its own, created by the code under test and dropped after. */
 describe('prepareDatabase', () => {
@@ -28,6 +29,28 @@ describe('prepareDatabase', () => {
       expect(rows[0].n).toBe(applied.flat().length);
     } finally {
       await client.end();
+    }
+  });
+
+  it('says once that it waits while another process migrates, and goes on when that one is done', async () => {
+    await prepareDatabase(databaseUrl); // migrated: what follows applies nothing
+    const other = new Client({ connectionString: databaseUrl });
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const onWait = jest.fn();
+      let settled = false;
+      const prepared = prepareDatabase(databaseUrl, onWait).finally(() => (settled = true));
+      await eventually(() => onWait.mock.calls.length === 1, 'the wait to be announced');
+      expect(settled).toBe(false);
+      await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      await expect(prepared).resolves.toEqual([]);
+      expect(onWait).toHaveBeenCalledTimes(1);
+      const unannounced = jest.fn();
+      await prepareDatabase(databaseUrl, unannounced);
+      expect(unannounced).not.toHaveBeenCalled();
+    } finally {
+      await other.end();
     }
   });
 });
