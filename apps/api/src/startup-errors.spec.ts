@@ -1,9 +1,30 @@
+import { createServer } from 'node:net';
+import { Client } from 'pg';
 import { assertRedisReachable, describeStartupError } from './startup-errors';
 
 describe('start-up errors', () => {
   it('names DATABASE_URL for a refused PostgreSQL connection', () => {
     const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', port: 5432 });
     expect(describeStartupError(error)).toBe('Cannot reach PostgreSQL: check DATABASE_URL (connect ECONNREFUSED 127.0.0.1:5432)');
+  });
+
+  it('names DATABASE_URL when the real PostgreSQL refuses the role', async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    url.username = 'no_such_parley_role';
+    const error: unknown = await new Client({ connectionString: url.toString() }).connect().catch((e: unknown) => e);
+    expect(describeStartupError(error)).toMatch(/^Cannot reach PostgreSQL: check DATABASE_URL \(.*no_such_parley_role/);
+  });
+
+  it('names DATABASE_URL when what answers at its address closes the connection', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as { port: number };
+    try {
+      const error: unknown = await new Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/parley` }).connect().catch((e: unknown) => e);
+      expect(describeStartupError(error)).toMatch(/^Cannot reach PostgreSQL: check DATABASE_URL \(/);
+    } finally {
+      server.close();
+    }
   });
 
   it('names PORT when the port is taken', () => {

@@ -11,7 +11,9 @@ export function describeStartupError(error: unknown): string {
   const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code ?? '');
   const port = e?.port ?? nested?.port;
   if (unreachable && port === 6379) return `Cannot reach Redis: check REDIS_URL (${message})`;
-  if (unreachable || code === '28P01' || code === '3D000' || /postgres|database/i.test(message)) {
+  // PostgreSQL's class 28 (the role or its password refused) and 3D000 (no such database); node-postgres'
+  // own words when the server (or something at its address) closes the connection during start-up.
+  if (unreachable || code?.startsWith('28') || code === '3D000' || /postgres|database|Connection terminated/i.test(message)) {
     return `Cannot reach PostgreSQL: check DATABASE_URL (${message})`;
   }
   if (/redis/i.test(message)) return `Cannot reach Redis: check REDIS_URL (${message})`;
