@@ -46,8 +46,9 @@ async function main(): Promise<void> {
   app.useLogger(app.get(PinoLogger));
   exitGracefullyOnSignals(app, { drain: false });
   await app.init();
-  if (applied.length) new Logger('Parley').log(`Applied migrations: ${applied.join(', ')}`);
-  new Logger('Parley').log(`Worker processing notification jobs (queue ${config.redisPrefix}:bull:${NOTIFICATIONS_QUEUE})`);
+  const logger = new Logger('Parley');
+  if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
+  logger.log(`Worker processing notification jobs (queue ${config.redisPrefix}:bull:${NOTIFICATIONS_QUEUE})`);
 }
 
 main().catch((error: unknown) => {

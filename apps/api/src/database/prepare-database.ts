@@ -40,9 +40,10 @@ export async function prepareDatabase(databaseUrl: string, onWait?: () => void):
 }
 
 /**
- * The `onWait` of `npm start` and the worker: one plain line on stdout saying why start-up pauses (the
- * logger is set up with the app, after the database is ready).
+ * The `onWait` of `npm start`, the worker and the operators CLI: one plain line on stderr saying why
+ * start-up pauses (the logger is set up with the app, after the database is ready; the CLI's stdout stays
+ * its result).
  */
 export function waitingForMigrations(): void {
-  process.stdout.write('Another process is migrating the database: waiting for it to finish\n');
+  process.stderr.write('Another process is migrating the database: waiting for it to finish\n');
 }

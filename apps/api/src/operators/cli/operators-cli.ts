@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { OperatorDisabled } from '../../auth/account-status.service';
 import { AppConfig, ConfigError, loadConfig } from '../../config/app-config';
 import { mikroOrmOptions } from '../../database/mikro-orm.config';
-import { prepareDatabase } from '../../database/prepare-database';
+import { prepareDatabase, waitingForMigrations } from '../../database/prepare-database';
 import { Topics } from '../../realtime/topics';
 import { describeStartupError } from '../../startup-errors';
 import { createOperatorAccount, setOperatorDisabled } from '../operator-accounts';
@@ -13,7 +13,7 @@ import { OperatorError } from '../operators.errors';
 
 /** Runs `work` with a MikroORM connected to `DATABASE_URL` (migrated first), then closes it. */
 async function withDatabase<T>(config: AppConfig, work: (orm: MikroORM) => Promise<T>): Promise<T> {
-  await prepareDatabase(config.databaseUrl);
+  await prepareDatabase(config.databaseUrl, waitingForMigrations);
   const orm = await MikroORM.init({ ...mikroOrmOptions(config.databaseUrl), pool: { min: 0, max: 1 } });
   try {
     return await work(orm);
