@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { onServer } from '../../test/support/global-setup';
 import { eventually } from '../../test/support/wait-for';
 import { MIGRATION_LOCK, prepareDatabase } from './prepare-database';
 
@@ -9,12 +10,7 @@ describe('prepareDatabase', () => {
   const name = `parley_prepare_${randomUUID().slice(0, 8)}`;
   const databaseUrl = Object.assign(new URL(server), { pathname: `/${name}` }).toString();
 
-  afterAll(async () => {
-    const admin = new Client({ connectionString: Object.assign(new URL(server), { pathname: '/postgres' }).toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => onServer(databaseUrl, (quoted) => `DROP DATABASE IF EXISTS "${quoted}" WITH (FORCE)`));
 
   it('lets processes starting together on a fresh database apply the migrations once, all of them starting', async () => {
     const results = await Promise.allSettled([prepareDatabase(databaseUrl), prepareDatabase(databaseUrl), prepareDatabase(databaseUrl)]);
