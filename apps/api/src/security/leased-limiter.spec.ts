@@ -55,11 +55,17 @@ describe('LeasedLimiter', () => {
     await eventually(async () => (await counted('v6')) === 15, 'the lease after it');
   });
 
-  it('lets concurrent consumes of one key wait for one request', async () => {
-    const limiter = instance(1000);
-    const { admitted } = await outcomes(Array.from({ length: 10 }, () => take(limiter, 'burst')));
-    expect(admitted).toBe(10);
-    expect(await counted('burst')).toBe(10);
+  it('serves a burst on one key in one request per batch, each sized to the takes queued', async () => {
+    const counter = store(1000);
+    const consume = jest.spyOn(counter, 'consume');
+    const limiter = new LeasedLimiter(counter);
+    opened.push(limiter);
+    // The first take asks for a lease of five; the 99 queued meanwhile: four from it, 95 (plus a lease of five) in the next.
+    const { admitted } = await outcomes(Array.from({ length: 100 }, () => take(limiter, 'burst')));
+    expect(admitted).toBe(100);
+    expect(consume.mock.calls.map(([, points]) => points)).toEqual([5, 99]);
+    expect(await counted('burst')).toBe(104);
+    for (let i = 0; i < 4; i++) expect(limiter.take('burst')).toBeNull(); // the four held
   });
 
   it('counts a small limit one point at a time, exactly, across instances', async () => {

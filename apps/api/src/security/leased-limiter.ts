@@ -14,6 +14,12 @@ export class LimitReached extends Error {
   }
 }
 
+/** A take that found no point at hand: settled when a request's answer admits or refuses it. */
+interface Waiter {
+  admit(): void;
+  refuse(reason: unknown): void;
+}
+
 interface Lease {
   /** Points taken from the shared counter and not yet used here. */
   left: number;
@@ -21,8 +27,10 @@ interface Lease {
   endsAt: number;
   /** Points the shared counter had left after the last request (all instances together). */
   room: number;
-  /** The request for a new lease while one is in flight; others for the same key wait for it. */
-  request?: Promise<unknown>;
+  /** Takes waiting for points, oldest first: the request in flight, or the next one, serves them. */
+  waiting: Waiter[];
+  /** Whether a request for this key is in flight: one at a time per key. */
+  requesting: boolean;
 }
 
 /** Points a lease asks for: min({@link MAX_LEASE}, `room` ÷ {@link ROOM_SHARE}), at least one. */
@@ -30,12 +38,9 @@ function leaseSize(room: number): number {
   return Math.max(1, Math.min(MAX_LEASE, Math.floor(room / ROOM_SHARE)));
 }
 
-/**
- * Uses one of the points `lease` holds, if it holds one and its window has not ended (a lease whose
- * request is in flight holds none). @returns whether it did.
- */
-function useHeld(lease: Lease | undefined): boolean {
-  if (!lease || lease.left <= 0 || Date.now() >= lease.endsAt) return false;
+/** Uses one of the points `lease` holds, if it holds one and its window has not ended. @returns whether it did. */
+function useHeld(lease: Lease): boolean {
+  if (lease.left <= 0 || Date.now() >= lease.endsAt) return false;
   lease.left--;
   return true;
 }
@@ -50,17 +55,21 @@ function useHeld(lease: Lease | undefined): boolean {
  * (unless it would be a single point, below), so the key's next action finds points here instead of
  * waiting for Redis: only the first action of a key in each window waits.
  *
- * Exactness: every point admitted was counted in the shared counter before it was admitted, so the
- * instances together never admit more than the limit per window. What a lease holds unused is
- * invisible to the other instances: a key used on several instances at once may be refused up to
- * `MAX_LEASE` points early per other instance (fixed windows of rate-limiter-flexible; a lease ends
- * with its window). A lease is asked for ahead only when it would be two points or more, so a small
- * limit, and the last few points of any window (a quarter of the room is under two), are still counted
- * one at a time, with nothing held ahead. A refused request counts its points in Redis as
- * rate-limiter-flexible always does; the points still free before it are granted here, so a lease that
- * asks too much loses nothing.
+ * A busy key (one IP behind which many visitors write: an office, a carrier's NAT) has one request in
+ * flight at a time; the takes that come meanwhile queue, and the next request asks for all of them at
+ * once (plus a lease for the takes after), so a key is served at any rate in one round trip per batch,
+ * not {@link MAX_LEASE} points per round trip. Each answer admits the queued takes in order, directly:
+ * none is woken to compete for the points again.
  *
- * Concurrent actions for one key wait for one request rather than each taking a lease.
+ * Exactness: every point admitted was counted in the shared counter before it was admitted, so the
+ * instances together never admit more than the limit per window. What a lease holds unused (at most
+ * {@link MAX_LEASE}: points asked for queued takes are used by them at once) is invisible to the other
+ * instances: a key used on several instances at once may be refused up to `MAX_LEASE` points early per
+ * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window). A lease is asked
+ * for ahead only when it would be two points or more, so a small limit, and the last few points of any
+ * window (a quarter of the room is under two), are still counted one at a time, with nothing held ahead.
+ * A refused request counts its points in Redis as rate-limiter-flexible always does; the points still
+ * free before it are granted here, so a lease that asks too much loses nothing.
  */
 export class LeasedLimiter {
   private readonly leases = new Map<string, Lease>();
@@ -82,64 +91,62 @@ export class LeasedLimiter {
    *   Redis fails and there is no insurance limiter.
    */
   take(key: string): Promise<void> | null {
-    const lease = this.leases.get(key);
-    if (lease === undefined || !useHeld(lease)) return this.wait(key);
-    if (lease.left === 0) this.askAhead(key, lease);
-    return null;
-  }
-
-  /**
-   * Asks for `key`'s next lease while its last point is being used, unless that lease would be a single
-   * point. A failure is left for the key's next action, which finds no lease and asks again itself.
-   */
-  private askAhead(key: string, used: Lease): void {
-    if (leaseSize(used.room) < 2) return;
-    this.request(key, used, false).catch(() => undefined);
-  }
-
-  /** {@link take} when no point is at hand: waits for a request in flight, or makes one. */
-  private async wait(key: string): Promise<void> {
-    for (;;) {
-      const lease = this.leases.get(key);
-      if (lease?.request) {
-        await lease.request.catch(() => undefined);
-        continue;
-      }
-      if (useHeld(lease)) return;
-      return this.request(key, lease, true);
+    let lease = this.leases.get(key);
+    if (lease === undefined) {
+      lease = { left: 0, endsAt: 0, room: 0, waiting: [], requesting: false };
+      this.leases.set(key, lease);
+    } else if (useHeld(lease)) {
+      // Asks for the key's next lease while its last point is being used, unless that lease would be a single point.
+      if (lease.left === 0 && !lease.requesting && leaseSize(lease.room) >= 2) this.request(key, lease);
+      return null;
     }
-  }
-
-  /**
-   * Takes a new lease for `key`, sized by the room `previous` (the lease it replaces) last saw, and uses
-   * one of its points when `use`.
-   * @throws {@link LimitReached} when `use` and no point was free.
-   */
-  private async request(key: string, previous: Lease | undefined, use: boolean): Promise<void> {
-    const points = this.limiter.points;
-    const wanted = leaseSize(previous && Date.now() < previous.endsAt ? previous.room : points);
-    const lease: Lease = { left: 0, endsAt: 0, room: 0 };
-    const request = this.limiter.consume(key, wanted).catch((reason: unknown) => {
-      if (reason instanceof RateLimiterRes) return reason; // refused: still tells how much was free
-      throw reason;
+    const queued = lease;
+    return new Promise<void>((admit, refuse) => {
+      queued.waiting.push({ admit, refuse });
+      if (!queued.requesting) this.request(key, queued);
     });
-    lease.request = request;
-    this.leases.set(key, lease);
-    let answer: RateLimiterRes;
-    try {
-      answer = await request;
-    } catch (error) {
-      this.leases.delete(key);
-      throw error;
-    } finally {
-      lease.request = undefined;
-    }
-    // The counter before this request held consumedPoints − wanted; what was free of the limit is granted.
-    const granted = Math.min(wanted, points - (answer.consumedPoints - wanted));
-    lease.endsAt = Date.now() + answer.msBeforeNext;
-    lease.room = answer.remainingPoints;
-    lease.left = Math.max(0, use ? granted - 1 : granted);
-    if (use && granted < 1) throw new LimitReached(answer.msBeforeNext);
+  }
+
+  /**
+   * Takes points from the shared counter for `key`: one for each take queued now, less one, plus a lease
+   * sized by the room the last answer saw (the whole limit once its window ended). The answer admits the
+   * queued takes in order (also those that queued while it was in flight) and the points left stay held;
+   * takes still queued go to the next request. When the answer grants less than asked, the window is full
+   * and every take still queued is refused ({@link LimitReached}); when the store fails, every queued take
+   * gets its error and the lease holds nothing.
+   */
+  private request(key: string, lease: Lease): void {
+    const points = this.limiter.points;
+    const wanted = Math.max(0, lease.waiting.length - 1) + leaseSize(Date.now() < lease.endsAt ? lease.room : points);
+    lease.requesting = true;
+    this.limiter
+      .consume(key, wanted)
+      .catch((reason: unknown) => {
+        if (reason instanceof RateLimiterRes) return reason; // refused: still tells how much was free
+        throw reason;
+      })
+      .then(
+        (answer) => {
+          // The counter before this request held consumedPoints − wanted; what was free of the limit is granted.
+          const granted = Math.max(0, Math.min(wanted, points - (answer.consumedPoints - wanted)));
+          const full = granted < wanted; // nothing is left in this window: every take still queued is refused
+          const served = lease.waiting.splice(0, full ? lease.waiting.length : granted);
+          const admitted = Math.min(granted, served.length);
+          lease.requesting = false;
+          lease.left = granted - admitted;
+          lease.room = answer.remainingPoints;
+          lease.endsAt = Date.now() + answer.msBeforeNext;
+          // Settled after the lease is up to date: a take made where an admitted one resumes sees it as it is.
+          served.forEach((waiter, i) => (i < admitted ? waiter.admit() : waiter.refuse(new LimitReached(answer.msBeforeNext))));
+          if (lease.waiting.length > 0) this.request(key, lease);
+        },
+        (error: unknown) => {
+          lease.requesting = false;
+          lease.left = 0;
+          lease.endsAt = 0;
+          for (const waiter of lease.waiting.splice(0)) waiter.refuse(error);
+        },
+      );
   }
 
   /** Stops the sweeping timer (the leases go with the object). */
@@ -150,6 +157,8 @@ export class LeasedLimiter {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [key, lease] of this.leases) if (!lease.request && lease.endsAt <= now) this.leases.delete(key);
+    for (const [key, lease] of this.leases) {
+      if (!lease.requesting && lease.waiting.length === 0 && lease.endsAt <= now) this.leases.delete(key);
+    }
   }
 }
