@@ -79,6 +79,8 @@ export async function startParley({ port, databaseUrl, redisPrefix, secret, node
     JWT_SECRET: secret,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'warn',
+    // Node options for the API processes alone (a preload, a heap flag), where NODE_OPTIONS would reach the generator too.
+    NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '',
     RUN_WORKERS: 'false',
     // The benchmark is thousands of clients on one IP at rates no person types: lift the abuse limits
     // (they stay on, counted in Redis, so their cost is measured).
