@@ -115,6 +115,18 @@ describe('LeasedLimiter', () => {
     expect(admitted).toBe(2);
   });
 
+  it('refuses by a full window only while it runs: takes queued after it ended are counted in the next', async () => {
+    const limiter = instance(3, 1);
+    for (let i = 0; i < 3; i++) await take(limiter, 'v11'); // the window is full
+    const late = take(limiter, 'v11'); // asks Redis: refused in this window
+    const ends = Date.now() + (await redis.pttl(`${keyPrefix}:v11`));
+    while (Date.now() < ends + 50); // the event loop falls behind until the window has ended
+    const after = [take(limiter, 'v11'), take(limiter, 'v11'), take(limiter, 'v11')]; // queued behind the late answer
+    await expect(late).rejects.toBeInstanceOf(LimitReached);
+    expect((await outcomes(after)).admitted).toBe(3);
+    expect(await counted('v11')).toBe(3); // the new window's counter
+  });
+
   it('ends a lease with its window', async () => {
     const limiter = instance(1000, 1);
     await take(limiter, 'v4');

@@ -23,7 +23,10 @@ interface Waiter {
 interface Lease {
   /** Points taken from the shared counter and not yet used here. */
   left: number;
-  /** When the counter's window ends (Unix ms); the lease ends with it. */
+  /**
+   * When the counter's window ends (Unix ms), estimated early: the request's send time plus the time Redis
+   * said was left. The lease ends then.
+   */
   endsAt: number;
   /** Points the shared counter had left after the last request (all instances together). */
   room: number;
@@ -65,7 +68,7 @@ function useHeld(lease: Lease): boolean {
  * instances together never admit more than the limit per window. What a lease holds unused (at most
  * {@link MAX_LEASE}: points asked for queued takes are used by them at once) is invisible to the other
  * instances: a key used on several instances at once may be refused up to `MAX_LEASE` points early per
- * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window). A lease is asked
+ * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window, by the early estimate above). A lease is asked
  * for ahead only when it would be two points or more, so a small limit, and the last few points of any
  * window (a quarter of the room is under two), are still counted one at a time, with nothing held ahead.
  * A refused request counts its points in Redis as rate-limiter-flexible always does; the points still
@@ -86,7 +89,8 @@ export class LeasedLimiter {
 
   /**
    * Counts one point for `key`: `null` when this instance's lease had one (admitted at once, no promise),
-   * else a promise that settles when Redis has answered.
+   * else a promise that settles when Redis (or, while it is unreachable, the insurance limiter) has
+   * answered: the request in flight, or the one after it when more takes queued than it granted.
    * @throws (the promise rejects) {@link LimitReached} when the limit is reached, or the store's error when
    *   Redis fails and there is no insurance limiter.
    */
@@ -111,13 +115,16 @@ export class LeasedLimiter {
    * Takes points from the shared counter for `key`: one for each take queued now, less one, plus a lease
    * sized by the room the last answer saw (the whole limit once its window ended). The answer admits the
    * queued takes in order (also those that queued while it was in flight) and the points left stay held;
-   * takes still queued go to the next request. When the answer grants less than asked, the window is full
-   * and every take still queued is refused ({@link LimitReached}); when the store fails, every queued take
-   * gets its error and the lease holds nothing.
+   * takes still queued go to the next request. When the answer grants less than asked, the window is full:
+   * every take still queued is refused ({@link LimitReached}), unless the window has ended meanwhile (an
+   * answer handled late: the takes queued since go to the next request, in the new window). When the store
+   * fails, every queued take gets its error and the lease holds nothing.
    */
   private request(key: string, lease: Lease): void {
     const points = this.limiter.points;
     const wanted = Math.max(0, lease.waiting.length - 1) + leaseSize(Date.now() < lease.endsAt ? lease.room : points);
+    const asked = lease.waiting.length;
+    const sentAt = Date.now();
     lease.requesting = true;
     this.limiter
       .consume(key, wanted)
@@ -129,15 +136,19 @@ export class LeasedLimiter {
         (answer) => {
           // The counter before this request held consumedPoints − wanted; what was free of the limit is granted.
           const granted = Math.max(0, Math.min(wanted, points - (answer.consumedPoints - wanted)));
-          const full = granted < wanted; // nothing is left in this window: every take still queued is refused
-          const served = lease.waiting.splice(0, full ? lease.waiting.length : granted);
+          const endsAt = sentAt + answer.msBeforeNext;
+          const full = granted < wanted;
+          // A full window refuses every take queued, or, once it has ended, only those this request was for.
+          const settled = !full ? granted : Date.now() < endsAt ? lease.waiting.length : Math.max(granted, asked);
+          const served = lease.waiting.splice(0, settled);
           const admitted = Math.min(granted, served.length);
           lease.requesting = false;
           lease.left = granted - admitted;
           lease.room = answer.remainingPoints;
-          lease.endsAt = Date.now() + answer.msBeforeNext;
+          lease.endsAt = endsAt;
           // Settled after the lease is up to date: a take made where an admitted one resumes sees it as it is.
-          served.forEach((waiter, i) => (i < admitted ? waiter.admit() : waiter.refuse(new LimitReached(answer.msBeforeNext))));
+          const refusal = () => new LimitReached(Math.max(0, endsAt - Date.now()));
+          served.forEach((waiter, i) => (i < admitted ? waiter.admit() : waiter.refuse(refusal())));
           if (lease.waiting.length > 0) this.request(key, lease);
         },
         (error: unknown) => {
