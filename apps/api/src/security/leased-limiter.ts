@@ -68,11 +68,11 @@ function useHeld(lease: Lease): boolean {
  * instances together never admit more than the limit per window. What a lease holds unused (at most
  * {@link MAX_LEASE}: points asked for queued takes are used by them at once) is invisible to the other
  * instances: a key used on several instances at once may be refused up to `MAX_LEASE` points early per
- * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window, by the early estimate above). A lease is asked
- * for ahead only when it would be two points or more, so a small limit, and the last few points of any
- * window (a quarter of the room is under two), are still counted one at a time, with nothing held ahead.
- * A refused request counts its points in Redis as rate-limiter-flexible always does; the points still
- * free before it are granted here, so a lease that asks too much loses nothing.
+ * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window, estimated early).
+ * A lease is asked for ahead only when it would be two points or more, so a small limit, and the last few
+ * points of any window (a quarter of the room is under two), are still counted one at a time, with
+ * nothing held ahead. A refused request counts its points in Redis as rate-limiter-flexible always does;
+ * the points still free before it are granted here, so a lease that asks too much loses nothing.
  */
 export class LeasedLimiter {
   private readonly leases = new Map<string, Lease>();
