@@ -122,9 +122,9 @@ export class LeasedLimiter {
    */
   private request(key: string, lease: Lease): void {
     const points = this.limiter.points;
-    const wanted = Math.max(0, lease.waiting.length - 1) + leaseSize(Date.now() < lease.endsAt ? lease.room : points);
     const asked = lease.waiting.length;
     const sentAt = Date.now();
+    const wanted = Math.max(0, asked - 1) + leaseSize(sentAt < lease.endsAt ? lease.room : points);
     lease.requesting = true;
     this.limiter
       .consume(key, wanted)
