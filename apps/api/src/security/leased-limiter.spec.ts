@@ -19,10 +19,12 @@ describe('LeasedLimiter', () => {
   };
   /** The shared counter's value for `key`, as Redis holds it. */
   const counted = async (key: string) => Number(await redis.get(`${keyPrefix}:${key}`));
-  /** `limiter.take(key)` as a promise, also when it admitted at once. */
-  const take = (limiter: LeasedLimiter, key: string) => limiter.take(key) ?? Promise.resolve();
+  /** `limiter.take(key)` as a promise of the point's window, also when it admitted at once. */
+  const take = (limiter: LeasedLimiter, key: string) => Promise.resolve(limiter.take(key));
+  /** What `take` answers when a lease had the point: the window's end, at once (no promise). */
+  const atOnce = expect.any(Number);
   /** Which of the takes were admitted, and each refusal's reason. */
-  const outcomes = (takes: Array<Promise<void>>) =>
+  const outcomes = (takes: Array<Promise<number>>) =>
     Promise.allSettled(takes).then((results) => ({
       admitted: results.filter((r) => r.status === 'fulfilled').length,
       refusals: results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
@@ -41,17 +43,17 @@ describe('LeasedLimiter', () => {
     const limiter = instance(1000);
     await take(limiter, 'v1');
     expect(await counted('v1')).toBe(5);
-    for (let i = 0; i < 3; i++) expect(limiter.take('v1')).toBeNull(); // admitted at once, nothing to wait for
+    for (let i = 0; i < 3; i++) expect(limiter.take('v1')).toEqual(atOnce); // admitted at once, nothing to wait for
     expect(await counted('v1')).toBe(5); // nothing asked while the lease holds points
   });
 
   it('asks for the next lease as the last point of one is used, so the next take does not wait', async () => {
     const limiter = instance(1000);
     await take(limiter, 'v6');
-    for (let i = 0; i < 4; i++) expect(limiter.take('v6')).toBeNull(); // the fourth uses the lease's last point
+    for (let i = 0; i < 4; i++) expect(limiter.take('v6')).toEqual(atOnce); // the fourth uses the lease's last point
     await eventually(async () => (await counted('v6')) === 10, 'the next lease asked for ahead');
     await new Promise((resolve) => setImmediate(resolve)); // the limiter's own handling of that answer, queued before
-    for (let i = 0; i < 5; i++) expect(limiter.take('v6')).toBeNull(); // the sixth take is admitted at once too
+    for (let i = 0; i < 5; i++) expect(limiter.take('v6')).toEqual(atOnce); // the sixth take is admitted at once too
     await eventually(async () => (await counted('v6')) === 15, 'the lease after it');
   });
 
@@ -65,7 +67,7 @@ describe('LeasedLimiter', () => {
     expect(admitted).toBe(100);
     expect(consume.mock.calls.map(([, points]) => points)).toEqual([5, 99]);
     expect(await counted('burst')).toBe(104);
-    for (let i = 0; i < 4; i++) expect(limiter.take('burst')).toBeNull(); // the four held
+    for (let i = 0; i < 4; i++) expect(limiter.take('burst')).toEqual(atOnce); // the four held
   });
 
   it('counts a small limit one point at a time, exactly, across instances', async () => {
@@ -103,7 +105,7 @@ describe('LeasedLimiter', () => {
     await take(a, 'v10'); // a lease of five: a holds four
     const { admitted } = await outcomes(Array.from({ length: 16 }, () => take(b, 'v10')));
     expect(admitted).toBe(15); // all the others
-    for (let i = 0; i < 4; i++) expect(a.take('v10')).toBeNull(); // the last one asks ahead for three: refused
+    for (let i = 0; i < 4; i++) expect(a.take('v10')).toEqual(atOnce); // the last one asks ahead for three: refused
     await expect(take(a, 'v10')).rejects.toBeInstanceOf(LimitReached);
   });
 
@@ -155,9 +157,9 @@ describe('LeasedLimiter', () => {
     try {
       await flaky.connect();
       await take(limiter, 'v8');
-      for (let i = 0; i < 3; i++) expect(limiter.take('v8')).toBeNull();
+      for (let i = 0; i < 3; i++) expect(limiter.take('v8')).toEqual(atOnce);
       flaky.disconnect();
-      expect(limiter.take('v8')).toBeNull(); // the lease's last point; asking ahead fails
+      expect(limiter.take('v8')).toEqual(atOnce); // the lease's last point; asking ahead fails
       await expect(take(limiter, 'v8')).rejects.not.toBeInstanceOf(LimitReached);
       await flaky.connect();
       await take(limiter, 'v8');
@@ -181,5 +183,83 @@ describe('LeasedLimiter', () => {
     } finally {
       offline.disconnect();
     }
+  });
+
+  describe('giveBack', () => {
+    /** Lets the limiter handle an answer Redis has already sent (its handler was queued before). */
+    const handled = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('returns a point to the lease of its window: the next take is admitted at once, and the limit still holds', async () => {
+      const limiter = instance(3);
+      const windows = [await take(limiter, 'g1'), await take(limiter, 'g1'), await take(limiter, 'g1')];
+      limiter.giveBack('g1', windows[2]);
+      expect(limiter.take('g1')).toEqual(atOnce);
+      expect(await counted('g1')).toBe(3);
+      await expect(take(limiter, 'g1')).rejects.toBeInstanceOf(LimitReached);
+    });
+
+    it('returns a point to a lease already holding the next answer of the same window', async () => {
+      const limiter = instance(12);
+      await take(limiter, 'g2'); // a lease of 3 (12 ÷ 4)
+      expect(limiter.take('g2')).toEqual(atOnce);
+      const last = limiter.take('g2') as number; // asks ahead for 2 (9 ÷ 4)
+      await eventually(async () => (await counted('g2')) === 5, 'the next lease asked for ahead');
+      await handled();
+      limiter.giveBack('g2', last);
+      for (let i = 0; i < 3; i++) expect(limiter.take('g2')).toEqual(atOnce);
+      expect(await counted('g2')).toBe(5);
+    });
+
+    it('returns a point to the shared counter when the lease holds five', async () => {
+      const limiter = instance(1000);
+      await take(limiter, 'g3'); // a lease of 5
+      for (let i = 0; i < 3; i++) expect(limiter.take('g3')).toEqual(atOnce);
+      const last = limiter.take('g3') as number; // asks ahead for 5
+      await eventually(async () => (await counted('g3')) === 10, 'the next lease asked for ahead');
+      await handled();
+      limiter.giveBack('g3', last);
+      await eventually(async () => (await counted('g3')) === 9, 'the point given back to Redis');
+      for (let i = 0; i < 5; i++) expect(limiter.take('g3')).toEqual(atOnce); // the lease kept its five
+    });
+
+    it('returns a point to the shared counter while a request is in flight, whose answer replaces what the lease holds', async () => {
+      const limiter = instance(1000);
+      await take(limiter, 'g4');
+      for (let i = 0; i < 3; i++) expect(limiter.take('g4')).toEqual(atOnce);
+      const last = limiter.take('g4') as number; // asks ahead for 5: in flight
+      limiter.giveBack('g4', last);
+      await eventually(async () => (await counted('g4')) === 9, 'the ask ahead, less the point given back');
+      await handled();
+      for (let i = 0; i < 5; i++) expect(limiter.take('g4')).toEqual(atOnce);
+    });
+
+    it('holds a point given back after a failed request, for its own window', async () => {
+      const flaky = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+      const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: flaky, keyPrefix, points: 1000, duration: 60, rejectIfRedisNotReady: true }));
+      opened.push(limiter);
+      try {
+        await flaky.connect();
+        await take(limiter, 'g5');
+        for (let i = 0; i < 3; i++) expect(limiter.take('g5')).toEqual(atOnce);
+        flaky.disconnect();
+        const last = limiter.take('g5') as number; // asking ahead fails: the lease holds nothing
+        await expect(take(limiter, 'g5')).rejects.not.toBeInstanceOf(LimitReached);
+        limiter.giveBack('g5', last);
+        expect(limiter.take('g5')).toEqual(atOnce);
+      } finally {
+        flaky.disconnect();
+      }
+    });
+
+    it('drops a point whose window has ended, also when the lease holds the next window', async () => {
+      const limiter = instance(3, 1);
+      const window = await take(limiter, 'g6');
+      await eventually(async () => (await redis.exists(`${keyPrefix}:g6`)) === 0, 'the window to end', 3000);
+      await take(limiter, 'g6'); // the next window's first point
+      limiter.giveBack('g6', window);
+      const { admitted } = await outcomes([take(limiter, 'g6'), take(limiter, 'g6'), take(limiter, 'g6')]);
+      expect(admitted).toBe(2);
+      expect(await counted('g6')).toBe(4); // 3 admitted, one refused: nothing given back
+    });
   });
 });

@@ -16,7 +16,8 @@ export class LimitReached extends Error {
 
 /** A take that found no point at hand: settled when a request's answer admits or refuses it. */
 interface Waiter {
-  admit(): void;
+  /** @param window the estimated end (Unix ms) of the window the point was counted in */
+  admit(window: number): void;
   refuse(reason: unknown): void;
 }
 
@@ -73,6 +74,10 @@ function useHeld(lease: Lease): boolean {
  * points of any window (a quarter of the room is under two), are still counted one at a time, with
  * nothing held ahead. A refused request counts its points in Redis as rate-limiter-flexible always does;
  * the points still free before it are granted here, so a lease that asks too much loses nothing.
+ *
+ * A point taken for an action that did not happen after all is given back ({@link LeasedLimiter.giveBack}):
+ * to the lease while its window runs, to the shared counter when the lease cannot hold it, and not at all
+ * once that window has ended.
  */
 export class LeasedLimiter {
   private readonly leases = new Map<string, Lease>();
@@ -88,13 +93,15 @@ export class LeasedLimiter {
   }
 
   /**
-   * Counts one point for `key`: `null` when this instance's lease had one (admitted at once, no promise),
-   * else a promise that settles when Redis (or, while it is unreachable, the insurance limiter) has
-   * answered: the request in flight, or the one after it when more takes queued than it granted.
+   * Counts one point for `key`. Admitted, it answers the window the point was counted in, as its end
+   * (Unix ms, estimated early: see {@link LeasedLimiter.giveBack}): at once, as a number, when this
+   * instance's lease had a point (no promise), else as a promise that settles when Redis (or, while it is
+   * unreachable, the insurance limiter) has answered: the request in flight, or the one after it when more
+   * takes queued than it granted.
    * @throws (the promise rejects) {@link LimitReached} when the limit is reached, or the store's error when
    *   Redis fails and there is no insurance limiter.
    */
-  take(key: string): Promise<void> | null {
+  take(key: string): number | Promise<number> {
     let lease = this.leases.get(key);
     if (lease === undefined) {
       lease = { left: 0, endsAt: 0, room: 0, waiting: [], requesting: false };
@@ -102,10 +109,10 @@ export class LeasedLimiter {
     } else if (useHeld(lease)) {
       // Asks for the key's next lease while its last point is being used, unless that lease would be a single point.
       if (lease.left === 0 && !lease.requesting && leaseSize(lease.room) >= 2) this.request(key, lease);
-      return null;
+      return lease.endsAt;
     }
     const queued = lease;
-    return new Promise<void>((admit, refuse) => {
+    return new Promise<number>((admit, refuse) => {
       queued.waiting.push({ admit, refuse });
       if (!queued.requesting) this.request(key, queued);
     });
@@ -148,7 +155,7 @@ export class LeasedLimiter {
           lease.endsAt = endsAt;
           // Settled after the lease is up to date: a take made where an admitted one resumes sees it as it is.
           const refusal = () => new LimitReached(Math.max(0, endsAt - Date.now()));
-          served.forEach((waiter, i) => (i < admitted ? waiter.admit() : waiter.refuse(refusal())));
+          served.forEach((waiter, i) => (i < admitted ? waiter.admit(endsAt) : waiter.refuse(refusal())));
           if (lease.waiting.length > 0) this.request(key, lease);
         },
         (error: unknown) => {
@@ -158,6 +165,38 @@ export class LeasedLimiter {
           for (const waiter of lease.waiting.splice(0)) waiter.refuse(error);
         },
       );
+  }
+
+  /**
+   * Gives back a point {@link take} admitted for `key`, for an action that did not happen after all (another
+   * limit refused it), so it does not count against `key`'s limit. While its window runs the point goes back
+   * to this instance's lease, or, when the lease cannot take it (full at {@link MAX_LEASE}, or a request for
+   * `key` in flight, whose answer replaces what the lease holds), to the shared counter (one `reward` sent to
+   * Redis, not awaited; lost only if that fails too). Once the window has ended the point no longer counts
+   * and nothing is done. The lease may hold a newer answer than the point's: any answer received before the
+   * point's window ended came from that same window, so the point is still counted where it is given back.
+   * A give-back sent to Redis in the last round trip of the window (its end is estimated early by the
+   * request's time in flight) may be counted in the next window instead: one point more there.
+   * @param window what `take` answered for that point: the end (Unix ms) of the window it was counted in
+   */
+  giveBack(key: string, window: number): void {
+    const now = Date.now();
+    if (now >= window) return;
+    const lease = this.leases.get(key);
+    if (lease && !lease.requesting) {
+      if (now >= lease.endsAt) {
+        // What an ended lease still holds does not count; the point does, until its own window ends.
+        lease.left = 1;
+        lease.endsAt = window;
+        return;
+      }
+      if (lease.left < MAX_LEASE) {
+        lease.left++;
+        return;
+      }
+    }
+    // A reward that fails leaves the point counted: the key is refused one point early in this window.
+    this.limiter.reward(key, 1).catch(() => undefined);
   }
 
   /** Stops the sweeping timer (the leases go with the object). */

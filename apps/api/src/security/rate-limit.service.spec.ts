@@ -8,12 +8,14 @@ import { RateLimitService } from './rate-limit.service';
 describe('RateLimitService', () => {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   let service: RateLimitService;
+  let redisPrefix: string;
 
   beforeAll(async () => {
     await new Promise<void>((ready) => (redis.status === 'ready' ? ready() : redis.once('ready', () => ready())));
     // 5 messages a minute per visitor, so 25 per IP (IP_RATE_FACTOR).
+    redisPrefix = `parley-test-limits-${randomUUID()}`;
     const config = {
-      redisPrefix: `parley-test-limits-${randomUUID()}`,
+      redisPrefix,
       rateLimits: { visitorsPerMinute: 5, sessionsPerMinute: 5, messagesPerMinute: 5 },
     } as AppConfig;
     service = new RateLimitService(redis, config);
@@ -38,5 +40,20 @@ describe('RateLimitService', () => {
     // Someone else behind the same IP still has 20 of its 25.
     const colleague = visitor('203.0.113.7');
     expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
+  });
+
+  it("gives a visitor's point back when the IP's limit refuses the message", async () => {
+    const ip = '203.0.113.9';
+    // Five colleagues use up the IP's 25.
+    for (let i = 0; i < 5; i++) {
+      const colleague = visitor(ip);
+      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
+    }
+    const latecomer = visitor(ip);
+    for (let i = 0; i < 5; i++) expect(await send(latecomer)).toBe('RATE_LIMITED'); // by the IP, retried
+    await redis.del(`${redisPrefix}:rl:sendMessage:ip:${ip}`); // the IP's window ends
+    // The refused retries spent none of the latecomer's own five.
+    for (let i = 0; i < 5; i++) expect(await send(latecomer)).toBe('admitted');
+    expect(await send(latecomer)).toBe('RATE_LIMITED');
   });
 });

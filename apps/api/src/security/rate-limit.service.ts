@@ -65,19 +65,36 @@ export class RateLimitService implements OnModuleDestroy {
    * Counts one `action` for the caller: `null` when this instance's leases had the points (admitted at
    * once, the common case of a message), else a promise that settles once Redis has answered. The IP's
    * point is taken only once the caller's own limit has admitted the action, so a visitor over its own
-   * limit does not spend the budget of everyone behind the same IP (an office, a mobile carrier's NAT).
+   * limit does not spend the budget of everyone behind the same IP (an office, a mobile carrier's NAT);
+   * when the IP's take fails (its limit refuses the action), the caller's point is given back
+   * ({@link LeasedLimiter.giveBack}), so waiting out that refusal does not use up the caller's own limit.
+   * Limits: `config.rateLimits` per minute, per IP × {@link IP_RATE_FACTOR}.
    * @throws (the promise rejects) SecurityError `RATE_LIMITED` (with `retryAfterSeconds`) when a limit is
    *   exceeded; the Redis client's error when Redis fails with no insurance limiter.
    */
   consume(action: RateLimitedAction, context: RequestContext): Promise<void> | null {
     const principal = context.principal;
     const ip = principal?.kind !== 'operator' ? context.ip : undefined;
-    const perIp = () => (ip ? this.perIp[action].take(ip) : null);
-    const own = principal
-      ? this.perPrincipal[action].take(principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`)
-      : null;
-    const waiting = own ? own.then(perIp) : perIp();
-    return waiting ? this.refusal(action, waiting) : null;
+    if (!principal) return ip ? this.settled(action, this.perIp[action].take(ip)) : null;
+    const own = this.perPrincipal[action];
+    const key = principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`;
+    const taken = own.take(key);
+    if (!ip) return this.settled(action, taken);
+    const perIp = (window: number) => {
+      const shared = this.perIp[action].take(ip);
+      return typeof shared === 'number'
+        ? shared
+        : shared.catch((error: unknown) => {
+            own.giveBack(key, window);
+            throw error;
+          });
+    };
+    return this.settled(action, typeof taken === 'number' ? perIp(taken) : taken.then(perIp));
+  }
+
+  /** `null` when `taken` admitted at once, else a promise settling as it does, a reached limit answered as `RATE_LIMITED`. */
+  private settled(action: RateLimitedAction, taken: number | Promise<number>): Promise<void> | null {
+    return typeof taken === 'number' ? null : this.refusal(action, taken);
   }
 
   /** Settles as `waiting` does, a reached limit answered as `RATE_LIMITED`. */
