@@ -47,6 +47,7 @@ describe('formatGraphQLError', () => {
     ['a pooled connection the server dropped', new Error('Connection terminated unexpectedly')],
     ['MikroORM wrapping a driver error', Object.assign(new Error('wrapped'), { name: 'DriverException', previous: Object.assign(new Error('x'), { code: '08006' }) })],
     ['ioredis giving up while Redis is down', Object.assign(new Error('Reached the max retries per request limit (which is 3).'), { name: 'MaxRetriesPerRequestError' })],
+    ['a Redis command unanswered within its timeout (a hung Redis)', new Error('Command timed out')],
     ['an instance shutting down', ServiceUnavailableError.shuttingDown()],
   ])('maps %s to a retryable SERVICE_UNAVAILABLE without details', (_what, original) => {
     const result = format(new GraphQLError(original.message, { originalError: original }));

@@ -39,6 +39,7 @@ const CONNECTION_MESSAGES = [
   /Connection is closed/i, // ioredis
   /Reached the max retries per request limit/i, // ioredis MaxRetriesPerRequestError
   /Stream isn't writeable and enableOfflineQueue options is false/i, // ioredis
+  /^Command timed out$/, // ioredis: no answer within its commandTimeout (REDIS_COMMAND_TIMEOUT_MS), a Redis that hangs
 ];
 
 type Cause = { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
-import { createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, settleUnsubscribes } from './redis.providers';
+import { createDirectRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, settleUnsubscribes } from './redis.providers';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
@@ -26,7 +26,7 @@ import { Topics } from './topics';
       provide: REDIS_DIRECT,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const client = createRedisClient(config.redisUrl, 'per-message commands', { autoPipelining: false });
+        const client = createDirectRedisClient(config.redisUrl);
         await client.connect();
         return client;
       },

@@ -1,21 +1,24 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { startCuttableProxy } from '../../test/support/tcp-proxy';
+import { withTimeout } from '../../test/support/wait-for';
 import type { RequestContext } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
+import { createDirectRedisClient, REDIS_COMMAND_TIMEOUT_MS } from '../realtime/redis.providers';
 import { RateLimitService } from './rate-limit.service';
 
 /** The per-visitor and per-IP limits together, on the real Redis. */
 describe('RateLimitService', () => {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl);
   let service: RateLimitService;
-  let redisPrefix: string;
+  let config: AppConfig;
 
   beforeAll(async () => {
     await new Promise<void>((ready) => (redis.status === 'ready' ? ready() : redis.once('ready', () => ready())));
     // 5 messages a minute per visitor, so 25 per IP (IP_RATE_FACTOR).
-    redisPrefix = `parley-test-limits-${randomUUID()}`;
-    const config = {
-      redisPrefix,
+    config = {
+      redisPrefix: `parley-test-limits-${randomUUID()}`,
       rateLimits: { visitorsPerMinute: 5, sessionsPerMinute: 5, messagesPerMinute: 5 },
     } as AppConfig;
     service = new RateLimitService(redis, config);
@@ -26,8 +29,8 @@ describe('RateLimitService', () => {
   });
 
   const visitor = (ip: string): RequestContext => ({ principal: { kind: 'visitor', visitorId: randomUUID() }, ip }) as RequestContext;
-  const send = (context: RequestContext) =>
-    Promise.resolve(service.consume('sendMessage', context)).then(
+  const send = (context: RequestContext, limits = service) =>
+    Promise.resolve(limits.consume('sendMessage', context)).then(
       () => 'admitted',
       (error: { code?: string }) => error.code,
     );
@@ -51,9 +54,26 @@ describe('RateLimitService', () => {
     }
     const latecomer = visitor(ip);
     for (let i = 0; i < 5; i++) expect(await send(latecomer)).toBe('RATE_LIMITED'); // by the IP, retried
-    await redis.del(`${redisPrefix}:rl:sendMessage:ip:${ip}`); // the IP's window ends
+    await redis.del(`${config.redisPrefix}:rl:sendMessage:ip:${ip}`); // the IP's window ends
     // The refused retries spent none of the latecomer's own five.
     for (let i = 0; i < 5; i++) expect(await send(latecomer)).toBe('admitted');
     expect(await send(latecomer)).toBe('RATE_LIMITED');
+  });
+
+  it("admits through each instance's own count when Redis hangs, once the commands to it time out", async () => {
+    const proxy = await startCuttableProxy(Number(new URL(redisUrl).port || 6379));
+    const hanging = createDirectRedisClient(`redis://127.0.0.1:${proxy.port}`);
+    const limits = new RateLimitService(hanging, config);
+    try {
+      await hanging.connect();
+      proxy.hang(); // the connection stays open; nothing comes back
+      // Two requests to Redis (the visitor's point, then its IP's), each given up on after the command timeout.
+      const sent = send(visitor('203.0.113.10'), limits);
+      expect(await withTimeout(sent, 2 * REDIS_COMMAND_TIMEOUT_MS + 1000, 'a message over a hung Redis')).toBe('admitted');
+    } finally {
+      limits.onModuleDestroy();
+      hanging.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -25,9 +25,10 @@ const WHAT: Record<RateLimitedAction, string> = {
  * than a limit.
  *
  * While Redis is unreachable each instance counts in its own memory instead (rate-limiter-flexible's
- * `insuranceLimiter`, used at once when the connection is not ready): a limit then holds per instance
- * (plus the points a lease still held), and visitors and operators keep chatting through a Redis restart
- * (PostgreSQL stores their messages).
+ * `insuranceLimiter`, used at once when the connection is not ready, and for a command Redis has not
+ * answered within `REDIS_COMMAND_TIMEOUT_MS` on {@link REDIS_DIRECT}: a Redis that hangs): a limit then
+ * holds per instance (plus the points a lease still held), and visitors and operators keep chatting
+ * through a Redis restart or hang (PostgreSQL stores their messages).
  */
 @Injectable()
 export class RateLimitService implements OnModuleDestroy {

@@ -2,6 +2,7 @@ import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { GqlResult, wsExecute } from './api-client';
 import { SEND_MESSAGE, SESSION_EVENTS } from './operations';
+import { withTimeout } from './wait-for';
 
 /** A message as a participant receives it. */
 export interface ReceivedMessage {
@@ -14,14 +15,6 @@ export interface ReceivedMessage {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Codes a client is told it may retry (`extensions.retryable`). */
 function retryableError(result: GqlResult): boolean {

@@ -1,8 +1,9 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 
 /**
- * A TCP proxy in front of an API on 127.0.0.1 whose connections a test can cut at any moment, like a
- * network drop: both sides are destroyed at once, no WebSocket close frame, no HTTP response.
+ * A TCP proxy in front of a server on 127.0.0.1 (an API, Redis) whose connections a test can cut at any
+ * moment, like a network drop: both sides are destroyed at once, no WebSocket close frame, no HTTP
+ * response; or leave hanging, like a server that stopped answering or a network partition.
  */
 export interface CuttableProxy {
   /** Port clients connect to. */
@@ -18,6 +19,11 @@ export interface CuttableProxy {
    * `timeoutMs`.
    */
   cutOnResponse(marker: string, timeoutMs: number): Promise<string | undefined>;
+  /**
+   * From now on forwards nothing either way and closes nothing: every byte sent through the proxy, on open
+   * connections and new ones, is dropped, and neither side hears of a problem.
+   */
+  hang(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +36,7 @@ interface Pair {
 export async function startCuttableProxy(targetPort: number): Promise<CuttableProxy> {
   const pairs = new Set<Pair>();
   let armed: { marker: string; fire: (dropped: string) => void } | undefined;
+  let hung = false;
 
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
@@ -42,8 +49,11 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     };
     client.on('error', destroy).on('close', destroy);
     upstream.on('error', destroy).on('close', destroy);
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (!hung) upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
+      if (hung) return;
       if (armed && chunk.includes(armed.marker)) {
         const { fire } = armed;
         armed = undefined;
@@ -71,6 +81,9 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     port,
     open: () => pairs.size,
     cut,
+    hang: () => {
+      hung = true;
+    },
     cutOnResponse: (marker, timeoutMs) =>
       new Promise((resolve) => {
         const timer = setTimeout(() => {

@@ -11,3 +11,12 @@ export async function eventually<T>(predicate: () => T | undefined | false | Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Settles as `promise` does, or rejects with `<what>: no answer within <ms> ms` once `ms` milliseconds have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
