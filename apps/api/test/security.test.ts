@@ -198,6 +198,26 @@ describe('limits and abuse protection', () => {
       }
     });
 
+    it('frees the place of every operation that ends, however it ends', async () => {
+      const { visitor, sessionId } = await givenActiveSession(api);
+      const ws = wsClient(api.wsUrl, visitor.token);
+      try {
+        // More operations than the cap, one after another: answered, refused before running, completed by the client.
+        for (let i = 0; i < 4; i++) expect((await wsExecute(ws, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+        for (let i = 0; i < 4; i++) expect(errorCode(await wsExecute(ws, '{ noSuchField }'))).toBe('BAD_USER_INPUT');
+        for (let i = 0; i < 4; i++) {
+          const sub = record(ws, SESSION_EVENTS, { id: sessionId, after: 0 });
+          await sub.recorder.waitFor((items) => items.length > 0, 10000, 'replay');
+          sub.stop();
+        }
+        const subs = [1, 2, 3].map(() => record(ws, SESSION_EVENTS, { id: sessionId, after: 0 }));
+        await Promise.all(subs.map((s) => s.recorder.waitFor((items) => items.length > 0, 10000, 'replay')));
+        expect(errorCode(await wsExecute(ws, '{ __typename }'))).toBe('RATE_LIMITED'); // three run: the cap holds
+      } finally {
+        await ws.dispose();
+      }
+    });
+
     it('closes sockets beyond the per-IP cap with 4429', async () => {
       /** A raw graphql-transport-ws socket: resolves 'ack' once admitted, or the close code. */
       const open = (sockets: WebSocket[]) =>
