@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { JwtService } from '@nestjs/jwt';
+import { AccountStatusService, STATUS_REFRESH_MS } from '../src/auth/account-status.service';
 import { errorCode, gql, record, wsClient, wsExecute } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, QUEUE_UPDATED, RATE_SESSION, SEND_MESSAGE, SESSION, SESSION_EVENTS, SET_TYPING, START_SESSION } from './support/operations';
 import { givenActiveSession, givenOperator, givenVisitor, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
@@ -170,6 +171,50 @@ describe('authorization', () => {
       await api.app.get(EntityManager).fork().getConnection().execute('UPDATE operator SET disabled = true WHERE id = ?', [operator.id]);
       const login = 'mutation($e: String!, $p: String!) { loginOperator(email: $e, password: $p) { accessToken } }';
       expect(errorCode(await gql(api.httpUrl, login, { e: operator.email, p: operator.password }))).toBe('FORBIDDEN');
+    });
+
+    describe("an operator's status between refreshes", () => {
+      /** Disables `operatorId` in PostgreSQL alone, as if the Redis event of `operator:disable` were lost. */
+      const disableSilently = (operatorId: string) =>
+        api.app.get(EntityManager).fork().getConnection().execute('UPDATE operator SET disabled = true WHERE id = ?', [operatorId]);
+      /** Runs `check` with the clock `ms` ahead. */
+      const later = async <T>(ms: number, check: () => Promise<T>): Promise<T> => {
+        const now = Date.now();
+        const clock = jest.spyOn(Date, 'now').mockReturnValue(now + ms);
+        try {
+          return await check();
+        } finally {
+          clock.mockRestore();
+        }
+      };
+
+      it('is answered from memory, without a read, while a refresh has renewed it, and read again 20 s after', async () => {
+        const accounts = api.app.get(AccountStatusService);
+        const operator = await givenOperator(api);
+        expect(await accounts.operatorStatus(operator.id)).toBe('active');
+        await later(STATUS_REFRESH_MS, () => accounts.refresh());
+        await disableSilently(operator.id);
+        // A read would now answer 'disabled': 'active' shows the operation did not wait for PostgreSQL.
+        expect(await later(STATUS_REFRESH_MS + 15_000, () => accounts.operatorStatus(operator.id))).toBe('active');
+        expect(await later(STATUS_REFRESH_MS + 21_000, () => accounts.operatorStatus(operator.id))).toBe('disabled');
+      });
+
+      it("closes a disabled operator's sockets at the next refresh, also when the disable event was lost", async () => {
+        const accounts = api.app.get(AccountStatusService);
+        const operator = await givenOperator(api);
+        const ws = wsClient(api.wsUrl, operator.token);
+        const closed = new Promise<number>((resolve) => ws.on('closed', (event) => resolve((event as { code: number }).code)));
+        try {
+          const queue = record(ws, QUEUE_UPDATED);
+          await queue.recorder.waitFor((items) => items.length > 0, 10000, 'the queue');
+          await disableSilently(operator.id);
+          await accounts.refresh();
+          expect(await closed).toBe(4403);
+          expect(await accounts.operatorStatus(operator.id)).toBe('disabled');
+        } finally {
+          await ws.dispose();
+        }
+      });
     });
 
     it('issues tokens that expire', async () => {

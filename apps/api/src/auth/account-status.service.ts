@@ -1,30 +1,51 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Subject } from 'rxjs';
 import { sql } from '../database/sql';
 import { PUB_SUB } from '../realtime/redis.providers';
 import { Topics } from '../realtime/topics';
 
-/** How long an operator's "active" status is trusted from memory, in ms; a disable is pushed at once anyway. */
-const ACTIVE_CACHE_MS = 10_000;
+/** How often (ms) the statuses of the operators this instance serves are re-read from PostgreSQL, all in one query. */
+export const STATUS_REFRESH_MS = 10_000;
+/**
+ * How long (ms) a status read from PostgreSQL is trusted: two refreshes, so that a refresh that runs late
+ * does not send operations to PostgreSQL, and one that fails does not make a status trusted for longer.
+ */
+const STATUS_TRUSTED_MS = 2 * STATUS_REFRESH_MS;
+/** An operator with no operation on this instance for this long (ms) is no longer refreshed. */
+const IDLE_MS = 10 * 60_000;
 
 /** Payload of the `<prefix>:operator-disabled` channel. */
 export interface OperatorDisabled {
   operatorId: string;
 }
 
+/** An operator last read as active: when (Unix ms), and when one of its operations last asked. */
+interface ActiveOperator {
+  checkedAt: number;
+  usedAt: number;
+}
+
 /**
  * Whether an operator account may act. Disabling an account (`npm run operator:disable`) is published on
  * Redis so that every instance forgets its cached status and closes the operator's open sockets at once
- * ({@link disabled}); in between, the status is re-read from PostgreSQL at most every 10 s.
+ * ({@link disabled}). Behind that, the status of every operator with an operation here in the last 10
+ * minutes is re-read from PostgreSQL every {@link STATUS_REFRESH_MS} in the background ({@link refresh}),
+ * so an operator's operations do not wait for PostgreSQL (an operator writes every few seconds to minutes;
+ * each message would otherwise pay a query first: bench/NOTES.md §31), and a disable whose Redis event was
+ * lost still closes the operator's sockets within that time.
  */
 @Injectable()
 export class AccountStatusService implements OnModuleInit, OnModuleDestroy {
-  /** Operators disabled anywhere in the deployment, as they happen. */
+  /** Operators disabled anywhere in the deployment, as they happen (or as a refresh finds them). */
   readonly disabled = new Subject<OperatorDisabled>();
-  private readonly active = new Map<string, number>();
+  private readonly active = new Map<string, ActiveOperator>();
+  private readonly logger = new Logger('AccountStatus');
   private subscriptionId?: number;
+  private refresher?: NodeJS.Timeout;
+  private refreshing = false;
+  private refreshFailed = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -37,23 +58,70 @@ export class AccountStatusService implements OnModuleInit, OnModuleDestroy {
       this.active.delete(event.operatorId);
       this.disabled.next(event);
     });
+    this.refresher = setInterval(() => void this.refresh(), STATUS_REFRESH_MS).unref();
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.refresher);
     if (this.subscriptionId !== undefined) this.pubSub.unsubscribe(this.subscriptionId);
   }
 
-  /** 'active', 'disabled', or 'unknown' (the account no longer exists). */
+  /**
+   * 'active', 'disabled', or 'unknown' (the account no longer exists). Answered from memory while the
+   * operator's last read is under 20 s old ({@link STATUS_TRUSTED_MS}), else read from PostgreSQL.
+   * @throws the database driver's error when PostgreSQL cannot be read
+   */
   async operatorStatus(operatorId: string): Promise<'active' | 'disabled' | 'unknown'> {
-    const checkedAt = this.active.get(operatorId);
-    if (checkedAt !== undefined && Date.now() - checkedAt < ACTIVE_CACHE_MS) return 'active';
+    const now = Date.now();
+    const known = this.active.get(operatorId);
+    if (known !== undefined && now - known.checkedAt < STATUS_TRUSTED_MS) {
+      known.usedAt = now;
+      return 'active';
+    }
     const rows = await sql<{ disabled: boolean }>(this.em.fork(), 'SELECT disabled FROM operator WHERE id = ?', [operatorId]);
     if (!rows[0]) return 'unknown';
     if (rows[0].disabled) {
       this.active.delete(operatorId);
       return 'disabled';
     }
-    this.active.set(operatorId, Date.now());
+    this.active.set(operatorId, { checkedAt: now, usedAt: now });
     return 'active';
+  }
+
+  /**
+   * Re-reads, in one query, the status of every operator with an operation here in the last 10 minutes
+   * (the others are forgotten: their next operation reads it). One found disabled is forgotten and
+   * announced on {@link disabled} (its sockets here close), one no longer stored is forgotten. Runs every
+   * {@link STATUS_REFRESH_MS}, one at a time; a failure is logged on one line (and once more on recovery),
+   * and the statuses it could not renew stop being trusted {@link STATUS_TRUSTED_MS} after their last read.
+   */
+  async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    const startedAt = Date.now();
+    for (const [operatorId, known] of this.active) if (startedAt - known.usedAt >= IDLE_MS) this.active.delete(operatorId);
+    if (this.active.size === 0) return;
+    this.refreshing = true;
+    try {
+      const ids = [...this.active.keys()];
+      const rows = await sql<{ id: string; disabled: boolean }>(this.em.fork(), 'SELECT id, disabled FROM operator WHERE id IN (?)', [ids]);
+      const disabled = new Map(rows.map((row) => [row.id, row.disabled]));
+      for (const operatorId of ids) {
+        const known = this.active.get(operatorId);
+        if (known === undefined) continue; // a disable event came meanwhile
+        if (disabled.get(operatorId) === false) {
+          known.checkedAt = startedAt;
+          continue;
+        }
+        this.active.delete(operatorId);
+        if (disabled.get(operatorId)) this.disabled.next({ operatorId });
+      }
+      if (this.refreshFailed) this.logger.log('Operator statuses read from PostgreSQL again');
+      this.refreshFailed = false;
+    } catch (error) {
+      if (!this.refreshFailed) this.logger.warn(`Operator statuses not refreshed: PostgreSQL unreachable (${(error as Error).message})`);
+      this.refreshFailed = true;
+    } finally {
+      this.refreshing = false;
+    }
   }
 }
