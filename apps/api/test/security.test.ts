@@ -5,6 +5,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { getIntrospectionQuery } from 'graphql';
 import { EntityManager } from '@mikro-orm/postgresql';
+import Redis from 'ioredis';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_DIRECT, REDIS_RATE_LIMITS } from '../src/realtime/redis.providers';
 
 /** A graphql-ws client whose upgrade request carries a browser `Origin`. */
 function clientFrom(origin: string, url: string) {
@@ -178,6 +180,11 @@ describe('limits and abuse protection', () => {
       });
       expect(response.status).toBe(413);
     });
+  });
+
+  it('gives up on a hung Redis after REDIS_COMMAND_TIMEOUT_MS for the rate limits only: publishes wait for it', () => {
+    expect(api.app.get<Redis>(REDIS_RATE_LIMITS).options.commandTimeout).toBe(REDIS_COMMAND_TIMEOUT_MS);
+    expect(api.app.get<Redis>(REDIS_DIRECT).options.commandTimeout).toBeUndefined();
   });
 
   describe('WebSocket caps', () => {

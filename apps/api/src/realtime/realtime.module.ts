@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
-import { createDirectRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, settleUnsubscribes } from './redis.providers';
+import { createPublisherRedisClient, createRateLimitRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, settleUnsubscribes } from './redis.providers';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
@@ -26,7 +26,16 @@ import { Topics } from './topics';
       provide: REDIS_DIRECT,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const client = createDirectRedisClient(config.redisUrl);
+        const client = createPublisherRedisClient(config.redisUrl);
+        await client.connect();
+        return client;
+      },
+    },
+    {
+      provide: REDIS_RATE_LIMITS,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const client = createRateLimitRedisClient(config.redisUrl);
         await client.connect();
         return client;
       },
@@ -48,12 +57,13 @@ import { Topics } from './topics';
     },
     EventsPublisher,
   ],
-  exports: [REDIS, REDIS_DIRECT, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
+  exports: [REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
 })
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_DIRECT) private readonly direct: Redis,
+    @Inject(REDIS_RATE_LIMITS) private readonly rateLimits: Redis,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
   ) {}
 
@@ -66,6 +76,6 @@ export class RealtimeModule implements OnApplicationShutdown {
       () => undefined,
       () => client.disconnect(),
     );
-    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis), close(this.direct)]);
+    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis), close(this.direct), close(this.rateLimits)]);
   }
 }

@@ -4,14 +4,20 @@ import Redis from 'ioredis';
 /** Injection token of the shared ioredis client for commands (presence, queue, jobs' bookkeeping). */
 export const REDIS = Symbol('REDIS');
 /**
- * Injection token of the ioredis client for what every message does on its own: its rate-limit check
- * and its `PUBLISH` (every publish goes through it). Without auto-pipelining: ioredis builds a
- * `Pipeline` per tick for auto-pipelined commands, which on this path holds one command nearly always
- * (API CPU −5 points at 1,000 msg/s, bench/NOTES.md §18); the commands of presence and the queue,
- * which come in bursts, stay on the auto-pipelined {@link REDIS}. Its commands fail after
- * {@link REDIS_COMMAND_TIMEOUT_MS} ({@link createDirectRedisClient}).
+ * Injection token of the ioredis client for the `PUBLISH` every message and event makes (graphql-redis-
+ * subscriptions' publisher). Without auto-pipelining: ioredis builds a `Pipeline` per tick for
+ * auto-pipelined commands, which on this path holds one command nearly always (API CPU −5 points at
+ * 1,000 msg/s, bench/NOTES.md §18); the commands of presence and the queue, which come in bursts, stay on
+ * the auto-pipelined {@link REDIS}. No command timeout: an event is published after what it describes is
+ * committed, so a publish to a Redis that hangs waits for it rather than failing work already done.
  */
 export const REDIS_DIRECT = Symbol('REDIS_DIRECT');
+/**
+ * Injection token of the ioredis client of the rate limits (one request per lease, on a message's path),
+ * without auto-pipelining like {@link REDIS_DIRECT}, and whose commands fail after
+ * {@link REDIS_COMMAND_TIMEOUT_MS} ({@link createRateLimitRedisClient}).
+ */
+export const REDIS_RATE_LIMITS = Symbol('REDIS_RATE_LIMITS');
 /** Injection token of the {@link RedisPubSub} used for GraphQL subscription fan-out. */
 export const PUB_SUB = Symbol('PUB_SUB');
 
@@ -50,20 +56,25 @@ export function createRedisClient(
 }
 
 /**
- * How long (ms) the {@link REDIS_DIRECT} client waits for Redis to answer a command before failing it with
+ * How long (ms) the {@link REDIS_RATE_LIMITS} client waits for Redis to answer a command before failing it with
  * ioredis' `Command timed out`: far beyond a healthy Redis' answer, short enough that a message does not
  * wait long on one that hangs.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 2000;
 
+/** The {@link REDIS_DIRECT} client: without auto-pipelining, and no command timeout (a publish waits for a Redis that hangs). */
+export function createPublisherRedisClient(url: string): Redis {
+  return createRedisClient(url, 'publisher', { autoPipelining: false });
+}
+
 /**
- * The {@link REDIS_DIRECT} client, whose commands fail after {@link REDIS_COMMAND_TIMEOUT_MS}: when Redis
- * hangs without closing the connection (a stalled server, a network partition), the rate limiter counts
- * in memory instead (its insurance limiter answers a failed command) and a `PUBLISH` fails, instead of
- * both waiting until Redis answers. That error reaches a client as `SERVICE_UNAVAILABLE` (retryable).
+ * The {@link REDIS_RATE_LIMITS} client, whose commands fail after {@link REDIS_COMMAND_TIMEOUT_MS}: when
+ * Redis hangs without closing the connection (a stalled server, a network partition), the rate limiter
+ * counts in memory instead (its insurance limiter answers a failed command), so a message does not wait
+ * for that Redis to answer before it is stored.
  */
-export function createDirectRedisClient(url: string): Redis {
-  return createRedisClient(url, 'per-message commands', { autoPipelining: false, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+export function createRateLimitRedisClient(url: string): Redis {
+  return createRedisClient(url, 'rate limits', { autoPipelining: false, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
 }
 
 /**

@@ -4,7 +4,7 @@ import { startCuttableProxy } from '../../test/support/tcp-proxy';
 import { withTimeout } from '../../test/support/wait-for';
 import type { RequestContext } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
-import { createDirectRedisClient, REDIS_COMMAND_TIMEOUT_MS } from '../realtime/redis.providers';
+import { createRateLimitRedisClient, REDIS_COMMAND_TIMEOUT_MS } from '../realtime/redis.providers';
 import { RateLimitService } from './rate-limit.service';
 
 /** The per-visitor and per-IP limits together, on the real Redis. */
@@ -62,7 +62,7 @@ describe('RateLimitService', () => {
 
   it("admits through each instance's own count when Redis hangs, once the commands to it time out", async () => {
     const proxy = await startCuttableProxy(Number(new URL(redisUrl).port || 6379));
-    const hanging = createDirectRedisClient(`redis://127.0.0.1:${proxy.port}`);
+    const hanging = createRateLimitRedisClient(`redis://127.0.0.1:${proxy.port}`);
     const limits = new RateLimitService(hanging, config);
     try {
       await hanging.connect();

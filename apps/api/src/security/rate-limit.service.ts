@@ -5,7 +5,7 @@ import { LeasedLimiter, LimitReached } from './leased-limiter';
 import { RequestContext } from '../auth/principal';
 import { AppConfig, IP_RATE_FACTOR } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { REDIS_DIRECT } from '../realtime/redis.providers';
+import { REDIS_RATE_LIMITS } from '../realtime/redis.providers';
 import { RateLimitedAction } from './rate-limit.decorator';
 import { SecurityError } from './security.errors';
 
@@ -26,7 +26,7 @@ const WHAT: Record<RateLimitedAction, string> = {
  *
  * While Redis is unreachable each instance counts in its own memory instead (rate-limiter-flexible's
  * `insuranceLimiter`, used at once when the connection is not ready, and for a command Redis has not
- * answered within `REDIS_COMMAND_TIMEOUT_MS` on {@link REDIS_DIRECT}: a Redis that hangs): a limit then
+ * answered within `REDIS_COMMAND_TIMEOUT_MS` on {@link REDIS_RATE_LIMITS}: a Redis that hangs): a limit then
  * holds per instance (plus the points a lease still held), and visitors and operators keep chatting
  * through a Redis restart or hang (PostgreSQL stores their messages).
  */
@@ -35,7 +35,7 @@ export class RateLimitService implements OnModuleDestroy {
   private readonly perPrincipal: Record<RateLimitedAction, LeasedLimiter>;
   private readonly perIp: Record<RateLimitedAction, LeasedLimiter>;
 
-  constructor(@Inject(REDIS_DIRECT) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS_RATE_LIMITS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     const limits: Record<RateLimitedAction, number> = {
       createVisitor: config.rateLimits.visitorsPerMinute,
       startSession: config.rateLimits.sessionsPerMinute,

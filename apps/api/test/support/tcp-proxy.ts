@@ -20,16 +20,21 @@ export interface CuttableProxy {
    */
   cutOnResponse(marker: string, timeoutMs: number): Promise<string | undefined>;
   /**
-   * From now on forwards nothing either way and closes nothing: every byte sent through the proxy, on open
-   * connections and new ones, is dropped, and neither side hears of a problem.
+   * From now on forwards nothing either way and closes nothing, like a server that stopped answering or a
+   * network partition: what is sent through the proxy, on open connections and new ones, is held, and
+   * neither side hears of a problem.
    */
   hang(): void;
+  /** Ends a {@link hang}: what was held is delivered, in order, as TCP would once the path is back. */
+  resume(): void;
   close(): Promise<void>;
 }
 
 interface Pair {
   client: Socket;
   upstream: Socket;
+  /** What a hang holds, each chunk with the socket it is for. */
+  held: Array<[Socket, Buffer]>;
 }
 
 /** Starts a proxy on a free port forwarding to `127.0.0.1:<targetPort>`. */
@@ -40,7 +45,7 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
 
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, held: [] };
     pairs.add(pair);
     const destroy = () => {
       pairs.delete(pair);
@@ -50,10 +55,14 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     client.on('error', destroy).on('close', destroy);
     upstream.on('error', destroy).on('close', destroy);
     client.on('data', (chunk: Buffer) => {
-      if (!hung) upstream.write(chunk);
+      if (hung) pair.held.push([upstream, chunk]);
+      else upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (hung) return;
+      if (hung) {
+        pair.held.push([client, chunk]);
+        return;
+      }
       if (armed && chunk.includes(armed.marker)) {
         const { fire } = armed;
         armed = undefined;
@@ -83,6 +92,10 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     cut,
     hang: () => {
       hung = true;
+    },
+    resume: () => {
+      hung = false;
+      for (const pair of pairs) for (const [socket, chunk] of pair.held.splice(0)) socket.write(chunk);
     },
     cutOnResponse: (marker, timeoutMs) =>
       new Promise((resolve) => {
