@@ -109,6 +109,20 @@ describe('LeasedLimiter', () => {
     await expect(take(a, 'v10')).rejects.toBeInstanceOf(LimitReached);
   });
 
+  it('returns to the counter what a refused request asked beyond the limit: refused takes do not use it up', async () => {
+    const limiter = instance(5);
+    const burst = await Promise.allSettled(Array.from({ length: 8 }, () => take(limiter, 'd1')));
+    const windows = burst.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(windows).toHaveLength(5);
+    await eventually(async () => (await counted('d1')) === 5, 'the three refused points returned');
+    const ninth = take(limiter, 'd1'); // in flight while every admitted point is given back: those go to Redis
+    windows.forEach((window) => limiter.giveBack('d1', window));
+    await expect(ninth).rejects.toBeInstanceOf(LimitReached);
+    await eventually(async () => (await counted('d1')) === 0, 'all given back, the ninth returned');
+    const { admitted } = await outcomes(Array.from({ length: 6 }, () => take(limiter, 'd1')));
+    expect(admitted).toBe(5);
+  });
+
   it('grants what was still free when a lease asks for more', async () => {
     const [a, b] = [instance(20), instance(20)];
     await take(a, 'v3'); // a holds five
@@ -231,6 +245,17 @@ describe('LeasedLimiter', () => {
       await eventually(async () => (await counted('g4')) === 9, 'the ask ahead, less the point given back');
       await handled();
       for (let i = 0; i < 5; i++) expect(limiter.take('g4')).toEqual(atOnce);
+    });
+
+    it('drops a point the lease cannot take in the last second of its window, rather than risk it counting in the next', async () => {
+      const limiter = instance(1000, 1); // a one-second window: always within the last second
+      await take(limiter, 'g7');
+      for (let i = 0; i < 3; i++) expect(limiter.take('g7')).toEqual(atOnce);
+      const last = limiter.take('g7') as number; // asks ahead for 5: in flight
+      limiter.giveBack('g7', last);
+      await eventually(async () => (await counted('g7')) === 10, 'the ask ahead');
+      await redis.ping(); // a reward sent with the give-back would have been applied by now
+      expect(await counted('g7')).toBe(10);
     });
 
     it('holds a point given back after a failed request, for its own window', async () => {

@@ -4,6 +4,12 @@ import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 const MAX_LEASE = 5;
 /** A lease takes at most this share of the room left in the window (1/4), so small limits are counted one by one. */
 const ROOM_SHARE = 4;
+/**
+ * Points are returned to the shared counter only while its window has more than this left (ms): a `reward`
+ * that reached Redis after the window's key expired would start the next window below zero. Closer to the
+ * end they are dropped: they would be free again within this time anyway.
+ */
+const RETURN_MARGIN_MS = 1000;
 
 /** A limit is reached for a key: no point is left in its window. */
 export class LimitReached extends Error {
@@ -72,8 +78,9 @@ function useHeld(lease: Lease): boolean {
  * other instance (fixed windows of rate-limiter-flexible; a lease ends with its window, estimated early).
  * A lease is asked for ahead only when it would be two points or more, so a small limit, and the last few
  * points of any window (a quarter of the room is under two), are still counted one at a time, with
- * nothing held ahead. A refused request counts its points in Redis as rate-limiter-flexible always does;
- * the points still free before it are granted here, so a lease that asks too much loses nothing.
+ * nothing held ahead. A refused request counts its points in Redis (rate-limiter-flexible counts every
+ * point asked); the points still free before it are granted here, and those it asked beyond them are
+ * returned to the counter, so neither a lease that asks too much nor a refused take uses up a limit.
  *
  * A point taken for an action that did not happen after all is given back ({@link LeasedLimiter.giveBack}):
  * to the lease while its window runs, to the shared counter when the lease cannot hold it, and not at all
@@ -153,6 +160,7 @@ export class LeasedLimiter {
           lease.left = granted - admitted;
           lease.room = answer.remainingPoints;
           lease.endsAt = endsAt;
+          if (full) this.returnToCounter(key, wanted - granted, endsAt);
           // Settled after the lease is up to date: a take made where an admitted one resumes sees it as it is.
           const refusal = () => new LimitReached(Math.max(0, endsAt - Date.now()));
           served.forEach((waiter, i) => (i < admitted ? waiter.admit(endsAt) : waiter.refuse(refusal())));
@@ -175,8 +183,8 @@ export class LeasedLimiter {
    * Redis, not awaited; lost only if that fails too). Once the window has ended the point no longer counts
    * and nothing is done. The lease may hold a newer answer than the point's: any answer received before the
    * point's window ended came from that same window, so the point is still counted where it is given back.
-   * A give-back sent to Redis in the last round trip of the window (its end is estimated early by the
-   * request's time in flight) may be counted in the next window instead: one point more there.
+   * Within the last second of the window a point the lease cannot take is dropped rather than sent to Redis
+   * (see {@link RETURN_MARGIN_MS}).
    * @param window what `take` answered for that point: the end (Unix ms) of the window it was counted in
    */
   giveBack(key: string, window: number): void {
@@ -195,8 +203,16 @@ export class LeasedLimiter {
         return;
       }
     }
-    // A reward that fails leaves the point counted: the key is refused one point early in this window.
-    this.limiter.reward(key, 1).catch(() => undefined);
+    this.returnToCounter(key, 1, window);
+  }
+
+  /**
+   * Returns `points` to the shared counter of `key` (one `reward`, not awaited) while the window ending at
+   * `window` (Unix ms) has more than {@link RETURN_MARGIN_MS} left; otherwise they are dropped. A reward that
+   * fails leaves them counted: the key is refused that many points early in this window.
+   */
+  private returnToCounter(key: string, points: number, window: number): void {
+    if (Date.now() < window - RETURN_MARGIN_MS) this.limiter.reward(key, points).catch(() => undefined);
   }
 
   /** Stops the sweeping timer (the leases go with the object). */
