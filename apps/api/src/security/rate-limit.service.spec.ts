@@ -60,6 +60,24 @@ describe('RateLimitService', () => {
     expect(await send(latecomer)).toBe('RATE_LIMITED');
   });
 
+  it("gives a chat's start back when the IP's message limit refuses the first message it carries", async () => {
+    const ip = '203.0.113.12';
+    for (let i = 0; i < 5; i++) {
+      const colleague = visitor(ip);
+      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
+    }
+    const latecomer = visitor(ip);
+    const start = () =>
+      Promise.resolve(service.consume(['startSession', 'sendMessage'], latecomer)).then(
+        () => 'admitted',
+        (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+      );
+    for (let i = 0; i < 5; i++) expect(await start()).toMatch(/^RATE_LIMITED: Too many messages/);
+    await redis.del(`${config.redisPrefix}:rl:sendMessage:ip:${ip}`); // the IP's message window ends
+    for (let i = 0; i < 5; i++) expect(await start()).toBe('admitted'); // none of its five starts was used up
+    expect(await start()).toMatch(/^RATE_LIMITED/);
+  });
+
   it("admits through each instance's own count when Redis hangs, once the commands to it time out", async () => {
     const proxy = await startCuttableProxy(Number(new URL(redisUrl).port || 6379));
     const hanging = createRateLimitRedisClient(`redis://127.0.0.1:${proxy.port}`);

@@ -63,49 +63,49 @@ export class RateLimitService implements OnModuleDestroy {
   }
 
   /**
-   * Counts one `action` for the caller: `null` when this instance's leases had the points (admitted at
-   * once, the common case of a message), else a promise that settles once Redis has answered. The IP's
-   * point is taken only once the caller's own limit has admitted the action, so a visitor over its own
-   * limit does not spend the budget of everyone behind the same IP (an office, a mobile carrier's NAT);
-   * when the IP's take fails (its limit refuses the action), the caller's point is given back
-   * ({@link LeasedLimiter.giveBack}), so waiting out that refusal does not use up the caller's own limit.
+   * Counts each of `actions` for the caller, in order: `null` when this instance's leases had the points
+   * (admitted at once, the common case of a message), else a promise that settles once Redis has answered.
+   * For each action the IP's point is taken only once the caller's own limit has admitted it, so a visitor
+   * over its own limit does not spend the budget of everyone behind the same IP (an office, a mobile
+   * carrier's NAT). When a limit refuses, every point already taken for this call is given back
+   * ({@link LeasedLimiter.giveBack}): waiting out an IP's refusal does not use up the caller's own limit,
+   * nor does a chat started with a first message that its IP's message limit refuses use up a start.
    * Limits: `config.rateLimits` per minute, per IP × {@link IP_RATE_FACTOR}.
-   * @throws (the promise rejects) SecurityError `RATE_LIMITED` (with `retryAfterSeconds`) when a limit is
-   *   exceeded; the Redis client's error when Redis fails with no insurance limiter.
+   * @throws (the promise rejects) SecurityError `RATE_LIMITED` (with `retryAfterSeconds`, naming the action
+   *   refused) when a limit is exceeded; the Redis client's error when Redis fails with no insurance limiter.
    */
-  consume(action: RateLimitedAction, context: RequestContext): Promise<void> | null {
+  consume(actions: RateLimitedAction | RateLimitedAction[], context: RequestContext): Promise<void> | null {
     const principal = context.principal;
     const ip = principal?.kind !== 'operator' ? context.ip : undefined;
-    if (!principal) return ip ? this.settled(action, this.perIp[action].take(ip)) : null;
-    const own = this.perPrincipal[action];
-    const key = principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`;
-    const taken = own.take(key);
-    if (!ip) return this.settled(action, taken);
-    const perIp = (window: number) => {
-      const shared = this.perIp[action].take(ip);
-      return typeof shared === 'number'
-        ? shared
-        : shared.catch((error: unknown) => {
-            own.giveBack(key, window);
-            throw error;
-          });
+    const own = principal && (principal.kind === 'visitor' ? `v:${principal.visitorId}` : `o:${principal.operatorId}`);
+    const steps = (Array.isArray(actions) ? actions : [actions]).flatMap((action) => [
+      ...(own ? [{ action, limiter: this.perPrincipal[action], key: own }] : []),
+      ...(ip ? [{ action, limiter: this.perIp[action], key: ip }] : []),
+    ]);
+    const taken: Array<{ limiter: LeasedLimiter; key: string; window: number }> = [];
+    const from = (next: number): Promise<void> | null => {
+      for (let i = next; i < steps.length; i++) {
+        const { action, limiter, key } = steps[i];
+        const window = limiter.take(key);
+        if (typeof window === 'number') {
+          taken.push({ limiter, key, window });
+          continue;
+        }
+        return window.then(
+          (counted) => {
+            taken.push({ limiter, key, window: counted });
+            return from(i + 1) ?? undefined;
+          },
+          (error: unknown) => {
+            for (const point of taken) point.limiter.giveBack(point.key, point.window);
+            if (!(error instanceof LimitReached)) throw error; // Redis unreachable: a real fault, not a limit
+            throw SecurityError.rateLimited(WHAT[action], Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+          },
+        );
+      }
+      return null;
     };
-    return this.settled(action, typeof taken === 'number' ? perIp(taken) : taken.then(perIp));
-  }
-
-  /** `null` when `taken` admitted at once, else a promise settling as it does, a reached limit answered as `RATE_LIMITED`. */
-  private settled(action: RateLimitedAction, taken: number | Promise<number>): Promise<void> | null {
-    return typeof taken === 'number' ? null : this.refusal(action, taken);
-  }
-
-  /** Settles as `waiting` does, a reached limit answered as `RATE_LIMITED`. */
-  private async refusal(action: RateLimitedAction, waiting: Promise<unknown>): Promise<void> {
-    try {
-      await waiting;
-    } catch (error) {
-      if (!(error instanceof LimitReached)) throw error; // Redis unreachable: a real fault, not a limit
-      throw SecurityError.rateLimited(WHAT[action], Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
-    }
+    return from(0);
   }
 
   onModuleDestroy(): void {

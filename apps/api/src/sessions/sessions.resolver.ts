@@ -6,7 +6,6 @@ import { StartSessionInput } from './dto/session.inputs';
 import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
 import { QueueService } from './queue.service';
 import { SessionsService } from './sessions.service';
-import { RateLimit } from '../security/rate-limit.decorator';
 import { RateLimitService } from '../security/rate-limit.service';
 
 @Resolver(() => ChatSessionModel)
@@ -25,13 +24,13 @@ export class SessionsResolver {
       "UNAUTHENTICATED when the guest token's visitor is no longer stored (create a new visitor).",
   })
   @Allow('visitor')
-  @RateLimit('startSession')
   async startSession(
     @CurrentPrincipal() principal: VisitorPrincipal,
     @Context() context: RequestContext,
     @Args('input', { type: () => StartSessionInput, nullable: true }) input?: StartSessionInput,
   ): Promise<ChatSessionModel> {
-    if (input?.content != null) await this.limits.consume('sendMessage', context);
+    // Counted together, so a first message refused gives the start back (not the RateLimit guard).
+    await this.limits.consume(input?.content != null ? ['startSession', 'sendMessage'] : 'startSession', context);
     return this.sessionsService.startSession(principal.visitorId, input ?? {});
   }
 
