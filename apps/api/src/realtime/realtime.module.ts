@@ -9,45 +9,24 @@ import { createPublisherRedisClient, createRateLimitRedisClient, createRedisClie
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
+/** `client` once connected (its clients are created with `lazyConnect`). */
+async function connected(client: Redis): Promise<Redis> {
+  await client.connect();
+  return client;
+}
+
 /** Redis connections, pub/sub fan-out and channel names, shared by every feature. */
 @Global()
 @Module({
   providers: [
-    {
-      provide: REDIS,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const client = createRedisClient(config.redisUrl, 'commands');
-        await client.connect();
-        return client;
-      },
-    },
-    {
-      provide: REDIS_DIRECT,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const client = createPublisherRedisClient(config.redisUrl);
-        await client.connect();
-        return client;
-      },
-    },
-    {
-      provide: REDIS_RATE_LIMITS,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const client = createRateLimitRedisClient(config.redisUrl);
-        await client.connect();
-        return client;
-      },
-    },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRedisClient(config.redisUrl, 'commands')) },
+    { provide: REDIS_DIRECT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createPublisherRedisClient(config.redisUrl)) },
+    { provide: REDIS_RATE_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRateLimitRedisClient(config.redisUrl)) },
     {
       provide: PUB_SUB,
       inject: [APP_CONFIG, REDIS_DIRECT],
-      useFactory: async (config: AppConfig, publisher: Redis) => {
-        const subscriber = settleUnsubscribes(createRedisClient(config.redisUrl, 'subscriber'));
-        await subscriber.connect();
-        return new LocalFirstPubSub({ publisher, subscriber });
-      },
+      useFactory: async (config: AppConfig, publisher: Redis) =>
+        new LocalFirstPubSub({ publisher, subscriber: await connected(settleUnsubscribes(createRedisClient(config.redisUrl, 'subscriber'))) }),
     },
     { provide: Topics, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Topics(config.redisPrefix) },
     {
