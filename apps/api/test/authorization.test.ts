@@ -4,6 +4,7 @@ import { AccountStatusService, STATUS_REFRESH_MS } from '../src/auth/account-sta
 import { errorCode, gql, record, wsClient, wsExecute } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, QUEUE_UPDATED, RATE_SESSION, SEND_MESSAGE, SESSION, SESSION_EVENTS, SET_TYPING, START_SESSION } from './support/operations';
 import { givenActiveSession, givenOperator, givenVisitor, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
+import { withTimeout } from './support/wait-for';
 
 describe('authorization', () => {
   let api: TestApi;
@@ -199,18 +200,44 @@ describe('authorization', () => {
         expect(await later(STATUS_REFRESH_MS + 21_000, () => accounts.operatorStatus(operator.id))).toBe('disabled');
       });
 
-      it("closes a disabled operator's sockets at the next refresh, also when the disable event was lost", async () => {
-        const accounts = api.app.get(AccountStatusService);
+      /** An operator with a socket on the queue, as a console left open, and the socket's close code to come. */
+      const consoleOnQueue = async () => {
         const operator = await givenOperator(api);
         const ws = wsClient(api.wsUrl, operator.token);
         const closed = new Promise<number>((resolve) => ws.on('closed', (event) => resolve((event as { code: number }).code)));
+        const queue = record(ws, QUEUE_UPDATED);
+        await queue.recorder.waitFor((items) => items.length > 0, 10000, 'the queue');
+        return { operator, ws, closed };
+      };
+
+      it("closes a disabled operator's sockets at the next scheduled refresh, also when the disable event was lost", async () => {
+        const { operator, ws, closed } = await consoleOnQueue();
         try {
-          const queue = record(ws, QUEUE_UPDATED);
-          await queue.recorder.waitFor((items) => items.length > 0, 10000, 'the queue');
           await disableSilently(operator.id);
-          await accounts.refresh();
-          expect(await closed).toBe(4403);
-          expect(await accounts.operatorStatus(operator.id)).toBe('disabled');
+          expect(await withTimeout(closed, STATUS_REFRESH_MS + 5_000, 'the next refresh')).toBe(4403);
+          expect(await api.app.get(AccountStatusService).operatorStatus(operator.id)).toBe('disabled');
+        } finally {
+          await ws.dispose();
+        }
+      }, 30_000);
+
+      it('keeps refreshing an operator whose console only holds a socket, however long it sends nothing', async () => {
+        const { operator, ws, closed } = await consoleOnQueue();
+        try {
+          await disableSilently(operator.id);
+          await later(11 * 60_000, () => api.app.get(AccountStatusService).refresh()); // past the 10 minutes an idle operator is kept
+          expect(await withTimeout(closed, 5_000, 'the socket closed')).toBe(4403);
+        } finally {
+          await ws.dispose();
+        }
+      });
+
+      it("closes a removed operator's sockets at the next refresh", async () => {
+        const { operator, ws, closed } = await consoleOnQueue();
+        try {
+          await api.app.get(EntityManager).fork().getConnection().execute('DELETE FROM operator WHERE id = ?', [operator.id]);
+          await api.app.get(AccountStatusService).refresh();
+          expect(await withTimeout(closed, 5_000, 'the socket closed')).toBe(4403);
         } finally {
           await ws.dispose();
         }

@@ -12,7 +12,8 @@ export const EXPIRY_SWEEP_MS = 1_000;
  * The authenticated WebSockets of this instance. A socket is closed when its token expires
  * (4401 Unauthorized: the client must sign in again; within {@link EXPIRY_SWEEP_MS} of `exp`, and every
  * operation in between is refused as expired) and when its operator is disabled anywhere in the
- * deployment (4403 Forbidden). Close codes are graphql-ws's `CloseCode` (RFC 6455 private range).
+ * deployment or its account is found disabled or removed ({@link AccountStatusService.disabled}; 4403
+ * Forbidden). Close codes are graphql-ws's `CloseCode` (RFC 6455 private range).
  * One timer checks every socket, rather than a timer per socket (bench (c)).
  */
 @Injectable()
@@ -27,7 +28,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.disabledEvents = this.accounts.disabled.subscribe(({ operatorId }) => {
       for (const [socket, principal] of this.sockets) {
         if (principal.kind === 'operator' && principal.operatorId === operatorId) {
-          socket.close(CloseCode.Forbidden, 'Operator account disabled');
+          socket.close(CloseCode.Forbidden, 'Operator account disabled or removed');
         }
       }
     });
@@ -41,19 +42,22 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.sockets.clear();
   }
 
-  /** Tracks an accepted socket of `principal` until {@link forget}. */
+  /** Tracks an accepted socket of `principal` until {@link forget}; an operator's keeps its status refreshed. */
   track(socket: WebSocket, principal: Principal): void {
     this.sockets.set(socket, principal);
+    if (principal.kind === 'operator') this.accounts.socketOpened(principal.operatorId);
   }
 
   forget(socket: WebSocket): void {
+    const principal = this.sockets.get(socket);
+    if (principal?.kind === 'operator') this.accounts.socketClosed(principal.operatorId);
     this.sockets.delete(socket);
   }
 
   private closeExpired(now: number): void {
     for (const [socket, principal] of this.sockets) {
       if (principal.expiresAt * 1000 > now) continue;
-      this.sockets.delete(socket);
+      this.forget(socket);
       socket.close(CloseCode.Unauthorized, 'Token expired');
     }
   }

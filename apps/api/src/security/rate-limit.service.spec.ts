@@ -78,6 +78,21 @@ describe('RateLimitService', () => {
     expect(await start()).toMatch(/^RATE_LIMITED/);
   });
 
+  it("gives the office's starts back too when a start's first message is refused", async () => {
+    const ip = '203.0.113.13';
+    for (let i = 0; i < 5; i++) {
+      const colleague = visitor(ip);
+      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
+    }
+    const latecomer = visitor(ip);
+    for (let i = 0; i < 5; i++) await expect(service.consume(['startSession', 'sendMessage'], latecomer)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // The office's 25 starts are all still there: five more visitors start five chats each, without a message.
+    const starts = Array.from({ length: 5 }, () => visitor(ip)).flatMap((v) =>
+      Array.from({ length: 5 }, () => Promise.resolve(service.consume('startSession', v)).then(() => 'admitted', (e: { code?: string }) => e.code)),
+    );
+    expect(await Promise.all(starts)).toEqual(Array(25).fill('admitted'));
+  });
+
   it("admits through each instance's own count when Redis hangs, once the commands to it time out", async () => {
     const proxy = await startCuttableProxy(Number(new URL(redisUrl).port || 6379));
     const hanging = createRateLimitRedisClient(`redis://127.0.0.1:${proxy.port}`);
