@@ -35,6 +35,14 @@ describe('RateLimitService', () => {
       (error: { code?: string }) => error.code,
     );
 
+  /** Five colleagues behind `ip` send their five messages each: the IP's 25 are used up. */
+  const officeUsesUp = async (ip: string) => {
+    for (let i = 0; i < 5; i++) {
+      const colleague = visitor(ip);
+      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
+    }
+  };
+
   it("does not spend the IP's budget on a visitor over its own limit", async () => {
     const spammer = visitor('203.0.113.7');
     const sent = await Promise.all(Array.from({ length: 30 }, () => send(spammer)));
@@ -47,11 +55,7 @@ describe('RateLimitService', () => {
 
   it("gives a visitor's point back when the IP's limit refuses the message", async () => {
     const ip = '203.0.113.9';
-    // Five colleagues use up the IP's 25.
-    for (let i = 0; i < 5; i++) {
-      const colleague = visitor(ip);
-      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
-    }
+    await officeUsesUp(ip);
     const latecomer = visitor(ip);
     for (let i = 0; i < 5; i++) expect(await send(latecomer)).toBe('RATE_LIMITED'); // by the IP, retried
     await redis.del(`${config.redisPrefix}:rl:sendMessage:ip:${ip}`); // the IP's window ends
@@ -62,10 +66,7 @@ describe('RateLimitService', () => {
 
   it("gives a chat's start back when the IP's message limit refuses the first message it carries", async () => {
     const ip = '203.0.113.12';
-    for (let i = 0; i < 5; i++) {
-      const colleague = visitor(ip);
-      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
-    }
+    await officeUsesUp(ip);
     const latecomer = visitor(ip);
     const start = () =>
       Promise.resolve(service.consume(['startSession', 'sendMessage'], latecomer)).then(
@@ -80,10 +81,7 @@ describe('RateLimitService', () => {
 
   it("gives the office's starts back too when a start's first message is refused", async () => {
     const ip = '203.0.113.13';
-    for (let i = 0; i < 5; i++) {
-      const colleague = visitor(ip);
-      expect(await Promise.all(Array.from({ length: 5 }, () => send(colleague)))).toEqual(Array(5).fill('admitted'));
-    }
+    await officeUsesUp(ip);
     const latecomer = visitor(ip);
     for (let i = 0; i < 5; i++) await expect(service.consume(['startSession', 'sendMessage'], latecomer)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     // The office's 25 starts are all still there: five more visitors start five chats each, without a message.
