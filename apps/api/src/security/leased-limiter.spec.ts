@@ -17,6 +17,13 @@ describe('LeasedLimiter', () => {
     opened.push(limiter);
     return limiter;
   };
+  /** An instance over its own Redis client, not connected yet: a test connects and drops it at will. */
+  const onOwnClient = (points: number) => {
+    const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+    const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: client, keyPrefix, points, duration: 60, rejectIfRedisNotReady: true }));
+    opened.push(limiter);
+    return { client, limiter };
+  };
   /** The shared counter's value for `key`, as Redis holds it. */
   const counted = async (key: string) => Number(await redis.get(`${keyPrefix}:${key}`));
   /** `limiter.take(key)` as a promise of the point's window, also when it admitted at once. */
@@ -165,9 +172,7 @@ describe('LeasedLimiter', () => {
   });
 
   it('holds nothing from an ask ahead that failed: the next take asks again', async () => {
-    const flaky = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-    const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: flaky, keyPrefix, points: 1000, duration: 60, rejectIfRedisNotReady: true }));
-    opened.push(limiter);
+    const { client: flaky, limiter } = onOwnClient(1000);
     try {
       await flaky.connect();
       await take(limiter, 'v8');
@@ -184,9 +189,7 @@ describe('LeasedLimiter', () => {
   });
 
   it('passes on a store failure, and holds nothing back after it', async () => {
-    const offline = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-    const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: offline, keyPrefix, points: 10, duration: 60, rejectIfRedisNotReady: true }));
-    opened.push(limiter);
+    const { client: offline, limiter } = onOwnClient(10);
     try {
       const failures = await outcomes([take(limiter, 'v5'), take(limiter, 'v5')]);
       expect(failures.admitted).toBe(0);
@@ -259,9 +262,7 @@ describe('LeasedLimiter', () => {
     });
 
     it('holds a point given back after a failed request, for its own window', async () => {
-      const flaky = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-      const limiter = new LeasedLimiter(new RateLimiterRedis({ storeClient: flaky, keyPrefix, points: 1000, duration: 60, rejectIfRedisNotReady: true }));
-      opened.push(limiter);
+      const { client: flaky, limiter } = onOwnClient(1000);
       try {
         await flaky.connect();
         await take(limiter, 'g5');
