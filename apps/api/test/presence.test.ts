@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { gqlOk, record, Recorder, wsClient } from './support/api-client';
 import { ApiChild, startApiChild } from './support/api-process';
 import { QUEUE_UPDATED } from './support/operations';
+import { eventually } from './support/wait-for';
+import { Topics } from '../src/realtime/topics';
 import { givenActiveSession, givenOperator, givenWaitingSession, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 /** Session events with the presence-related fields. */
@@ -48,6 +50,21 @@ async function openWidget(api: TestApi, token: string, sessionId: string): Promi
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until this instance listens on the session's topic in Redis: a `sessionEvents` subscription
+ * is then live (its local listener is registered before the `SUBSCRIBE`), and an event published from
+ * now on reaches it. A fixed pause instead missed the first event on a loaded machine.
+ */
+async function subscribedToSession(api: TestApi, sessionId: string): Promise<void> {
+  const topic = api.app.get(Topics).session(sessionId);
+  const redis = new Redis(api.config.redisUrl);
+  try {
+    await eventually(async () => ((await redis.pubsub('NUMSUB', topic)) as [string, number])[1] >= 1, `a subscriber of ${topic}`);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 describe('operator presence from console sockets', () => {
   describe('with a 1 s PRESENCE_TTL_SECONDS', () => {
@@ -178,7 +195,7 @@ describe('operator presence from console sockets', () => {
       const presenceNow = async () =>
         (await gqlOk(api.httpUrl, VISITOR_PRESENCE, { id: waiting.sessionId }, operator.token)).session.visitorPresence;
       try {
-        await pause(300); // the operator's subscription is live
+        await subscribedToSession(api, waiting.sessionId);
         expect(await presenceNow()).toBe('OFFLINE');
         const tabA = await openWidget(api, waiting.visitor.token, waiting.sessionId);
         await watched.waitFor(() => presenceChanges(watched, 'VISITOR').at(-1) === 'ONLINE', 5000, 'visitor online');
@@ -201,7 +218,7 @@ describe('operator presence from console sockets', () => {
       const tab = await openConsoleTab(api, active.operator.token);
       const widget = await openWidget(api, active.visitor.token, active.sessionId);
       try {
-        await pause(300);
+        await subscribedToSession(api, active.sessionId);
         await gqlOk(api.httpUrl, SET_PRESENCE, { p: 'AWAY' }, active.operator.token);
         await widget.events.waitFor(() => presenceChanges(widget.events, 'OPERATOR').at(-1) === 'AWAY', 5000, 'AWAY');
         await gqlOk(api.httpUrl, SET_PRESENCE, { p: 'ONLINE' }, active.operator.token);
