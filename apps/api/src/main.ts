@@ -1,3 +1,5 @@
+// First: a V8 heap flag that must be set before the application allocates (see the module).
+import './lifecycle/no-pretenuring';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';

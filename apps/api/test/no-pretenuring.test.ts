@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const BUILT = path.resolve(__dirname, '../../../dist/apps/api/apps/api/src');
+const MODULE = path.join(BUILT, 'lifecycle/no-pretenuring.js');
+
+/**
+ * What V8's allocation-site pretenuring does to a process: one allocation site first makes a million
+ * objects that all survive (as a burst of connections does), then five million that die at once (as
+ * messages do). Prints how many MB the old generation took in while the second ones were made: with
+ * pretenuring the site has been switched to old-space allocation, and they all go there.
+ */
+const PROBE = `
+  const v8 = require('node:v8');
+  const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
+  function make(i) { return { a: i, b: i + 1, c: [i, i] }; }
+  const kept = [];
+  for (let i = 0; i < 1e6; i++) kept.push(make(i));
+  const ring = new Array(1000);
+  let last = old(), grew = 0;
+  for (let i = 0; i < 5e6; i++) {
+    ring[i % 1000] = make(i);
+    if (i % 10000 === 0) { const now = old(); if (now > last) grew += now - last; last = now; }
+  }
+  if (kept.length !== 1e6) throw new Error('the long-lived objects must stay alive to the end');
+  process.stdout.write(String(Math.round(grew / 1048576)));
+`;
+
+/** Old-generation MB the probe's short-lived objects took, in a `node` started with `args`. */
+function oldGenerationTaken(args: string[]): number {
+  const result = spawnSync(process.execPath, [...args, '-e', PROBE], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`probe failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+describe("the API's V8 heap (lifecycle/no-pretenuring)", () => {
+  it('keeps short-lived objects out of the old generation after a burst of long-lived ones from the same site', () => {
+    const plain = oldGenerationTaken([]);
+    const withModule = oldGenerationTaken(['-r', MODULE]);
+    expect(plain).toBeGreaterThan(200); // the probe does show pretenuring in a plain process
+    expect(withModule).toBeLessThan(plain / 5);
+  });
+
+  it('leaves pretenuring on when the command line asks for it', () => {
+    expect(oldGenerationTaken(['--allocation-site-pretenuring', '-r', MODULE])).toBeGreaterThan(200);
+  });
+
+  it("is the first module the API's entry point loads", () => {
+    const main = readFileSync(path.join(BUILT, 'main.js'), 'utf8');
+    expect(main.match(/require\("([^"]+)"\)/)?.[1]).toBe('./lifecycle/no-pretenuring');
+  });
+});
