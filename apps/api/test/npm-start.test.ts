@@ -10,7 +10,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 jest.setTimeout(60_000);
 
 describe('npm start', () => {
-  it('stops gracefully on Ctrl-C (SIGINT to its process group)', async () => {
+  // npm forwards the terminal's SIGINT to its child too: dash keeps that copy, bash (npm's script shell on
+  // systems whose /bin/sh is bash) execs node, which then gets SIGINT twice.
+  it.each(['/bin/sh', '/bin/bash'])('stops gracefully on Ctrl-C (SIGINT to its process group), script shell %s', async (shell) => {
     const port = await freePort();
     const child = spawn('npm', ['start'], {
       cwd: ROOT,
@@ -23,6 +25,7 @@ describe('npm start', () => {
         HOST: '127.0.0.1',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         LOG_LEVEL: 'info',
+        npm_config_script_shell: shell,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
