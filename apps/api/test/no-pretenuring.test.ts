@@ -9,22 +9,28 @@ const MODULE = path.join(BUILT, 'lifecycle/no-pretenuring.js');
  * What V8's allocation-site pretenuring does to a process: one allocation site first makes a million
  * objects that all survive (as a burst of connections does), then five million that die at once (as
  * messages do). Prints how many MB the old generation took in while the second ones were made: with
- * pretenuring the site has been switched to old-space allocation, and they all go there.
+ * pretenuring the site has been switched to old-space allocation, and they all go there. V8 does not
+ * always decide at the first burst (when it optimises the site's code varies with the machine's load), so
+ * the probe runs up to three rounds and prints the most any round took.
  */
 const PROBE = `
   const v8 = require('node:v8');
   const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
   function make(i) { return { a: i, b: i + 1, c: [i, i] }; }
   const kept = [];
-  for (let i = 0; i < 1e6; i++) kept.push(make(i));
   const ring = new Array(1000);
-  let last = old(), grew = 0;
-  for (let i = 0; i < 5e6; i++) {
-    ring[i % 1000] = make(i);
-    if (i % 10000 === 0) { const now = old(); if (now > last) grew += now - last; last = now; }
+  let most = 0;
+  for (let round = 0; round < 3 && most <= 200; round++) {
+    for (let i = 0; i < 1e6; i++) kept.push(make(i));
+    let last = old(), grew = 0;
+    for (let i = 0; i < 5e6; i++) {
+      ring[i % 1000] = make(i);
+      if (i % 10000 === 0) { const now = old(); if (now > last) grew += now - last; last = now; }
+    }
+    most = Math.max(most, Math.round(grew / 1048576));
   }
-  if (kept.length !== 1e6) throw new Error('the long-lived objects must stay alive to the end');
-  process.stdout.write(String(Math.round(grew / 1048576)));
+  if (kept.length < 1e6) throw new Error('the long-lived objects must stay alive to the end');
+  process.stdout.write(String(most));
 `;
 
 /** Old-generation MB the probe's short-lived objects took, in a `node` started with `args`. */
