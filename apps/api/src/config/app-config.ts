@@ -121,8 +121,8 @@ export interface AppConfig {
   /** Open WebSockets one client IP may hold on one instance. */
   wsMaxSocketsPerIp: number;
   /**
-   * Most PostgreSQL connections `sendMessage`'s statement uses at once (`MessageWriter`), beside MikroORM's
-   * 10. Opened on demand and closed after 10 s idle (node-postgres' pool), so an idle instance holds none.
+   * PostgreSQL connections `sendMessage`'s statement runs on (`MessageWriter`), beside MikroORM's 10. All
+   * are opened at start and kept (a fixed-size pool: bench/NOTES.md §33).
    */
   messageWriterConnections: number;
   /**

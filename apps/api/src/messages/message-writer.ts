@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -13,18 +13,53 @@ import type { SqlRunner } from './message-store';
  * waits for PostgreSQL's WAL flush; statements in flight together share one flush (PostgreSQL's group
  * commit), while statements queued in the pool wait for a connection and then each for a flush of its own.
  * With 8 connections, a slow flush at 1,250 messages/s left up to 43 statements queued (bench/NOTES.md §27).
+ *
+ * The pool has a fixed size: every connection is opened before the API serves ({@link onModuleInit}) and
+ * kept while idle. Opened on demand and closed after 10 s idle (node-postgres' default), connections were
+ * opened a dozen at once whenever a pause let statements pile up, each a new PostgreSQL backend to fork
+ * and warm while the messages waited, and that turned a pause of tens of ms into one of hundreds, about
+ * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason
+ * (its README, `minimumIdle`). A connection the server drops is replaced when a statement needs one.
+ * Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`).
  */
 @Injectable()
-export class MessageWriter implements OnModuleDestroy {
+export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MessageWriter.name);
   private readonly pool: Pool;
+  private readonly size: number;
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new Pool({ connectionString: config.databaseUrl, max: config.messageWriterConnections });
+    this.size = config.messageWriterConnections;
+    this.pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: this.size,
+      min: this.size, // node-postgres closes idle connections only above `min`
+      application_name: 'parley-message-writer',
+    });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     this.pool.on('error', (error) => this.logger.warn(`PostgreSQL connection of the message writer lost: ${error.message}`));
+  }
+
+  /**
+   * Opens all `MESSAGE_WRITER_CONNECTIONS` connections at once, before the API listens. Those PostgreSQL
+   * refuses (`max_connections`, a role's connection limit) are reported in one warning line and opened
+   * later when a statement needs them; the API starts either way.
+   */
+  async onModuleInit(): Promise<void> {
+    const opened = await Promise.allSettled(Array.from({ length: this.size }, () => this.pool.connect()));
+    const refused: unknown[] = [];
+    for (const result of opened) {
+      if (result.status === 'fulfilled') result.value.release();
+      else refused.push(result.reason);
+    }
+    if (refused.length) {
+      this.logger.warn(
+        `Opened ${this.size - refused.length} of ${this.size} PostgreSQL connections for messages (${(refused[0] as Error).message}); ` +
+          'the rest will be tried when needed: raise PostgreSQL max_connections or lower MESSAGE_WRITER_CONNECTIONS',
+      );
+    }
   }
 
   /** A {@link SqlRunner} on this pool: `?` placeholders become `$1…`, the statement is prepared under `name`. */

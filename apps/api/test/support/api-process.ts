@@ -38,7 +38,8 @@ export interface ApiChild extends Child {
 function spawnBuilt(entry: 'main.js' | 'worker.js', env: Record<string, string>): Child {
   const file = path.join(BUILT, entry);
   if (!existsSync(file)) throw new Error(`${file} missing: run "npx nx run api:build" (npm test does)`);
-  const child = spawn(process.execPath, [file], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The message writer opens all its connections at start; test files run up to three instances side by side.
+  const child = spawn(process.execPath, [file], { env: { ...process.env, LOG_LEVEL: 'warn', MESSAGE_WRITER_CONNECTIONS: '4', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -37,6 +37,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     REDIS_PREFIX: `parley-test-${randomUUID().slice(0, 8)}`,
     PORT: '0',
     HOST: '127.0.0.1',
+    // The message writer opens all its connections at start; test files run up to three instances side by side.
+    MESSAGE_WRITER_CONNECTIONS: '4',
     ...env,
   });
   const app = await createApp(config);

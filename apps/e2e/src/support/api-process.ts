@@ -68,6 +68,8 @@ export async function startApi(extraEnv: Record<string, string> = {}): Promise<A
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     STATIC_DIR: path.join(ROOT, 'dist/apps'),
+    // The message writer opens all its connections at start; a few serve a browser test.
+    MESSAGE_WRITER_CONNECTIONS: '4',
     ...extraEnv,
   };
   let child!: ChildProcess;
