@@ -16,7 +16,10 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     allowGlobalContext: false,
     extensions: [Migrator],
     debug: false,
-    pool: { min: 0, max: 10 },
+    // Up to 10, opened when needed and then kept: reaped after 30 s idle (knex's default), they were closed
+    // all at once when a burst ended, and PostgreSQL ending ten backends together held the API's event loop
+    // for 50–250 ms (bench/NOTES.md §33). `min` is what knex's pool (tarn) keeps; it opens none ahead.
+    pool: { min: 10, max: 10 },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(__dirname, 'migrations'),
