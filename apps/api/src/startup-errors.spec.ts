@@ -8,6 +8,11 @@ describe('start-up errors', () => {
     expect(describeStartupError(error)).toBe('Cannot reach PostgreSQL: check DATABASE_URL (connect ECONNREFUSED 127.0.0.1:5432)');
   });
 
+  it("passes the message writer's refused connections on as they are (they name what to change)", () => {
+    const message = 'PostgreSQL refused 2 of the 24 connections for messages (sorry, too many clients already): raise its connection limit …';
+    expect(describeStartupError(new Error(message))).toBe(message);
+  });
+
   it('names DATABASE_URL when the real PostgreSQL refuses the role', async () => {
     const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     url.username = 'no_such_parley_role';

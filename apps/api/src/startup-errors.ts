@@ -7,7 +7,8 @@ export function describeStartupError(error: unknown): string {
   const nested = Array.isArray(e?.errors) && e.errors.length ? (e.errors[0] as typeof e) : undefined;
   const code = e?.code ?? nested?.code;
   const message = e?.message || nested?.message || String(error);
-  if (message.startsWith('Cannot reach')) return message;
+  // Already one line naming what to change (the message writer's connections: MessageWriter.onModuleInit).
+  if (message.startsWith('Cannot reach') || message.startsWith('PostgreSQL refused')) return message;
   const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code ?? '');
   const port = e?.port ?? nested?.port;
   if (unreachable && port === 6379) return `Cannot reach Redis: check REDIS_URL (${message})`;

@@ -17,8 +17,8 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     extensions: [Migrator],
     debug: false,
     // Up to 10, opened when needed and then kept: reaped after 30 s idle (knex's default), they were closed
-    // all at once when a burst ended, and PostgreSQL ending ten backends together held the API's event loop
-    // for 50–250 ms (bench/NOTES.md §33). `min` is what knex's pool (tarn) keeps; it opens none ahead.
+    // all at once when a burst ended; in the benchmark, nine ended together were followed by the API's event
+    // loop late by 30–51 ms (bench/NOTES.md §33). `min` is what knex's pool (tarn) keeps; it opens none ahead.
     pool: { min: 10, max: 10 },
     migrations: {
       tableName: 'mikro_orm_migrations',

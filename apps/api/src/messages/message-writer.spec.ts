@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { eventually } from '../../test/support/wait-for';
 import type { AppConfig } from '../config/app-config';
 import { MessageWriter } from './message-writer';
 
@@ -21,10 +23,18 @@ async function admin<Row>(sql: string): Promise<Row[]> {
   }
 }
 
-/** Backends of every message writer connected now (their `application_name`). */
-async function writerBackends(): Promise<Set<number>> {
-  const rows = await admin<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'parley-message-writer'");
-  return new Set(rows.map((r) => r.pid));
+/** `serverUrl()` as `user`, its connections named `name` (the URL's `application_name` wins over the pool's). */
+function urlAs(name: string, user?: string): string {
+  const url = new URL(serverUrl());
+  url.searchParams.set('application_name', name);
+  if (user) url.username = user;
+  return url.toString();
+}
+
+/** Backends connected now whose `application_name` is `name`. */
+async function backendsNamed(name: string): Promise<number[]> {
+  const rows = await admin<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = '${name}' ORDER BY pid`);
+  return rows.map((r) => r.pid);
 }
 
 /** Runs `count` statements at once, each holding its connection for 300 ms; the backends that ran them. */
@@ -53,41 +63,57 @@ describe('MessageWriter', () => {
   });
 
   it('opens all its connections before the API serves and keeps them while idle', async () => {
-    const before = await writerBackends();
-    const pool = writer(3);
+    const name = `parley-test-${randomUUID().slice(0, 8)}`;
+    const pool = writer(3, urlAs(name));
     await pool.onModuleInit();
-    const opened = [...(await writerBackends())].filter((pid) => !before.has(pid));
+    const opened = await backendsNamed(name);
     expect(opened).toHaveLength(3);
     // node-postgres closes a connection idle for 10 s unless the pool keeps it.
     await new Promise((resolve) => setTimeout(resolve, 10_500));
-    expect([...(await writerBackends())].filter((pid) => opened.includes(pid))).toHaveLength(3);
+    expect(await backendsNamed(name)).toEqual(opened);
     // Statements run on those connections: none is opened for them.
-    expect([...(await backendsFor(pool, 3))].sort()).toEqual([...opened].sort());
+    expect([...(await backendsFor(pool, 3))].sort()).toEqual(opened);
   }, 20_000);
 
-  describe('when PostgreSQL refuses some of its connections', () => {
-    const role = 'parley_test_limited';
-    beforeAll(() => admin(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN CONNECTION LIMIT 2`));
+  it('reopens the connections the server closes, together and before a statement needs them, in one warning line', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const name = `parley-test-${randomUUID().slice(0, 8)}`;
+      const pool = writer(3, urlAs(name));
+      await pool.onModuleInit();
+      const first = await backendsNamed(name);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${first.join(',')})`);
+      const again = await eventually(async () => {
+        const now = await backendsNamed(name);
+        return now.length === 3 && !now.some((pid) => first.includes(pid)) && now;
+      }, 'three new connections');
+      expect(warn.mock.calls.map((call) => call[0])).toEqual([
+        'PostgreSQL closed 3 connection(s) of the message writer (terminating connection due to administrator command); reopening 3',
+      ]);
+      expect([...(await backendsFor(pool, 3))].sort()).toEqual(again);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  describe('when PostgreSQL refuses some of its connections at start', () => {
+    const role = `parley_test_limited_${randomUUID().slice(0, 8)}`;
+    beforeAll(() => admin(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 2`));
     afterAll(async () => {
       await Promise.all(writers.splice(0).map((w) => w.onModuleDestroy()));
       await admin(`DROP ROLE IF EXISTS ${role}`);
     });
 
-    it('says in one line how many it opened and what to change, starts, and runs statements on those it has', async () => {
-      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      try {
-        const url = new URL(serverUrl());
-        url.username = role;
-        const pool = writer(4, url.toString());
-        await pool.onModuleInit();
-        expect(warn).toHaveBeenCalledTimes(1);
-        expect(warn.mock.calls[0][0]).toMatch(
-          /^Opened 2 of 4 PostgreSQL connections for messages \(too many connections for role "parley_test_limited"\); .*max_connections or lower MESSAGE_WRITER_CONNECTIONS$/,
-        );
-        expect((await backendsFor(pool, 2)).size).toBe(2);
-      } finally {
-        warn.mockRestore();
-      }
+    it('does not start, says what to change in one line, and holds no connection', async () => {
+      const pool = writer(4, urlAs(`parley-test-${role}`, role));
+      // PostgreSQL counts a role's connections loosely when they arrive together: one to three get in.
+      await expect(pool.onModuleInit()).rejects.toThrow(
+        new RegExp(
+          `^PostgreSQL refused [1-3] of the 4 connections for messages \\(too many connections for role "${role}"\\): ` +
+            "raise its connection limit \\(max_connections, or the role's or database's CONNECTION LIMIT\\) or lower MESSAGE_WRITER_CONNECTIONS$",
+        ),
+      );
+      await eventually(async () => (await admin(`SELECT 1 FROM pg_stat_activity WHERE usename = '${role}'`)).length === 0, "the role's connections closed");
     });
   });
 });

@@ -4,6 +4,11 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { SqlRunner } from './message-store';
 
+/** How long (ms) after the server closed a connection the missing ones are reopened: losses at once (a restart) are replaced together. */
+export const REFILL_DELAY_MS = 1000;
+/** How long (ms) between tries to reopen them while PostgreSQL refuses or is down. */
+const REFILL_RETRY_MS = 5000;
+
 /**
  * The connection pool of `sendMessage`'s one statement, the API's hottest query. It runs as a named
  * prepared statement (PostgreSQL parses and plans it once per connection, not once per message) on
@@ -17,10 +22,11 @@ import type { SqlRunner } from './message-store';
  * The pool has a fixed size: every connection is opened before the API serves ({@link onModuleInit}) and
  * kept while idle. Opened on demand and closed after 10 s idle (node-postgres' default), connections were
  * opened a dozen at once whenever a pause let statements pile up, each a new PostgreSQL backend to fork
- * and warm while the messages waited, and that turned a pause of tens of ms into one of hundreds, about
- * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason
- * (its README, `minimumIdle`). A connection the server drops is replaced when a statement needs one.
- * Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`).
+ * and warm while the messages waited, and that turned pauses of tens of ms into stalls of hundreds, about
+ * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason (its README,
+ * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`) are
+ * reopened together {@link REFILL_DELAY_MS} later, in the background. Connections carry
+ * `application_name` `parley-message-writer` (`pg_stat_activity`).
  */
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
@@ -29,6 +35,13 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   private readonly size: number;
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
+  /** Connections the server closed since the last refill, and the first one's reason. */
+  private lost = 0;
+  private lostReason?: string;
+  private refillTimer?: NodeJS.Timeout;
+  /** Whether the last refill failed: its warning is not repeated until one succeeds. */
+  private refillFailing = false;
+  private closing = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.size = config.messageWriterConnections;
@@ -38,28 +51,75 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       min: this.size, // node-postgres closes idle connections only above `min`
       application_name: 'parley-message-writer',
     });
-    // An idle connection dropped by the server must not crash the process; the pool replaces it.
-    this.pool.on('error', (error) => this.logger.warn(`PostgreSQL connection of the message writer lost: ${error.message}`));
+    // An idle connection closed by the server must not crash the process: counted, reported by the refill.
+    this.pool.on('error', (error) => {
+      this.lost++;
+      this.lostReason ??= error.message;
+    });
+    this.pool.on('remove', () => this.scheduleRefill(REFILL_DELAY_MS));
   }
 
   /**
-   * Opens all `MESSAGE_WRITER_CONNECTIONS` connections at once, before the API listens. Those PostgreSQL
-   * refuses (`max_connections`, a role's connection limit) are reported in one warning line and opened
-   * later when a statement needs them; the API starts either way.
+   * Opens all `MESSAGE_WRITER_CONNECTIONS` connections at once, before the API listens.
+   * @throws Error `PostgreSQL refused n of the N connections for messages (…)` when PostgreSQL refuses any
+   *   (`max_connections`, or a role's or database's `CONNECTION LIMIT`): an API holding the rest would leave
+   *   MikroORM's queries short of connections (bench/NOTES.md §33), so it does not start.
    */
   async onModuleInit(): Promise<void> {
-    const opened = await Promise.allSettled(Array.from({ length: this.size }, () => this.pool.connect()));
-    const refused: unknown[] = [];
-    for (const result of opened) {
-      if (result.status === 'fulfilled') result.value.release();
-      else refused.push(result.reason);
-    }
+    const refused = await this.open(this.size);
     if (refused.length) {
-      this.logger.warn(
-        `Opened ${this.size - refused.length} of ${this.size} PostgreSQL connections for messages (${(refused[0] as Error).message}); ` +
-          'the rest will be tried when needed: raise PostgreSQL max_connections or lower MESSAGE_WRITER_CONNECTIONS',
+      await this.onModuleDestroy();
+      throw new Error(
+        `PostgreSQL refused ${refused.length} of the ${this.size} connections for messages (${refused[0].message}): ` +
+          "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT) or lower MESSAGE_WRITER_CONNECTIONS",
       );
     }
+  }
+
+  /** Opens `count` connections at once and puts them in the pool; the errors of those that failed. */
+  private async open(count: number): Promise<Error[]> {
+    const opened = await Promise.allSettled(Array.from({ length: count }, () => this.pool.connect()));
+    const failed: Error[] = [];
+    for (const result of opened) {
+      if (result.status === 'fulfilled') result.value.release();
+      else failed.push(result.reason as Error);
+    }
+    return failed;
+  }
+
+  private scheduleRefill(delayMs: number): void {
+    if (this.closing || this.refillTimer) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      void this.refill();
+    }, delayMs).unref();
+  }
+
+  /**
+   * Reopens the connections the pool is missing, all at once; one warning line per loss (how many the server
+   * closed, why), one when they cannot be reopened, tried again every {@link REFILL_RETRY_MS} silently.
+   */
+  private async refill(): Promise<void> {
+    const missing = this.size - this.pool.totalCount;
+    if (this.closing || missing <= 0) return;
+    if (this.lost) {
+      this.logger.warn(`PostgreSQL closed ${this.lost} connection(s) of the message writer (${this.lostReason}); reopening ${missing}`);
+      this.lost = 0;
+      this.lostReason = undefined;
+    }
+    const failed = await this.open(missing);
+    if (!failed.length) {
+      if (this.refillFailing) this.logger.log(`The message writer has its ${this.size} PostgreSQL connections again`);
+      this.refillFailing = false;
+      return;
+    }
+    if (!this.refillFailing) {
+      this.logger.warn(
+        `The message writer could not reopen ${failed.length} of ${missing} PostgreSQL connections (${failed[0].message}); trying again every ${REFILL_RETRY_MS / 1000} s`,
+      );
+    }
+    this.refillFailing = true;
+    this.scheduleRefill(REFILL_RETRY_MS);
   }
 
   /** A {@link SqlRunner} on this pool: `?` placeholders become `$1…`, the statement is prepared under `name`. */
@@ -75,6 +135,8 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   };
 
   async onModuleDestroy(): Promise<void> {
-    await this.pool.end();
+    this.closing = true;
+    clearTimeout(this.refillTimer);
+    if (!this.pool.ended) await this.pool.end();
   }
 }
