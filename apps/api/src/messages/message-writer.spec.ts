@@ -88,12 +88,44 @@ describe('MessageWriter', () => {
         return now.length === 3 && !now.some((pid) => first.includes(pid)) && now;
       }, 'three new connections');
       expect(warn.mock.calls.map((call) => call[0])).toEqual([
-        'PostgreSQL closed 3 connection(s) of the message writer (terminating connection due to administrator command); reopening 3',
+        'The message writer lost 3 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 3',
       ]);
       expect([...(await backendsFor(pool, 3))].sort()).toEqual(again);
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('reopens one connection the server closes while the others stay idle', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const name = `parley-test-${randomUUID().slice(0, 8)}`;
+      const pool = writer(3, urlAs(name));
+      await pool.onModuleInit();
+      const [closed, ...kept] = await backendsNamed(name);
+      await admin(`SELECT pg_terminate_backend(${closed})`);
+      const now = await eventually(async () => {
+        const pids = await backendsNamed(name);
+        return pids.length === 3 && !pids.includes(closed) && pids;
+      }, 'a third connection again');
+      expect(now).toEqual(expect.arrayContaining(kept));
+      expect(warn.mock.calls.map((call) => call[0])).toEqual([
+        'The message writer lost 1 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 1',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("keeps a connection whose statement the server refused (node-postgres' pool.query would close it)", async () => {
+    const name = `parley-test-${randomUUID().slice(0, 8)}`;
+    const pool = writer(2, urlAs(name));
+    await pool.onModuleInit();
+    const opened = await backendsNamed(name);
+    await expect(pool.run('parley_test_fail', 'SELECT 1 / (? - 1) AS n', [1])).rejects.toThrow('division by zero');
+    // A dropped connection would be reopened a second later: a new backend.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await backendsNamed(name)).toEqual(opened);
   });
 
   describe('when PostgreSQL refuses some of its connections at start', () => {
@@ -106,10 +138,10 @@ describe('MessageWriter', () => {
 
     it('does not start, says what to change in one line, and holds no connection', async () => {
       const pool = writer(4, urlAs(`parley-test-${role}`, role));
-      // PostgreSQL counts a role's connections loosely when they arrive together: one to three get in.
+      // At most two get in; PostgreSQL counts a role's connections loosely when they arrive together, so fewer may.
       await expect(pool.onModuleInit()).rejects.toThrow(
         new RegExp(
-          `^PostgreSQL refused [1-3] of the 4 connections for messages \\(too many connections for role "${role}"\\): ` +
+          `^PostgreSQL refused [2-4] of the 4 connections for messages \\(too many connections for role "${role}"\\): ` +
             "raise its connection limit \\(max_connections, or the role's or database's CONNECTION LIMIT\\) or lower MESSAGE_WRITER_CONNECTIONS$",
         ),
       );

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Pool } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { SqlRunner } from './message-store';
@@ -8,6 +8,11 @@ import type { SqlRunner } from './message-store';
 export const REFILL_DELAY_MS = 1000;
 /** How long (ms) between tries to reopen them while PostgreSQL refuses or is down. */
 const REFILL_RETRY_MS = 5000;
+/**
+ * How long (ms) a connect may take before it fails, and a statement may wait for a free connection
+ * (node-postgres' `connectionTimeoutMillis`; it waits forever by default).
+ */
+const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * The connection pool of `sendMessage`'s one statement, the API's hottest query. It runs as a named
@@ -24,9 +29,12 @@ const REFILL_RETRY_MS = 5000;
  * opened a dozen at once whenever a pause let statements pile up, each a new PostgreSQL backend to fork
  * and warm while the messages waited, and that turned pauses of tens of ms into stalls of hundreds, about
  * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason (its README,
- * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`) are
- * reopened together {@link REFILL_DELAY_MS} later, in the background. Connections carry
- * `application_name` `parley-message-writer` (`pg_stat_activity`).
+ * `minimumIdle`). A statement's error from the server (a unique violation on a message sent twice) keeps
+ * its connection: node-postgres' `pool.query` would close it. Connections the server closes (a restart, a
+ * failover, `pg_terminate_backend`) are reopened together {@link REFILL_DELAY_MS} later; for that one round
+ * of connects (at most {@link CONNECT_TIMEOUT_MS}) the refill holds the idle connections too, so that each
+ * of its connects opens a new one. Connections carry `application_name` `parley-message-writer`
+ * (`pg_stat_activity`).
  */
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
@@ -35,7 +43,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   private readonly size: number;
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
-  /** Connections the server closed since the last refill, and the first one's reason. */
+  /** Connections the pool dropped since the last refill, and the first reason the server gave. */
   private lost = 0;
   private lostReason?: string;
   private refillTimer?: NodeJS.Timeout;
@@ -50,13 +58,15 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       max: this.size,
       min: this.size, // node-postgres closes idle connections only above `min`
       application_name: 'parley-message-writer',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
-    // An idle connection closed by the server must not crash the process: counted, reported by the refill.
-    this.pool.on('error', (error) => {
+    // An idle connection closed by the server must not crash the process: reported by the refill.
+    this.pool.on('error', (error) => (this.lostReason ??= error.message));
+    this.pool.on('remove', () => {
+      if (this.closing) return;
       this.lost++;
-      this.lostReason ??= error.message;
+      this.scheduleRefill(REFILL_DELAY_MS);
     });
-    this.pool.on('remove', () => this.scheduleRefill(REFILL_DELAY_MS));
   }
 
   /**
@@ -76,7 +86,10 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Opens `count` connections at once and puts them in the pool; the errors of those that failed. */
+  /**
+   * Takes `count` connections from the pool at once, holding each until all are settled, then puts them
+   * back: the idle ones first, so `count` = the idle ones + n opens n new ones. The errors of those that failed.
+   */
   private async open(count: number): Promise<Error[]> {
     const opened = await Promise.allSettled(Array.from({ length: count }, () => this.pool.connect()));
     const failed: Error[] = [];
@@ -96,19 +109,21 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Reopens the connections the pool is missing, all at once; one warning line per loss (how many the server
-   * closed, why), one when they cannot be reopened, tried again every {@link REFILL_RETRY_MS} silently.
+   * Reopens the connections the pool is missing, all at once; one warning line per loss (how many were
+   * dropped, the first reason), one when they cannot be reopened, tried again every {@link REFILL_RETRY_MS}
+   * silently, and one when they are all back.
    */
   private async refill(): Promise<void> {
     const missing = this.size - this.pool.totalCount;
+    const [lost, reason] = [this.lost, this.lostReason];
+    this.lost = 0;
+    this.lostReason = undefined;
     if (this.closing || missing <= 0) return;
-    if (this.lost) {
-      this.logger.warn(`PostgreSQL closed ${this.lost} connection(s) of the message writer (${this.lostReason}); reopening ${missing}`);
-      this.lost = 0;
-      this.lostReason = undefined;
-    }
-    const failed = await this.open(missing);
+    if (lost) this.logger.warn(`The message writer lost ${lost} PostgreSQL connection(s) (${reason ?? 'closed'}); reopening ${missing}`);
+    const failed = await this.open(missing + this.pool.idleCount);
     if (!failed.length) {
+      // A statement's connection came back while the connects ran and took one of them: another round.
+      if (this.pool.totalCount < this.size) this.scheduleRefill(REFILL_DELAY_MS);
       if (this.refillFailing) this.logger.log(`The message writer has its ${this.size} PostgreSQL connections again`);
       this.refillFailing = false;
       return;
@@ -130,8 +145,17 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       prepared = text.replace(/\?/g, () => `$${++n}`);
       this.texts.set(name, prepared);
     }
-    const result = await this.pool.query({ name, text: prepared, values: params });
-    return result.rows as Row[];
+    const client = await this.pool.connect();
+    try {
+      const result = await client.query({ name, text: prepared, values: params });
+      return result.rows as Row[];
+    } catch (error) {
+      // The server's error on a statement leaves the connection usable; a broken one is dropped on release anyway.
+      if (!(error instanceof DatabaseError)) this.lostReason ??= (error as Error).message;
+      throw error;
+    } finally {
+      client.release();
+    }
   };
 
   async onModuleDestroy(): Promise<void> {
