@@ -75,46 +75,43 @@ describe('MessageWriter', () => {
     expect([...(await backendsFor(pool, 3))].sort()).toEqual(opened);
   }, 20_000);
 
-  it('reopens the connections the server closes, together and before a statement needs them, in one warning line', async () => {
+  /**
+   * A writer of three connections whose first `count` backends the server terminates; once it has three
+   * again (none of those): the writer, its backends before and after, and the warnings it logged.
+   */
+  async function terminate(count: number) {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const name = `parley-test-${randomUUID().slice(0, 8)}`;
       const pool = writer(3, urlAs(name));
       await pool.onModuleInit();
-      const first = await backendsNamed(name);
-      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${first.join(',')})`);
-      const again = await eventually(async () => {
+      const before = await backendsNamed(name);
+      const closed = before.slice(0, count);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${closed.join(',')})`);
+      const after = await eventually(async () => {
         const now = await backendsNamed(name);
-        return now.length === 3 && !now.some((pid) => first.includes(pid)) && now;
-      }, 'three new connections');
-      expect(warn.mock.calls.map((call) => call[0])).toEqual([
-        'The message writer lost 3 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 3',
-      ]);
-      expect([...(await backendsFor(pool, 3))].sort()).toEqual(again);
+        return now.length === 3 && !now.some((pid) => closed.includes(pid)) && now;
+      }, 'three connections again');
+      return { pool, before, after, warnings: warn.mock.calls.map((call) => call[0] as string) };
     } finally {
       warn.mockRestore();
     }
+  }
+
+  it('reopens the connections the server closes, together and before a statement needs them, in one warning line', async () => {
+    const { pool, after, warnings } = await terminate(3);
+    expect(warnings).toEqual([
+      'The message writer lost 3 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 3',
+    ]);
+    expect([...(await backendsFor(pool, 3))].sort()).toEqual(after);
   });
 
   it('reopens one connection the server closes while the others stay idle', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    try {
-      const name = `parley-test-${randomUUID().slice(0, 8)}`;
-      const pool = writer(3, urlAs(name));
-      await pool.onModuleInit();
-      const [closed, ...kept] = await backendsNamed(name);
-      await admin(`SELECT pg_terminate_backend(${closed})`);
-      const now = await eventually(async () => {
-        const pids = await backendsNamed(name);
-        return pids.length === 3 && !pids.includes(closed) && pids;
-      }, 'a third connection again');
-      expect(now).toEqual(expect.arrayContaining(kept));
-      expect(warn.mock.calls.map((call) => call[0])).toEqual([
-        'The message writer lost 1 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 1',
-      ]);
-    } finally {
-      warn.mockRestore();
-    }
+    const { before, after, warnings } = await terminate(1);
+    expect(after).toEqual(expect.arrayContaining(before.slice(1)));
+    expect(warnings).toEqual([
+      'The message writer lost 1 PostgreSQL connection(s) (terminating connection due to administrator command); reopening 1',
+    ]);
   });
 
   it("keeps a connection whose statement the server refused (node-postgres' pool.query would close it)", async () => {
