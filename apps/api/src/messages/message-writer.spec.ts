@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, connect, createServer } from 'node:net';
 import { Client } from 'pg';
 import { eventually } from '../../test/support/wait-for';
 import type { AppConfig } from '../config/app-config';
@@ -72,7 +73,7 @@ describe('MessageWriter', () => {
     await new Promise((resolve) => setTimeout(resolve, 10_500));
     expect(await backendsNamed(name)).toEqual(opened);
     // Statements run on those connections: none is opened for them.
-    expect([...(await backendsFor(pool, 3))].sort()).toEqual(opened);
+    expect([...(await backendsFor(pool, 3))].sort((a, b) => a - b)).toEqual(opened);
   }, 20_000);
 
   it('reports idle connections the server closes together in one warning line, and reopens them as statements need them', async () => {
@@ -93,6 +94,42 @@ describe('MessageWriter', () => {
       expect(again.size).toBe(3);
     } finally {
       warn.mockRestore();
+    }
+  });
+
+  it('does not start when PostgreSQL cannot be reached, with the driver\'s own error (no advice about limits)', async () => {
+    const pool = writer(2, 'postgres://postgres@127.0.0.1:1/postgres');
+    await expect(pool.onModuleInit()).rejects.toThrow(/^connect ECONNREFUSED 127\.0\.0\.1:1$/);
+  });
+
+  it('does not start when a connection is closed while the others are still opening, and does not crash', async () => {
+    // A proxy to the test server that holds back the second connection for a second.
+    const target = new URL(serverUrl());
+    let accepted = 0;
+    const proxy = createServer((socket) => {
+      const delayMs = ++accepted === 2 ? 1000 : 0;
+      setTimeout(() => {
+        const upstream = connect(Number(target.port || 5432), target.hostname);
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      }, delayMs);
+    });
+    await new Promise<void>((listening) => proxy.listen(0, '127.0.0.1', listening));
+    try {
+      const name = `parley-test-${randomUUID().slice(0, 8)}`;
+      const url = new URL(urlAs(name));
+      url.port = String((proxy.address() as AddressInfo).port);
+      const pool = writer(2, url.toString());
+      const started = pool.onModuleInit();
+      const [first] = await eventually(async () => {
+        const pids = await backendsNamed(name);
+        return pids.length > 0 && pids;
+      }, 'the first connection');
+      await admin(`SELECT pg_terminate_backend(${first})`);
+      await expect(started).rejects.toThrow('terminating connection due to administrator command');
+    } finally {
+      proxy.close();
     }
   });
 

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { SqlRunner } from './message-store';
 
+/** SQLSTATE `too_many_connections` (PostgreSQL, Appendix A). */
+const TOO_MANY_CONNECTIONS = '53300';
 /** How long (ms) idle connections lost together (a restart) are gathered into one warning line. */
 const LOSS_REPORT_MS = 1000;
 
@@ -59,29 +61,39 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   /**
    * Opens all `MESSAGE_WRITER_CONNECTIONS` connections at once, before the API listens.
    * @throws Error `PostgreSQL refused n of the N connections for messages (…)` when PostgreSQL refuses any
-   *   (`max_connections`, or a role's or database's `CONNECTION LIMIT`): an API holding the rest would leave
-   *   MikroORM's queries short of connections (bench/NOTES.md §33), so it does not start.
+   *   for their number (SQLSTATE 53300: `max_connections`, or a role's or database's `CONNECTION LIMIT`): an
+   *   API holding the rest would leave MikroORM's queries short of connections (bench/NOTES.md §33), so it
+   *   does not start; any other failure to open one (unreachable, closed while opening) as it came.
    */
   async onModuleInit(): Promise<void> {
-    const refused = await this.open(this.size);
-    if (refused.length) {
-      await this.onModuleDestroy();
-      throw new Error(
-        `PostgreSQL refused ${refused.length} of the ${this.size} connections for messages (${refused[0].message}): ` +
-          "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT) or lower MESSAGE_WRITER_CONNECTIONS",
-      );
-    }
-  }
-
-  /** Opens `count` connections at once and puts them in the pool; the errors of those that failed. */
-  private async open(count: number): Promise<Error[]> {
-    const opened = await Promise.allSettled(Array.from({ length: count }, () => this.pool.connect()));
     const failed: Error[] = [];
-    for (const result of opened) {
-      if (result.status === 'fulfilled') result.value.release();
-      else failed.push(result.reason as Error);
+    const opened: Array<{ client: PoolClient; onError: (error: Error) => void; failure?: Error }> = [];
+    // Each is held until all are open: one closed meanwhile must not reach the process as an unhandled 'error'.
+    await Promise.allSettled(
+      Array.from({ length: this.size }, async () => {
+        try {
+          const client = await this.pool.connect();
+          const held: (typeof opened)[number] = { client, onError: (error) => (held.failure ??= error) };
+          client.on('error', held.onError);
+          opened.push(held);
+        } catch (error) {
+          failed.push(error as Error);
+        }
+      }),
+    );
+    for (const { client, onError, failure } of opened) {
+      client.removeListener('error', onError);
+      client.release(failure);
+      if (failure) failed.push(failure);
     }
-    return failed;
+    if (!failed.length) return;
+    await this.onModuleDestroy();
+    const refused = failed.filter((error) => (error as { code?: string }).code === TOO_MANY_CONNECTIONS);
+    if (!refused.length) throw failed[0];
+    throw new Error(
+      `PostgreSQL refused ${refused.length} of the ${this.size} connections for messages (${refused[0].message}): ` +
+        "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT) or lower MESSAGE_WRITER_CONNECTIONS",
+    );
   }
 
   private reportLoss(): void {
