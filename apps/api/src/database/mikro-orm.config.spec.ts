@@ -1,19 +1,13 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
+import { queryServer } from '../../test/support/global-setup';
 import { mikroOrmOptions } from './mikro-orm.config';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Which of `pids` are still connected to the server. */
 async function stillConnected(pids: number[]): Promise<number[]> {
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [pids]);
-    return rows.map((r) => r.pid);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryServer<{ pid: number }>(DATABASE_URL, 'SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [pids]);
+  return rows.map((r) => r.pid);
 }
 
 describe('mikroOrmOptions', () => {

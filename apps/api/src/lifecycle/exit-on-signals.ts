@@ -10,7 +10,7 @@ const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
  * group) and again from npm, which forwards it to its child (with bash as npm's script shell the child is
  * the API itself). Two presses of Ctrl-C are further apart than this.
  */
-export const DUPLICATE_SIGNAL_MS = 500;
+const DUPLICATE_SIGNAL_MS = 500;
 
 /**
  * On the first `SIGTERM` or `SIGINT`: {@link GracefulShutdown.drain} when the app serves clients (the API;

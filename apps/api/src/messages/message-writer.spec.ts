@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo, connect, createServer } from 'node:net';
-import { Client } from 'pg';
+import { queryServer } from '../../test/support/global-setup';
 import { eventually } from '../../test/support/wait-for';
 import type { AppConfig } from '../config/app-config';
 import { MessageWriter } from './message-writer';
@@ -14,15 +14,7 @@ function serverUrl(): string {
 }
 
 /** Runs `sql` on its own connection to the test server. */
-async function admin<Row>(sql: string): Promise<Row[]> {
-  const client = new Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as Row[];
-  } finally {
-    await client.end();
-  }
-}
+const admin = <Row>(sql: string): Promise<Row[]> => queryServer<Row>(serverUrl(), sql);
 
 /** `serverUrl()` as `user`, its connections named `name` (the URL's `application_name` wins over the pool's). */
 function urlAs(name: string, user?: string): string {

@@ -7,18 +7,22 @@ import { Client } from 'pg';
  */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/parley_test_${process.pid}`;
 
-/** Runs `statement` on the server's maintenance database. */
-export async function onServer(databaseUrl: string, statement: (name: string) => string): Promise<void> {
+/** Runs `sql` on its own connection to the server's maintenance database (`postgres`); the rows. */
+export async function queryServer<Row>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<Row[]> {
   const admin = new URL(databaseUrl);
-  const name = admin.pathname.slice(1);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query(statement(name.replace(/"/g, '""')));
+    return (await client.query(sql, params)).rows as Row[];
   } finally {
     await client.end();
   }
+}
+
+/** Runs `statement` on the server's maintenance database, given the database's name quoted for `"…"`. */
+export async function onServer(databaseUrl: string, statement: (name: string) => string): Promise<void> {
+  await queryServer(databaseUrl, statement(new URL(databaseUrl).pathname.slice(1).replace(/"/g, '""')));
 }
 
 /**
