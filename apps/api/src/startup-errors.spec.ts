@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { queryServer } from '../test/support/global-setup';
 import { assertRedisReachable, describeStartupError } from './startup-errors';
 
 describe('start-up errors', () => {
@@ -18,6 +20,23 @@ describe('start-up errors', () => {
     url.username = 'no_such_parley_role';
     const error: unknown = await new Client({ connectionString: url.toString() }).connect().catch((e: unknown) => e);
     expect(describeStartupError(error)).toMatch(/^Cannot reach PostgreSQL: check DATABASE_URL \(.*no_such_parley_role/);
+  });
+
+  it('names the connection limit, not DATABASE_URL, when the real PostgreSQL refuses a connection for the number of connections', async () => {
+    const admin = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const role = `parley_test_no_connections_${randomUUID().slice(0, 8)}`;
+    await queryServer(admin, `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
+    try {
+      const url = new URL(admin);
+      url.username = role;
+      const error: unknown = await new Client({ connectionString: url.toString() }).connect().catch((e: unknown) => e);
+      expect(describeStartupError(error)).toBe(
+        `PostgreSQL refused a connection (too many connections for role "${role}"): ` +
+          "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT)",
+      );
+    } finally {
+      await queryServer(admin, `DROP ROLE ${role}`);
+    }
   });
 
   it('names DATABASE_URL when what answers at its address closes the connection', async () => {
