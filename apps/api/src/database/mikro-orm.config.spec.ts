@@ -1,5 +1,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Logger } from '@nestjs/common';
 import { queryServer } from '../../test/support/global-setup';
+import { keepaliveSeconds } from '../../test/support/socket-timers';
+import { eventually } from '../../test/support/wait-for';
+import { KEEPALIVE_IDLE_MS } from './keep-alive';
 import { mikroOrmOptions } from './mikro-orm.config';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -25,6 +29,43 @@ describe('mikroOrmOptions', () => {
       await new Promise((resolve) => setTimeout(resolve, 800));
       expect((await stillConnected(pids)).sort()).toEqual(pids.sort());
     } finally {
+      await orm.close();
+    }
+  });
+
+  it('has TCP keepalive on its connections, probing after KEEPALIVE_IDLE_MS of silence', async () => {
+    const orm = await MikroORM.init(mikroOrmOptions(DATABASE_URL));
+    try {
+      const [{ port }] = await orm.em.getConnection().execute<{ port: number }[]>('SELECT inet_client_port() AS port');
+      const seconds = keepaliveSeconds(port, Number(new URL(DATABASE_URL).port || 5432));
+      expect(seconds).toBeGreaterThan(KEEPALIVE_IDLE_MS / 1000 - 10);
+      expect(seconds).toBeLessThanOrEqual(KEEPALIVE_IDLE_MS / 1000);
+    } finally {
+      await orm.close();
+    }
+  });
+
+  it("reports the kept connections PostgreSQL closed in one line of the API's log, not one console line each", async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const consoleLog = jest.spyOn(console, 'log');
+    const orm = await MikroORM.init(mikroOrmOptions(DATABASE_URL));
+    try {
+      const connection = orm.em.getConnection();
+      const rows = await Promise.all([1, 2, 3].map(() => connection.execute<{ pid: number }[]>('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)')));
+      const pids = [...new Set(rows.map((r) => r[0].pid))];
+      expect(pids).toHaveLength(3);
+      await queryServer(DATABASE_URL, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1)', [pids]);
+      await eventually(async () => (await stillConnected(pids)).length === 0, 'the backends gone');
+      // The next query finds the closed ones and opens another.
+      expect(await connection.execute<{ one: number }[]>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      const lines = () => warn.mock.calls.map((call) => String(call[0]));
+      await eventually(() => lines().length > 0, 'the warning');
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a second line would come now
+      expect(lines()).toEqual([expect.stringMatching(/^PostgreSQL closed 3 idle connection\(s\) of the ORM's pool \(.+\); they are reopened as queries need them$/)]);
+      expect(consoleLog.mock.calls.filter((call) => String(call[0]).includes('Connection Error'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      consoleLog.mockRestore();
       await orm.close();
     }
   });

@@ -1,7 +1,39 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, Options } from '@mikro-orm/postgresql';
+import { Logger } from '@nestjs/common';
 import path from 'node:path';
+import { inspect } from 'node:util';
+import { GroupedWarning } from '../common/grouped-warning';
 import { ENTITIES } from './entities';
+import { POSTGRES_KEEPALIVE } from './keep-alive';
+
+/** How knex begins its warning for each pooled connection it finds closed (knex's `client.js`). */
+const CONNECTION_ERROR = 'Connection Error: ';
+
+/**
+ * knex's log (its `log` option) in the API's logger, instead of plain `console.log` lines outside it.
+ * After a PostgreSQL restart knex warns once per kept connection it finds closed (up to 10 at once):
+ * those of each second make one line ({@link GroupedWarning}).
+ */
+function knexLog() {
+  const logger = new Logger('Database');
+  const closed = new GroupedWarning(
+    logger,
+    1000,
+    (count, reason) => `PostgreSQL closed ${count} idle connection(s) of the ORM's pool (${reason}); they are reopened as queries need them`,
+  );
+  const text = (message: unknown) => (typeof message === 'string' ? message : inspect(message));
+  return {
+    warn: (message: unknown) => {
+      const line = text(message);
+      if (line.startsWith(CONNECTION_ERROR)) closed.add(line.slice(CONNECTION_ERROR.length));
+      else logger.warn(line);
+    },
+    error: (message: unknown) => logger.error(text(message)),
+    deprecate: (message: unknown) => logger.warn(text(message)),
+    debug: (message: unknown) => logger.debug(text(message)),
+  };
+}
 
 /**
  * MikroORM options for a database URL. Migrations live in `database/migrations` (compiled `.js`
@@ -20,6 +52,8 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     // all at once when a burst ended; in the benchmark, nine ended together were followed by the API's event
     // loop late by 30–51 ms (bench/NOTES.md §33). `min` is what knex's pool (tarn) keeps; it opens none ahead.
     pool: { min: 10, max: 10 },
+    // Kept connections are probed after a minute of silence, so no NAT or firewall forgets them unnoticed.
+    driverOptions: { connection: { ...POSTGRES_KEEPALIVE }, log: knexLog() },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(__dirname, 'migrations'),

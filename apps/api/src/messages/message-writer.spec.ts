@@ -2,8 +2,10 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { queryServer } from '../../test/support/global-setup';
+import { keepaliveSeconds } from '../../test/support/socket-timers';
 import { eventually } from '../../test/support/wait-for';
 import type { AppConfig } from '../config/app-config';
+import { KEEPALIVE_IDLE_MS } from '../database/keep-alive';
 import { MessageWriter } from './message-writer';
 
 /** The test server's maintenance database: these statements read no table. */
@@ -67,6 +69,20 @@ describe('MessageWriter', () => {
     // Statements run on those connections: none is opened for them.
     expect([...(await backendsFor(pool, 3))].sort((a, b) => a - b)).toEqual(opened);
   }, 20_000);
+
+  it('has TCP keepalive on every connection it keeps, probing after KEEPALIVE_IDLE_MS of silence', async () => {
+    const pool = writer(2);
+    await pool.onModuleInit();
+    const rows = await Promise.all(
+      [0, 1].map(() => pool.run<{ port: number }>('parley_test_client_port', 'SELECT inet_client_port() AS port FROM pg_sleep(0.3)', [])),
+    );
+    const serverPort = Number(new URL(serverUrl()).port || 5432);
+    for (const [{ port }] of rows) {
+      const seconds = keepaliveSeconds(port, serverPort);
+      expect(seconds).toBeGreaterThan(KEEPALIVE_IDLE_MS / 1000 - 10);
+      expect(seconds).toBeLessThanOrEqual(KEEPALIVE_IDLE_MS / 1000);
+    }
+  });
 
   it('reports idle connections the server closes together in one warning line, and reopens them as statements need them', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);

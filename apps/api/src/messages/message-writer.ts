@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
+import { GroupedWarning } from '../common/grouped-warning';
 import { APP_CONFIG } from '../config/config.module';
+import { POSTGRES_KEEPALIVE } from '../database/keep-alive';
 import type { SqlRunner } from './message-store';
 
 /** SQLSTATE `too_many_connections` (PostgreSQL, Appendix A). */
@@ -27,19 +29,20 @@ const LOSS_REPORT_MS = 1000;
  * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`), and
  * one whose statement failed (node-postgres' `pool.query` closes it), are reopened when statements need
  * them, as before; idle ones lost together are reported in one warning line. Connections carry
- * `application_name` `parley-message-writer` (`pg_stat_activity`).
+ * `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP keepalive ({@link POSTGRES_KEEPALIVE}).
  */
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(MessageWriter.name);
   private readonly pool: Pool;
   private readonly size: number;
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
-  /** Idle connections lost since the last warning, and the first one's reason. */
-  private lost = 0;
-  private lostReason?: string;
-  private lossReport?: NodeJS.Timeout;
+  /** Idle connections lost, one warning line per LOSS_REPORT_MS. */
+  private readonly losses = new GroupedWarning(
+    new Logger(MessageWriter.name),
+    LOSS_REPORT_MS,
+    (count, reason) => `PostgreSQL closed ${count} idle connection(s) of the message writer (${reason}); they are reopened as statements need them`,
+  );
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.size = config.messageWriterConnections;
@@ -48,14 +51,11 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       max: this.size,
       min: this.size, // node-postgres closes idle connections only above `min`
       application_name: 'parley-message-writer',
+      ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
     });
     // An idle connection closed by the server must not crash the process (node-postgres' documented
     // 'error' event); the pool drops it. Those lost within LOSS_REPORT_MS make one line.
-    this.pool.on('error', (error) => {
-      this.lost++;
-      this.lostReason ??= error.message;
-      this.lossReport ??= setTimeout(() => this.reportLoss(), LOSS_REPORT_MS).unref();
-    });
+    this.pool.on('error', (error) => this.losses.add(error.message));
   }
 
   /**
@@ -96,13 +96,6 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private reportLoss(): void {
-    this.logger.warn(`PostgreSQL closed ${this.lost} idle connection(s) of the message writer (${this.lostReason}); they are reopened as statements need them`);
-    this.lost = 0;
-    this.lostReason = undefined;
-    this.lossReport = undefined;
-  }
-
   /** A {@link SqlRunner} on this pool: `?` placeholders become `$1…`, the statement is prepared under `name`. */
   readonly run: SqlRunner = async <Row>(name: string, text: string, params: unknown[]): Promise<Row[]> => {
     let prepared = this.texts.get(name);
@@ -116,7 +109,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   };
 
   async onModuleDestroy(): Promise<void> {
-    clearTimeout(this.lossReport);
+    this.losses.flush();
     if (!this.pool.ended) await this.pool.end();
   }
 }

@@ -5,7 +5,7 @@ import { startCuttableProxy } from '../../test/support/tcp-proxy';
 import { eventually } from '../../test/support/wait-for';
 import { SenderRole } from '../common/enums';
 import type { SessionEventPayload } from '../sessions/models/session-event.model';
-import { EventsPublisher } from './events.publisher';
+import { EventsPublisher, UNPUBLISHED_REPORT_MS } from './events.publisher';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { createPublisherRedisClient, REDIS_COMMAND_TIMEOUT_MS } from './redis.providers';
 import { Topics } from './topics';
@@ -78,4 +78,34 @@ describe('EventsPublisher', () => {
       await proxy.close();
     }
   });
+
+  it('reports the messages it could not publish in one warning line per second, not one each', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const proxy = await startCuttableProxy(Number(new URL(url).port || 6379));
+    const publisher = createPublisherRedisClient(`redis://127.0.0.1:${proxy.port}`);
+    try {
+      await publisher.connect();
+      const events = new EventsPublisher(new LocalFirstPubSub({ publisher, subscriber: await connected() }), new Topics(`parley-test-events-${randomUUID()}`));
+      await proxy.close(); // Redis is gone: every publish fails once ioredis has given up on it
+      const sessionId = randomUUID();
+      for (let seq = 1; seq <= 5; seq++) {
+        events.announceMessage({
+          __typename: 'MessageCreated',
+          sessionId,
+          message: { id: randomUUID(), sessionId, seq, senderRole: SenderRole.VISITOR, senderName: null, content: `m${seq}`, systemEvent: null, clientMessageId: null, sentAt: new Date() },
+        });
+      }
+      const lines = () => warn.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('not published'));
+      await eventually(() => lines().length > 0, 'the warning', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, UNPUBLISHED_REPORT_MS + 500)); // a second line would come now
+      expect(lines()).toEqual([
+        expect.stringMatching(
+          new RegExp(`^5 message\\(s\\) not published to Redis \\(the first: message [1-5] of session ${sessionId}, .+\\); other instances catch up from PostgreSQL$`),
+        ),
+      ]);
+    } finally {
+      warn.mockRestore();
+      publisher.disconnect();
+    }
+  }, 20_000);
 });

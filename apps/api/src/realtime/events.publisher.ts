@@ -1,18 +1,27 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type Redis from 'ioredis';
 import type { SessionEventPayload } from '../sessions/models/session-event.model';
 import type { QueueSnapshotModel } from '../sessions/models/chat-session.model';
+import { GroupedWarning } from '../common/grouped-warning';
 import { PUB_SUB } from './redis.providers';
 import { Topics } from './topics';
+
+/** How long (ms) messages that could not be published are gathered into one warning line. */
+export const UNPUBLISHED_REPORT_MS = 1000;
 
 /**
  * Publishes events through Redis so every API instance delivers them to its subscribers.
  * Call only after the data the event describes is committed (write, commit, then publish).
  */
 @Injectable()
-export class EventsPublisher {
-  private readonly logger = new Logger('EventsPublisher');
+export class EventsPublisher implements OnModuleDestroy {
+  /** Messages not published, one warning line per {@link UNPUBLISHED_REPORT_MS}. */
+  private readonly unpublished = new GroupedWarning(
+    new Logger('EventsPublisher'),
+    UNPUBLISHED_REPORT_MS,
+    (count, first) => `${count} message(s) not published to Redis (the first: ${first}); other instances catch up from PostgreSQL`,
+  );
 
   constructor(
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
@@ -44,19 +53,24 @@ export class EventsPublisher {
 
   /**
    * Publishes a stored message without waiting for Redis' reply: this instance's subscribers have it
-   * before this returns (`LocalFirstPubSub`), other instances a moment later. A message is already
-   * committed with its seq, so a lost event costs no message: every `sessionEvents` stream fills seq gaps
-   * from PostgreSQL and catches up by itself when Redis is back. A failure is logged on one line, never
-   * thrown. The sender's answer thus leaves in the same write as this instance's deliveries
-   * (bench/NOTES.md).
+   * before this returns (`LocalFirstPubSub`), other instances a moment later; the sender's answer thus
+   * leaves in the same write as this instance's deliveries (bench/NOTES.md). A message is already committed
+   * with its seq, so a lost event costs no message: every `sessionEvents` stream fills seq gaps from
+   * PostgreSQL and catches up by itself when Redis is back. A failure is never thrown; the failures of each
+   * {@link UNPUBLISHED_REPORT_MS} make one warning line (an outage fails every message).
    */
   announceMessage(event: Extract<SessionEventPayload, { __typename: 'MessageCreated' }>): void {
     this.publishSessionEvent(event).catch((error: Error) =>
-      this.logger.warn(`Message ${event.message.seq} of session ${event.sessionId} not published to Redis (${error.message}); other instances catch up from PostgreSQL`),
+      this.unpublished.add(`message ${event.message.seq} of session ${event.sessionId}, ${error.message}`),
     );
   }
 
   publishQueue(snapshot: QueueSnapshotModel): Promise<void> {
     return this.pubSub.publish(this.topics.queue(), snapshot);
+  }
+
+  /** Writes the warning of messages not published that is still gathering, if any. */
+  onModuleDestroy(): void {
+    this.unpublished.flush();
   }
 }
