@@ -2,10 +2,17 @@
 // started in another time zone. Each delivers the other's events, with identical UTC times.
 process.env.TZ = 'America/Los_Angeles';
 
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { parse, separateOperations } from 'graphql';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sameForEverySubscriber } from '../src/common/compiled-execution';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { ApiChild, startApiChild } from './support/api-process';
 import { ACCEPT_SESSION, eventsOf, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS } from './support/operations';
 import { givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 describe('two API processes sharing Redis', () => {
   let a: TestApi;
@@ -62,5 +69,16 @@ describe('two API processes sharing Redis', () => {
       await visitorWs.dispose();
       await operatorWs.dispose();
     }
+  });
+
+  it("maps each event once for all subscribers of the widget's and the console's SessionEvents documents", () => {
+    const schema = a.app.get(GraphQLSchemaHost).schema;
+    // What each client sends: its SessionEvents operation with the fragments it uses.
+    const sent = (...files: string[]) =>
+      separateOperations(parse(files.map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n'))).SessionEvents;
+    const widget = sent('apps/widget/src/operations.graphql');
+    const consoleDocument = sent('libs/graphql/src/operator/sessions.graphql', 'libs/graphql/src/operator/fragments.graphql');
+    expect(sameForEverySubscriber({ schema, document: widget })).toBe(true);
+    expect(sameForEverySubscriber({ schema, document: consoleDocument })).toBe(true);
   });
 });

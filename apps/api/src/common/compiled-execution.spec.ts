@@ -13,8 +13,11 @@ import {
   parse,
   subscribe,
 } from 'graphql';
-import { executeCompiled, subscribeCompiled } from './compiled-execution';
+import { EVENT_ONLY_RESOLVE, executeCompiled, sameForEverySubscriber, subscribeCompiled } from './compiled-execution';
 import { EventSink, isPushable, PushableEvents } from './pushable-events';
+
+/** How often the `shared` subscription field's `resolve` ran. */
+const sharedResolves = { count: 0 };
 
 /** A small schema with what Parley's uses: a union with resolveType, a custom scalar, arguments, a subscription. */
 function schemaLike(): GraphQLSchema {
@@ -25,6 +28,10 @@ function schemaLike(): GraphQLSchema {
       seq: { type: GraphQLInt },
       at: { type: DateTime },
       text: { type: GraphQLString },
+      // As @nestjs/graphql resolves a plain @Field().
+      byParent: { type: GraphQLString, resolve: (value: { text?: string }) => value.text },
+      // Differs from one subscriber to the next.
+      seenBy: { type: GraphQLString, resolve: (_value: unknown, _args: unknown, context: { viewer?: string }) => context.viewer },
       // Asynchronous; the first event's takes longest, so events that overtook one another would show it.
       later: {
         type: GraphQLString,
@@ -74,6 +81,17 @@ function schemaLike(): GraphQLSchema {
         pushed: {
           type: Event,
           resolve: (payload: unknown) => payload,
+          subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
+        },
+        // As `pushed`, marked as answering from the event alone; counts its calls.
+        shared: {
+          type: Event,
+          args: { tag: { type: GraphQLString } },
+          extensions: { [EVENT_ONLY_RESOLVE]: true },
+          resolve: (payload: unknown) => {
+            sharedResolves.count++;
+            return payload;
+          },
           subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
         },
       },
@@ -232,5 +250,59 @@ describe('compiled execution (graphql-jit) against graphql-js', () => {
     // The default when the variable is left out, and null where null is allowed, still run.
     const document = parse('query($x: Boolean = true, $y: String = "a") { viewer @include(if: $x) echo: viewer }');
     expect(await executeCompiled({ schema, document, variableValues: { y: null }, contextValue: { viewer: 'ada' } })).toEqual({ data: { viewer: 'ada', echo: 'ada' } });
+  });
+});
+
+describe('one mapping per event for the subscribers of one document', () => {
+  const schema = schemaLike();
+  const shared = (text: string) => sameForEverySubscriber({ schema, document: parse(text) });
+
+  it('is used only where the result cannot depend on the subscriber', () => {
+    expect(shared('subscription S($tag: String) { shared(tag: $tag) { __typename ... on Said { seq at text } ...J } } fragment J on Joined { who }')).toBe(true);
+    expect(shared('subscription { pushed { __typename } }')).toBe(false); // a root field not marked
+    expect(shared('subscription { shared { ... on Said { text byParent } } }')).toBe(true); // a resolver reading its parent alone
+    expect(shared('subscription { shared { ... on Said { seenBy } } }')).toBe(false); // a resolver that may read more
+    expect(shared('subscription { shared { ...L } } fragment L on Said { seenBy }')).toBe(false); // in a fragment too
+    expect(shared('subscription S($x: Boolean!) { shared { ... on Said { seq @include(if: $x) } } }')).toBe(false); // a variable below the root
+    expect(shared('subscription S($x: Boolean!) { shared @include(if: $x) { __typename } }')).toBe(false); // in a root directive
+    expect(shared('query { viewer }')).toBe(false);
+  });
+
+  it('maps an event once for all subscribers of a shared document, and for each one otherwise', async () => {
+    const subscribers = async (text: string, count: number) => {
+      const document = parse(text); // one document, as cachedParse shares it between sockets
+      const got: ExecutionResult[][] = [];
+      const sources: TestPushable[] = [];
+      for (let i = 0; i < count; i++) {
+        const source = new TestPushable();
+        const variableValues = { tag: `t${i}`, x: i % 2 === 0 };
+        const stream = await subscribeCompiled({ schema, document, variableValues, contextValue: { source } });
+        if (!isPushable<ExecutionResult>(stream)) throw new Error('expected a pushable stream');
+        const results: ExecutionResult[] = [];
+        stream.pushTo({ next: (result) => results.push(result), end: () => undefined });
+        got.push(results);
+        sources.push(source);
+      }
+      return { got, emit: (event: unknown) => sources.forEach((source) => source.emit(event)) };
+    };
+    const at = new Date('2026-11-29T10:11:12.345Z');
+
+    sharedResolves.count = 0;
+    const three = await subscribers('subscription S($tag: String) { shared(tag: $tag) { ... on Said { seq at } } }', 3);
+    three.emit({ kind: 'Said', seq: 1, at });
+    three.emit({ kind: 'Said', seq: 2, at });
+    expect(sharedResolves.count).toBe(2); // once per event, not once per subscriber
+    expect(three.got.map((results) => results.map((result) => JSON.parse(JSON.stringify(result))))).toEqual(
+      Array.from({ length: 3 }, () => [{ data: { shared: { seq: 1, at: at.toISOString() } } }, { data: { shared: { seq: 2, at: at.toISOString() } } }]),
+    );
+    expect(three.got[1][0]).toBe(three.got[0][0]);
+    expect(three.got[2][1]).toBe(three.got[0][1]);
+
+    sharedResolves.count = 0;
+    const own = await subscribers('subscription S($x: Boolean!) { shared { ... on Said { seq @include(if: $x) } } }', 2);
+    own.emit({ kind: 'Said', seq: 3, at });
+    expect(sharedResolves.count).toBe(2);
+    // Each subscriber's own variables shape its result.
+    expect(own.got.map((results) => results.map((result) => result.data))).toEqual([[{ shared: { seq: 3 } }], [{ shared: {} }]]);
   });
 });

@@ -9,18 +9,34 @@ import {
   GraphQLSchema,
   isNonNullType,
   Kind,
+  OperationTypeNode,
   subscribe,
   TypeInfo,
   ValidationContext,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { asError } from './as-error';
 import { EventSink, isPushable, PushableEvents } from './pushable-events';
 
+/**
+ * The `extensions` entry that marks a subscription field whose `resolve` answers from the event alone,
+ * reading neither the field's arguments nor the context (`resolve: (payload) => payload`), e.g. with
+ * `@Extensions({ [EVENT_ONLY_RESOLVE]: true })` from `@nestjs/graphql`. Its events are then mapped once
+ * per document for all its subscribers (see {@link sameForEverySubscriber}).
+ */
+export const EVENT_ONLY_RESOLVE = 'eventOnlyResolve';
+
 /** An operation compiled once, with the variables it must refuse as null (see {@link nullRefusedVariables}). */
 interface Compiled {
   query: CompiledQuery;
   nullRefused: readonly string[];
+  /** Whether an event's result is the same for every subscriber of this operation ({@link sameForEverySubscriber}). */
+  shared: boolean;
+  /** When {@link shared}: the last event mapped and its result, for the other subscribers of the same event. */
+  lastEvent?: object;
+  lastResult?: Promise<ExecutionResult> | ExecutionResult;
 }
 
 /** Per schema, per document (as shared by `cachedParse`), per operation name: the compiled operation, or null when it does not compile. */
@@ -36,7 +52,9 @@ function compiledFor(args: ExecutionArgs): Compiled | null {
   if (entry === undefined) {
     const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
     // Not compilable (e.g. an unknown operation name): graphql-js answers with its own errors.
-    entry = isCompiledQuery(result) ? { query: result, nullRefused: nullRefusedVariables(args) } : null;
+    entry = isCompiledQuery(result)
+      ? { query: result, nullRefused: nullRefusedVariables(args), shared: sameForEverySubscriber(args) }
+      : null;
     byDocument.set(name, entry);
   }
   return entry;
@@ -63,6 +81,63 @@ function nullRefusedVariables(args: ExecutionArgs): string[] {
   return (operation.variableDefinitions ?? [])
     .filter((definition) => definition.type.kind !== Kind.NON_NULL_TYPE && nonNullUses.has(definition.variable.name.value))
     .map((definition) => definition.variable.name.value);
+}
+
+/**
+ * Whether a field's resolver can read nothing but its parent value: none (graphql-js reads the property),
+ * or one that declares the parent alone, as `@nestjs/graphql` resolves a plain `@Field()`
+ * (`(root) => root[name]`). A resolver that may read arguments or the context declares them, and Nest's
+ * own (`@ResolveField`, field middleware) take them all.
+ */
+function readsOnlyItsParent(resolve: ((...args: never[]) => unknown) | undefined): boolean {
+  return resolve === undefined || resolve.length === 1;
+}
+
+/**
+ * Whether every subscriber of this subscription gets the same result for the same event, whatever its
+ * variables and context: its root field is marked {@link EVENT_ONLY_RESOLVE}, every field below it
+ * resolves from its parent value alone ({@link readsOnlyItsParent}; `__typename` too), and no variable is
+ * used but in the root field's arguments (which choose the events, in `subscribe`, not their shape). The
+ * schema's unions and interfaces resolve their type from the value. Anything else is mapped per
+ * subscriber, as before.
+ */
+export function sameForEverySubscriber(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>): boolean {
+  const operation = getOperationAST(args.document, args.operationName);
+  const root = args.schema.getSubscriptionType();
+  if (operation?.operation !== OperationTypeNode.SUBSCRIPTION || !root) return false;
+  const typeInfo = new TypeInfo(args.schema);
+  let shared = true;
+  let rootArguments = 0;
+  // The whole document (its fragments included), conservatively: other operations' fields count too.
+  visit(
+    args.document,
+    visitWithTypeInfo(typeInfo, {
+      VariableDefinition: () => false, // declarations, not uses
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        if (typeInfo.getParentType() === root) shared &&= field?.extensions?.[EVENT_ONLY_RESOLVE] === true;
+        else shared &&= node.name.value === '__typename' || (field !== null && field !== undefined && readsOnlyItsParent(field.resolve));
+      },
+      Argument: {
+        enter: () => void (!typeInfo.getDirective() && typeInfo.getParentType() === root && rootArguments++),
+        leave: () => void (!typeInfo.getDirective() && typeInfo.getParentType() === root && rootArguments--),
+      },
+      Variable() {
+        if (rootArguments === 0) shared = false;
+      },
+    }),
+  );
+  return shared;
+}
+
+/** `event` mapped through `entry`'s selection; once per event for all subscribers when the result is {@link Compiled.shared}. */
+function mapEvent(entry: Compiled, event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
+  if (!entry.shared || typeof event !== 'object' || event === null) return entry.query.query(event, args.contextValue, args.variableValues);
+  if (entry.lastEvent !== event) {
+    entry.lastResult = entry.query.query(event, args.contextValue, args.variableValues);
+    entry.lastEvent = event;
+  }
+  return entry.lastResult as Promise<ExecutionResult> | ExecutionResult;
 }
 
 /** The request error for a null given to one of `entry`'s {@link nullRefusedVariables}, if any (no `data`: `BAD_USER_INPUT`). */
@@ -101,8 +176,8 @@ export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncItera
   if (refused) return refused;
   const events = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in events)) return events;
-  if (isPushable(events)) return new PushableCompiledEventStream(events, entry.query, args);
-  return new CompiledEventStream(events as AsyncIterableIterator<unknown>, entry.query, args);
+  if (isPushable(events)) return new PushableCompiledEventStream(events, entry, args);
+  return new CompiledEventStream(events as AsyncIterableIterator<unknown>, entry, args);
 }
 
 /**
@@ -112,7 +187,7 @@ export async function subscribeCompiled(args: ExecutionArgs): Promise<AsyncItera
 class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     protected readonly source: AsyncIterableIterator<unknown>,
-    protected readonly query: CompiledQuery,
+    protected readonly entry: Compiled,
     protected readonly args: ExecutionArgs,
   ) {}
 
@@ -135,7 +210,7 @@ class CompiledEventStream implements AsyncIterableIterator<ExecutionResult> {
 
   private async map(step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> {
     if (step.done) return { value: undefined, done: true };
-    return { value: await this.query.query(step.value, this.args.contextValue, this.args.variableValues), done: false };
+    return { value: await mapEvent(this.entry, step.value, this.args), done: false };
   }
 }
 
@@ -148,8 +223,8 @@ class PushableCompiledEventStream extends CompiledEventStream implements Pushabl
   /** The last event still being mapped (undefined when none is): what the next one waits for. */
   private tail?: Promise<void>;
 
-  constructor(source: PushableEvents<unknown>, query: CompiledQuery, args: ExecutionArgs) {
-    super(source, query, args);
+  constructor(source: PushableEvents<unknown>, entry: Compiled, args: ExecutionArgs) {
+    super(source, entry, args);
   }
 
   pushTo(sink: EventSink<ExecutionResult>): void {
@@ -165,7 +240,7 @@ class PushableCompiledEventStream extends CompiledEventStream implements Pushabl
   }
 
   private run(event: unknown): Promise<ExecutionResult> | ExecutionResult {
-    return this.query.query(event, this.args.contextValue, this.args.variableValues);
+    return mapEvent(this.entry, event, this.args);
   }
 
   /** Maps an event after the ones before it, then hands it to `sink` (a failure of either ends the sink). */

@@ -28,6 +28,11 @@ class Source implements PushableEvents<number> {
   }
 }
 
+/** Events from this number on are mapped to one result object for every subscriber, as a shared document's are. */
+const SHARED_FROM = 100_000;
+const sharedResults = new Map<number, ExecutionResult>();
+const sharedResult = (n: number): ExecutionResult => sharedResults.get(n) ?? sharedResults.set(n, { data: { counter: n } }).get(n)!;
+
 /** Sent with every result when set, to make frames large. */
 let padding = '';
 
@@ -61,7 +66,7 @@ describe('pushSubscriptions', () => {
         return: () => source.return().then(() => ({ value: undefined, done: true })),
         pushTo: (sink) =>
           source.pushTo({
-            next: (n) => sink.next(n < 0 ? { data: null, errors: [new GraphQLError('negative')] } : { data: { counter: n }, ...(padding ? { extensions: { padding } } : {}) }),
+            next: (n) => sink.next(n >= SHARED_FROM ? sharedResult(n) : n < 0 ? { data: null, errors: [new GraphQLError('negative')] } : { data: { counter: n }, ...(padding ? { extensions: { padding } } : {}) }),
             end: (error) => sink.end(error),
           }),
       };
@@ -111,6 +116,15 @@ describe('pushSubscriptions', () => {
     ]);
     sources[0].sink?.end(); // the stream ends: graphql-ws completes the operation
     expect(await sub.outcome).toBe('complete');
+  });
+
+  it('formats and serializes a result shared by several subscriptions once, each frame with its own id', async () => {
+    const subs = [subscribe(), subscribe()];
+    await eventually(() => sources.length === 2 && sources.every((source) => source.sink), 'both subscriptions', 3000);
+    for (const n of [SHARED_FROM, SHARED_FROM + 1]) for (const source of sources) source.sink?.next(n);
+    await eventually(() => subs.every((sub) => sub.received.length === 2), 'both results on both', 3000);
+    for (const sub of subs) expect(sub.received).toEqual([{ data: { counter: SHARED_FROM } }, { data: { counter: SHARED_FROM + 1 } }]);
+    expect(formatted.map((result) => result.data)).toEqual([{ counter: SHARED_FROM }, { counter: SHARED_FROM + 1 }]);
   });
 
   it('ends the stream when the client completes the subscription, and sends nothing after', async () => {

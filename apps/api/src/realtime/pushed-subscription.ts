@@ -12,10 +12,24 @@ import { sendFrame, WsTransportExtra } from './graphql-ws-server';
  * `onNext`); any other result is left to graphql-ws.
  */
 export function pushSubscriptions(format: (result: ExecutionResult) => ExecutionResult) {
+  // The last result serialized: subscribers of one document get the same result object for an event
+  // (`sameForEverySubscriber`), which is then formatted and serialized once for all of them.
+  let lastResult: ExecutionResult | undefined;
+  let lastPayload = '';
+  const payloadOf = (result: ExecutionResult): string => {
+    if (result !== lastResult) {
+      lastPayload = JSON.stringify(format(result));
+      lastResult = result;
+    }
+    return lastPayload;
+  };
   return (ctx: Context<Record<string, unknown> | undefined, unknown>, id: string, _payload: unknown, _args: unknown, result: unknown) => {
     if (!isPushable<ExecutionResult>(result)) return undefined;
     const socket = (ctx.extra as WsTransportExtra).socket;
-    return new PushedSubscription(result, (next) => sendFrame(socket, JSON.stringify({ id, type: MessageType.Next, payload: format(next) })));
+    // What JSON.stringify({ id, type: 'next', payload }) writes, around the payload's shared text.
+    return new PushedSubscription(result, (next) =>
+      sendFrame(socket, `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":${payloadOf(next)}}`),
+    );
   };
 }
 

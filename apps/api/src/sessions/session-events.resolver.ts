@@ -1,9 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject } from '@nestjs/common';
-import { Args, ID, Int, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Extensions, ID, Int, Resolver, Subscription } from '@nestjs/graphql';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { EVENT_ONLY_RESOLVE } from '../common/compiled-execution';
 import { ChatSessionStatus } from '../common/enums';
 import { listMessages } from '../messages/message-store';
 import { MetricsService } from '../metrics/metrics.service';
@@ -34,6 +35,8 @@ export class SessionEventsResolver {
       'A waiting visitor first gets its current QueuePositionChanged. Errors: NOT_FOUND, FORBIDDEN, UNAUTHENTICATED.',
     resolve: (payload: SessionEventPayload) => payload,
   })
+  // The event as it is, for every subscriber: mapped once per document (`sameForEverySubscriber`).
+  @Extensions({ [EVENT_ONLY_RESOLVE]: true })
   @Allow('visitor', 'operator')
   async sessionEvents(
     @CurrentPrincipal() principal: Principal,
@@ -67,6 +70,7 @@ export class SessionEventsResolver {
     description: 'Operator: the whole waiting queue, pushed whenever it changes (join, accept, leave, presence).',
     resolve: (payload: QueueSnapshotModel) => payload,
   })
+  @Extensions({ [EVENT_ONLY_RESOLVE]: true })
   @Allow('operator')
   queueUpdated(): AsyncIterableIterator<QueueSnapshotModel> {
     return this.metrics.trackQueueSubscription(
