@@ -45,7 +45,7 @@ describe('mikroOrmOptions', () => {
     }
   });
 
-  it("reports the kept connections PostgreSQL closed in one line of the API's log, not one console line each", async () => {
+  it("reports the kept connections PostgreSQL closed in two lines of the API's log, not one console line each", async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const consoleLog = jest.spyOn(console, 'log');
     const orm = await MikroORM.init(mikroOrmOptions(DATABASE_URL));
@@ -59,9 +59,12 @@ describe('mikroOrmOptions', () => {
       // The next query finds the closed ones and opens another.
       expect(await connection.execute<{ one: number }[]>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
       const lines = () => warn.mock.calls.map((call) => String(call[0]));
-      await eventually(() => lines().length > 0, 'the warning');
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // a second line would come now
-      expect(lines()).toEqual([expect.stringMatching(/^PostgreSQL closed 3 idle connection\(s\) of the ORM's pool \(.+\); they are reopened as queries need them$/)]);
+      await eventually(() => lines().length > 1, 'the warnings');
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a third line would come now
+      expect(lines()).toEqual([
+        expect.stringMatching(/^A connection of the ORM's pool was found closed \(.+\); connections are reopened as queries need them$/),
+        "2 more connection(s) of the ORM's pool found closed within 1 s",
+      ]);
       expect(consoleLog.mock.calls.filter((call) => String(call[0]).includes('Connection Error'))).toEqual([]);
     } finally {
       warn.mockRestore();

@@ -12,17 +12,20 @@ const CONNECTION_ERROR = 'Connection Error: ';
 
 /**
  * knex's log (its `log` option) in the API's logger, instead of plain `console.log` lines outside it.
- * After a PostgreSQL restart knex warns once per kept connection it finds closed (up to 10 at once):
- * those of each second make one line ({@link GroupedWarning}).
+ * After a PostgreSQL restart knex warns once per kept connection it finds closed (up to 10 at once): the
+ * first is written, those right after it counted in one line ({@link GroupedWarning}). An error knex logs
+ * is written as its message, another object on one line as `util.inspect` shows it.
  */
 function knexLog() {
   const logger = new Logger('Database');
   const closed = new GroupedWarning(
     logger,
     1000,
-    (count, reason) => `PostgreSQL closed ${count} idle connection(s) of the ORM's pool (${reason}); they are reopened as queries need them`,
+    (reason) => `A connection of the ORM's pool was found closed (${reason}); connections are reopened as queries need them`,
+    (count) => `${count} more connection(s) of the ORM's pool found closed within 1 s`,
   );
-  const text = (message: unknown) => (typeof message === 'string' ? message : inspect(message));
+  const text = (message: unknown) =>
+    typeof message === 'string' ? message : message instanceof Error ? message.message : inspect(message, { breakLength: Infinity });
   return {
     warn: (message: unknown) => {
       const line = text(message);

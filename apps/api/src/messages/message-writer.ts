@@ -8,7 +8,7 @@ import type { SqlRunner } from './message-store';
 
 /** SQLSTATE `too_many_connections` (PostgreSQL, Appendix A). */
 const TOO_MANY_CONNECTIONS = '53300';
-/** How long (ms) idle connections lost together (a restart) are gathered into one warning line. */
+/** How long (ms) idle connections lost after a first one (a restart closes them all) are counted into one warning line. */
 const LOSS_REPORT_MS = 1000;
 
 /**
@@ -28,7 +28,7 @@ const LOSS_REPORT_MS = 1000;
  * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason (its README,
  * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`), and
  * one whose statement failed (node-postgres' `pool.query` closes it), are reopened when statements need
- * them, as before; idle ones lost together are reported in one warning line. Connections carry
+ * them, as before; idle ones lost together are reported in two warning lines (the first, then how many more). Connections carry
  * `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP keepalive ({@link POSTGRES_KEEPALIVE}).
  */
 @Injectable()
@@ -37,11 +37,12 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   private readonly size: number;
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
-  /** Idle connections lost, one warning line per LOSS_REPORT_MS. */
+  /** Idle connections lost: the first at once, then one line per LOSS_REPORT_MS for those after it. */
   private readonly losses = new GroupedWarning(
     new Logger(MessageWriter.name),
     LOSS_REPORT_MS,
-    (count, reason) => `PostgreSQL closed ${count} idle connection(s) of the message writer (${reason}); they are reopened as statements need them`,
+    (reason) => `PostgreSQL closed an idle connection of the message writer (${reason}); connections are reopened as statements need them`,
+    (count) => `PostgreSQL closed ${count} more idle connection(s) of the message writer within ${LOSS_REPORT_MS / 1000} s`,
   );
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -54,7 +55,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
     });
     // An idle connection closed by the server must not crash the process (node-postgres' documented
-    // 'error' event); the pool drops it. Those lost within LOSS_REPORT_MS make one line.
+    // 'error' event); the pool drops it. Those lost right after it are counted in one line (GroupedWarning).
     this.pool.on('error', (error) => this.losses.add(error.message));
   }
 

@@ -7,7 +7,7 @@ import { GroupedWarning } from '../common/grouped-warning';
 import { PUB_SUB } from './redis.providers';
 import { Topics } from './topics';
 
-/** How long (ms) messages that could not be published are gathered into one warning line. */
+/** How long (ms) messages not published after a first one are counted into one warning line. */
 export const UNPUBLISHED_REPORT_MS = 1000;
 
 /**
@@ -16,11 +16,12 @@ export const UNPUBLISHED_REPORT_MS = 1000;
  */
 @Injectable()
 export class EventsPublisher implements OnModuleDestroy {
-  /** Messages not published, one warning line per {@link UNPUBLISHED_REPORT_MS}. */
+  /** Messages not published: the first at once, then one line per {@link UNPUBLISHED_REPORT_MS} for those after it. */
   private readonly unpublished = new GroupedWarning(
     new Logger('EventsPublisher'),
     UNPUBLISHED_REPORT_MS,
-    (count, first) => `${count} message(s) not published to Redis (the first: ${first}); other instances catch up from PostgreSQL`,
+    (detail) => `${detail}; other instances catch up from PostgreSQL`,
+    (count) => `${count} more message(s) not published to Redis within ${UNPUBLISHED_REPORT_MS / 1000} s; other instances catch up from PostgreSQL`,
   );
 
   constructor(
@@ -56,12 +57,13 @@ export class EventsPublisher implements OnModuleDestroy {
    * before this returns (`LocalFirstPubSub`), other instances a moment later; the sender's answer thus
    * leaves in the same write as this instance's deliveries (bench/NOTES.md). A message is already committed
    * with its seq, so a lost event costs no message: every `sessionEvents` stream fills seq gaps from
-   * PostgreSQL and catches up by itself when Redis is back. A failure is never thrown; the failures of each
-   * {@link UNPUBLISHED_REPORT_MS} make one warning line (an outage fails every message).
+   * PostgreSQL and catches up by itself when Redis is back. A failure is never thrown: the first of a burst is
+   * logged at once, those after it counted in one line per {@link UNPUBLISHED_REPORT_MS} (an outage fails
+   * every message).
    */
   announceMessage(event: Extract<SessionEventPayload, { __typename: 'MessageCreated' }>): void {
     this.publishSessionEvent(event).catch((error: Error) =>
-      this.unpublished.add(`message ${event.message.seq} of session ${event.sessionId}, ${error.message}`),
+      this.unpublished.add(`Message ${event.message.seq} of session ${event.sessionId} not published to Redis (${error.message})`),
     );
   }
 
@@ -69,7 +71,7 @@ export class EventsPublisher implements OnModuleDestroy {
     return this.pubSub.publish(this.topics.queue(), snapshot);
   }
 
-  /** Writes the warning of messages not published that is still gathering, if any. */
+  /** Writes the count of messages not published that is still gathering, if any. */
   onModuleDestroy(): void {
     this.unpublished.flush();
   }

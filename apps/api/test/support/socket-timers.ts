@@ -11,12 +11,10 @@ export function keepaliveSeconds(localPort: number, remotePort: number): number 
     encoding: 'utf8',
   }).trim();
   if (!out) throw new Error(`No established TCP connection from port ${localPort} to port ${remotePort}`);
-  // The time left as ss prints it: `59sec`, `1min`, `1min5sec`, `900ms`.
-  const timer = /timer:\(keepalive,([^,]+),/.exec(out);
+  // The time left as ss prints it (iproute2's print_ms_timer): minutes, then whole seconds and milliseconds,
+  // `1min`, `59sec`, `1min5sec`, `4.980ms` (4 s 980 ms), `980ms`; nothing at all for zero.
+  const timer = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+)sec|(\d+)\.(\d+)ms|(\d+)ms)?,/.exec(out);
   if (!timer) return undefined;
-  let seconds = 0;
-  for (const [, value, unit] of timer[1].matchAll(/(\d+(?:\.\d+)?)(hr|min|sec|ms)/g)) {
-    seconds += Number(value) * { hr: 3600, min: 60, sec: 1, ms: 0.001 }[unit as 'hr' | 'min' | 'sec' | 'ms'];
-  }
-  return seconds;
+  const [, min = '0', sec = '0', secBeforeMs = '0', ms = '0', onlyMs = '0'] = timer;
+  return Number(min) * 60 + Number(sec) + Number(secBeforeMs) + (Number(ms) + Number(onlyMs)) / 1000;
 }
