@@ -71,7 +71,7 @@ describe('two API processes sharing Redis', () => {
     }
   });
 
-  it("maps each event once for all subscribers of the widget's and the console's SessionEvents documents", () => {
+  it("judges the widget's and the console's SessionEvents documents the same for every subscriber (one mapping per event)", () => {
     const schema = a.app.get(GraphQLSchemaHost).schema;
     // What each client sends: its SessionEvents operation with the fragments it uses.
     const sent = (...files: string[]) =>

@@ -4,6 +4,7 @@ import {
   GraphQLError,
   GraphQLID,
   GraphQLInt,
+  GraphQLInterfaceType,
   GraphQLNonNull,
   GraphQLObjectType,
   GraphQLScalarType,
@@ -22,8 +23,11 @@ const sharedResolves = { count: 0 };
 /** A small schema with what Parley's uses: a union with resolveType, a custom scalar, arguments, a subscription. */
 function schemaLike(): GraphQLSchema {
   const DateTime = new GraphQLScalarType({ name: 'DateTime', serialize: (value) => (value as Date).toISOString() });
-  const Said = new GraphQLObjectType({
+  const Node = new GraphQLInterfaceType({ name: 'Node', fields: { secret: { type: GraphQLString } } });
+  const Said = new GraphQLObjectType<{ kind?: string; seq: number; text?: string }>({
     name: 'Said',
+    interfaces: [Node],
+    isTypeOf: (value: { kind?: string }) => value.kind === 'Said',
     fields: {
       seq: { type: GraphQLInt },
       at: { type: DateTime },
@@ -31,7 +35,9 @@ function schemaLike(): GraphQLSchema {
       // As @nestjs/graphql resolves a plain @Field().
       byParent: { type: GraphQLString, resolve: (value: { text?: string }) => value.text },
       // Differs from one subscriber to the next.
-      seenBy: { type: GraphQLString, resolve: (_value: unknown, _args: unknown, context: { viewer?: string }) => context.viewer },
+      seenBy: { type: GraphQLString, resolve: (_value: unknown, _args: unknown, context: unknown) => (context as { viewer?: string }).viewer },
+      // Node's field, resolved here for each subscriber.
+      secret: { type: GraphQLString, resolve: (_value: unknown, _args: unknown, context: unknown) => `for ${(context as { viewer?: string }).viewer}` },
       // Asynchronous; the first event's takes longest, so events that overtook one another would show it.
       later: {
         type: GraphQLString,
@@ -80,6 +86,24 @@ function schemaLike(): GraphQLSchema {
         },
         pushed: {
           type: Event,
+          resolve: (payload: unknown) => payload,
+          subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
+        },
+        // Marked, of an interface type whose field runs Said's resolver.
+        sharedNode: {
+          type: Node,
+          extensions: { [EVENT_ONLY_RESOLVE]: true },
+          resolve: (payload: unknown) => payload,
+          subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
+        },
+        // Marked, of a union that picks its type from the context.
+        sharedByViewer: {
+          type: new GraphQLUnionType({
+            name: 'ByViewer',
+            types: [Said, Joined],
+            resolveType: (_value: unknown, context: { viewer?: string }) => (context.viewer === 'op' ? 'Joined' : 'Said'),
+          }),
+          extensions: { [EVENT_ONLY_RESOLVE]: true },
           resolve: (payload: unknown) => payload,
           subscribe: (_root: unknown, _args: unknown, context: { source: TestPushable }) => context.source,
         },
@@ -266,6 +290,9 @@ describe('one mapping per event for the subscribers of one document', () => {
     expect(shared('subscription S($x: Boolean!) { shared { ... on Said { seq @include(if: $x) } } }')).toBe(false); // a variable below the root
     expect(shared('subscription S($x: Boolean!) { shared @include(if: $x) { __typename } }')).toBe(false); // in a root directive
     expect(shared('query { viewer }')).toBe(false);
+    expect(shared('subscription { sharedNode { __typename } }')).toBe(true);
+    expect(shared('subscription { sharedNode { secret } }')).toBe(false); // an interface's field runs each type's resolver
+    expect(shared('subscription { sharedByViewer { __typename } }')).toBe(false); // a type told by the context
   });
 
   it('maps an event once for all subscribers of a shared document, and for each one otherwise', async () => {

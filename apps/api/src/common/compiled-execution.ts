@@ -5,8 +5,15 @@ import {
   ExecutionArgs,
   ExecutionResult,
   getOperationAST,
+  getNamedType,
+  GraphQLCompositeType,
   GraphQLError,
+  GraphQLField,
+  GraphQLOutputType,
   GraphQLSchema,
+  isAbstractType,
+  isInterfaceType,
+  isUnionType,
   isNonNullType,
   Kind,
   OperationTypeNode,
@@ -24,7 +31,8 @@ import { EventSink, isPushable, PushableEvents } from './pushable-events';
  * The `extensions` entry that marks a subscription field whose `resolve` answers from the event alone,
  * reading neither the field's arguments nor the context (`resolve: (payload) => payload`), e.g. with
  * `@Extensions({ [EVENT_ONLY_RESOLVE]: true })` from `@nestjs/graphql`. Its events are then mapped once
- * per document for all its subscribers (see {@link sameForEverySubscriber}).
+ * per document for all its subscribers, where the document allows it (see {@link sameForEverySubscriber},
+ * and what {@link readsOnlyItsValue} cannot see).
  */
 export const EVENT_ONLY_RESOLVE = 'eventOnlyResolve';
 
@@ -84,21 +92,45 @@ function nullRefusedVariables(args: ExecutionArgs): string[] {
 }
 
 /**
- * Whether a field's resolver can read nothing but its parent value: none (graphql-js reads the property),
- * or one that declares the parent alone, as `@nestjs/graphql` resolves a plain `@Field()`
- * (`(root) => root[name]`). A resolver that may read arguments or the context declares them, and Nest's
- * own (`@ResolveField`, field middleware) take them all.
+ * Whether a resolver (or a `resolveType`, an `isTypeOf`) can read nothing but the value it is given: none
+ * (graphql-js reads the property, or `__typename`), or one that declares that value alone, as
+ * `@nestjs/graphql` resolves a plain `@Field()` (`(root) => root[name]`). One that may read arguments or the
+ * context declares them, and Nest's own (`@ResolveField`, field middleware) take them all. What a declared
+ * length cannot tell: a function reading them through a rest or defaulted parameter, or reading per-request
+ * state another way (AsyncLocalStorage); {@link EVENT_ONLY_RESOLVE} must not be put on a subscription whose
+ * event types have such resolvers.
  */
-function readsOnlyItsParent(resolve: ((...args: never[]) => unknown) | undefined): boolean {
-  return resolve === undefined || resolve.length === 1;
+function readsOnlyItsValue(fn: ((...args: never[]) => unknown) | undefined | null): boolean {
+  return fn === undefined || fn === null || fn.length === 1;
+}
+
+/**
+ * Whether the field `name` of `parent` resolves from its parent value alone on every object type it can run
+ * on: an interface's field runs its implementations' resolvers, not its own. `__typename` always does.
+ */
+function fieldReadsOnlyItsParent(schema: GraphQLSchema, parent: GraphQLCompositeType | null | undefined, name: string): boolean {
+  if (name === '__typename') return true;
+  if (!parent || isUnionType(parent)) return false; // a union has no fields but `__typename`
+  const types = isInterfaceType(parent) ? schema.getPossibleTypes(parent) : [parent];
+  return types.every((type) => {
+    const field = type.getFields()[name] as GraphQLField<unknown, unknown> | undefined;
+    return field !== undefined && readsOnlyItsValue(field.resolve);
+  });
+}
+
+/** Whether a value of `type` (a field's type) is told apart from the value alone: an abstract type's `resolveType` and its members' `isTypeOf`. */
+function typeFromValueAlone(schema: GraphQLSchema, type: GraphQLOutputType): boolean {
+  const named = getNamedType(type);
+  if (!isAbstractType(named)) return true;
+  return readsOnlyItsValue(named.resolveType) && schema.getPossibleTypes(named).every((member) => readsOnlyItsValue(member.isTypeOf));
 }
 
 /**
  * Whether every subscriber of this subscription gets the same result for the same event, whatever its
  * variables and context: its root field is marked {@link EVENT_ONLY_RESOLVE}, every field below it
- * resolves from its parent value alone ({@link readsOnlyItsParent}; `__typename` too), and no variable is
- * used but in the root field's arguments (which choose the events, in `subscribe`, not their shape). The
- * schema's unions and interfaces resolve their type from the value. Anything else is mapped per
+ * resolves from its parent value alone, on every type it can run on ({@link readsOnlyItsValue}), every
+ * union or interface met tells its type from the value alone, and no variable is used but in the root
+ * field's arguments (which choose the events, in `subscribe`, not their shape). Anything else is mapped per
  * subscriber, as before.
  */
 export function sameForEverySubscriber(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>): boolean {
@@ -114,9 +146,12 @@ export function sameForEverySubscriber(args: Pick<ExecutionArgs, 'schema' | 'doc
     visitWithTypeInfo(typeInfo, {
       VariableDefinition: () => false, // declarations, not uses
       Field(node) {
+        const parent = typeInfo.getParentType();
         const field = typeInfo.getFieldDef();
-        if (typeInfo.getParentType() === root) shared &&= field?.extensions?.[EVENT_ONLY_RESOLVE] === true;
-        else shared &&= node.name.value === '__typename' || (field !== null && field !== undefined && readsOnlyItsParent(field.resolve));
+        if (!field) shared = false;
+        else if (parent === root) shared &&= field.extensions?.[EVENT_ONLY_RESOLVE] === true;
+        else shared &&= fieldReadsOnlyItsParent(args.schema, parent, node.name.value);
+        if (field) shared &&= typeFromValueAlone(args.schema, field.type);
       },
       Argument: {
         enter: () => void (!typeInfo.getDirective() && typeInfo.getParentType() === root && rootArguments++),
