@@ -68,9 +68,14 @@ const EVENT_TYPES = {
   ParticipantPresenceChanged: ParticipantPresenceChangedEvent,
 } as const;
 
+/**
+ * Each event's type is its `__typename` (the object types are named so): `@nestjs/graphql`'s own
+ * `resolveType` reads it from the value alone, so `sessionEvents` results can be shared by all subscribers
+ * of a document (`sameForEverySubscriber`); a `resolveType` given here would be wrapped in one Nest passes
+ * every argument to.
+ */
 export const SessionEventUnion = createUnionType({
   name: 'SessionEvent',
   description: 'Everything that happens in one chat session, in order.',
   types: () => Object.values(EVENT_TYPES),
-  resolveType: (payload: SessionEventPayload) => EVENT_TYPES[payload.__typename],
 });
