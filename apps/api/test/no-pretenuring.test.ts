@@ -42,16 +42,28 @@ function oldGenerationTaken(args: string[]): number {
   return Number(result.stdout);
 }
 
+/**
+ * {@link oldGenerationTaken} for a process that should pretenure (the control): the most of up to three
+ * processes, stopping at the first over 200 MB. In a clean clone's full test run, with the test files
+ * running side by side, one plain process once took in 16 MB (V8 had not switched the site over in its
+ * three rounds), though every process alone takes in over 500.
+ */
+function takenWhenPretenuring(args: string[]): number {
+  let most = 0;
+  for (let i = 0; i < 3 && most <= 200; i++) most = Math.max(most, oldGenerationTaken(args));
+  return most;
+}
+
 describe("the API's V8 heap (lifecycle/no-pretenuring)", () => {
   it('keeps short-lived objects out of the old generation after a burst of long-lived ones from the same site', () => {
-    const plain = oldGenerationTaken([]);
+    const plain = takenWhenPretenuring([]);
     const withModule = oldGenerationTaken(['-r', MODULE]);
     expect(plain).toBeGreaterThan(200); // the probe does show pretenuring in a plain process
     expect(withModule).toBeLessThan(plain / 5);
   });
 
   it.each(['--allocation-site-pretenuring', '--allocation_site_pretenuring'])('leaves pretenuring on when the command line asks for it (%s)', (flag) => {
-    expect(oldGenerationTaken([flag, '-r', MODULE])).toBeGreaterThan(200);
+    expect(takenWhenPretenuring([flag, '-r', MODULE])).toBeGreaterThan(200);
   });
 
   it("is the first module the API's entry point loads", () => {
