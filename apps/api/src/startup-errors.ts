@@ -1,3 +1,5 @@
+import { CONNECTION_LIMIT_ADVICE, isTooManyConnections } from './database/sql';
+
 /**
  * One readable line for a failure to start, naming the variable to fix when a service is unreachable
  * (instead of a stack trace).
@@ -9,10 +11,8 @@ export function describeStartupError(error: unknown): string {
   const message = e?.message || nested?.message || String(error);
   // Already one line naming what to change (the message writer's connections: MessageWriter.onModuleInit).
   if (message.startsWith('Cannot reach') || message.startsWith('PostgreSQL refused')) return message;
-  // SQLSTATE 53300 too_many_connections: the server is there and the URL right, its limit is what to change.
-  if (code === '53300') {
-    return `PostgreSQL refused a connection (${message}): raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT)`;
-  }
+  // The server is there and the URL right: its connection limit is what to change.
+  if (isTooManyConnections({ code })) return `PostgreSQL refused a connection (${message}): ${CONNECTION_LIMIT_ADVICE}`;
   const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code ?? '');
   const port = e?.port ?? nested?.port;
   if (unreachable && port === 6379) return `Cannot reach Redis: check REDIS_URL (${message})`;

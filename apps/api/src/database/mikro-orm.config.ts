@@ -7,6 +7,9 @@ import { GroupedWarning } from '../common/grouped-warning';
 import { ENTITIES } from './entities';
 import { POSTGRES_KEEPALIVE } from './keep-alive';
 
+/** How long (ms) connections found closed after a first one are counted into one warning line. */
+const CLOSED_REPORT_MS = 1000;
+
 /** How knex begins its warning for each pooled connection it finds closed (knex's `client.js`). */
 const CONNECTION_ERROR = 'Connection Error: ';
 
@@ -20,9 +23,9 @@ function knexLog() {
   const logger = new Logger('Database');
   const closed = new GroupedWarning(
     logger,
-    1000,
+    CLOSED_REPORT_MS,
     (reason) => `A connection of the ORM's pool was found closed (${reason}); connections are reopened as queries need them`,
-    (count) => `${count} more connection(s) of the ORM's pool found closed within 1 s`,
+    (count) => `${count} more connection(s) of the ORM's pool found closed within ${CLOSED_REPORT_MS / 1000} s`,
   );
   const text = (message: unknown) =>
     typeof message === 'string' ? message : message instanceof Error ? message.message : inspect(message, { breakLength: Infinity });

@@ -13,3 +13,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const e = error as { code?: string; constraint?: string };
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
+
+/** PostgreSQL SQLSTATE 53300 `too_many_connections`: `max_connections`, or a role's or database's `CONNECTION LIMIT`, refused a connection. */
+export function isTooManyConnections(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '53300';
+}
+
+/** What to change when PostgreSQL refuses connections for their number ({@link isTooManyConnections}). */
+export const CONNECTION_LIMIT_ADVICE = "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT)";

@@ -4,10 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { GroupedWarning } from '../common/grouped-warning';
 import { APP_CONFIG } from '../config/config.module';
 import { POSTGRES_KEEPALIVE } from '../database/keep-alive';
+import { CONNECTION_LIMIT_ADVICE, isTooManyConnections } from '../database/sql';
 import type { SqlRunner } from './message-store';
 
-/** SQLSTATE `too_many_connections` (PostgreSQL, Appendix A). */
-const TOO_MANY_CONNECTIONS = '53300';
 /** How long (ms) idle connections lost after a first one (a restart closes them all) are counted into one warning line. */
 const LOSS_REPORT_MS = 1000;
 
@@ -28,8 +27,9 @@ const LOSS_REPORT_MS = 1000;
  * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason (its README,
  * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`), and
  * one whose statement failed (node-postgres' `pool.query` closes it), are reopened when statements need
- * them, as before; idle ones lost together are reported in two warning lines (the first, then how many more). Connections carry
- * `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP keepalive ({@link POSTGRES_KEEPALIVE}).
+ * them, as before; idle ones lost together are reported in two warning lines (the first, then how many
+ * more). Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP
+ * keepalive ({@link POSTGRES_KEEPALIVE}).
  */
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
@@ -89,11 +89,11 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     }
     if (!failed.length) return;
     await this.onModuleDestroy();
-    const refused = failed.filter((error) => (error as { code?: string }).code === TOO_MANY_CONNECTIONS);
+    const refused = failed.filter(isTooManyConnections);
     if (!refused.length) throw failed[0];
     throw new Error(
       `PostgreSQL refused ${refused.length} of the ${this.size} connections for messages (${refused[0].message}): ` +
-        "raise its connection limit (max_connections, or the role's or database's CONNECTION LIMIT) or lower MESSAGE_WRITER_CONNECTIONS",
+        `${CONNECTION_LIMIT_ADVICE} or lower MESSAGE_WRITER_CONNECTIONS`,
     );
   }
 
