@@ -1,3 +1,4 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { errorCode, gql, gqlOk, record, wsClient, wsExecute } from './support/api-client';
 import { CLOSE_SESSION, messagesOf, SEND_MESSAGE, SESSION, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenActiveSession, givenVisitor, startTestApi, TestApi } from './support/test-app';
@@ -132,6 +133,31 @@ describe('messages', () => {
     const retried = await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'before close', clientMessageId: 'b-1' } }, visitor.token);
     expect(retried.sendMessage.id).toBe(delivered.sendMessage.id);
     expect(errorCode(await gql(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Again' }, operator.token))).toBe('SESSION_CLOSED');
+  });
+
+  it('gives every message a time-ordered UUIDv7 id (RFC 9562 §5.7): ids ascend in creation order, as strings and as PostgreSQL uuids', async () => {
+    const { visitor, operator, sessionId } = await givenActiveSession(api, 'first'); // the visitor's first line, then OPERATOR_JOINED
+    for (let i = 0; i < 6; i++) {
+      const sender = i % 2 === 0 ? visitor : operator;
+      await gqlOk(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: `m${i}`, clientMessageId: `v7-${i}` } }, sender.token);
+    }
+    await gqlOk(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Done' }, operator.token); // CLOSED_BY_OPERATOR
+
+    const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, operator.token);
+    const messages: { id: string; seq: number; sentAt: string }[] = history.session.messages;
+    expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const m of messages) {
+      // version 7 in the 13th hex digit, variant 10 in the 17th
+      expect(m.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // the first 48 bits are the Unix ms of creation: within a few seconds of sentAt
+      const idMs = parseInt(m.id.replace(/-/g, '').slice(0, 12), 16);
+      expect(Math.abs(idMs - Date.parse(m.sentAt))).toBeLessThan(5000);
+    }
+    const ids = messages.map((m) => m.id);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byId = await api.app.get(EntityManager).fork().getConnection().execute<{ seq: number }[]>('SELECT seq FROM message WHERE session_id = ? ORDER BY id', [sessionId]);
+    expect(byId.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('pages history forwards with afterSeq and backwards with beforeSeq', async () => {

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { SenderRole, SystemEvent } from '../common/enums';
 import { isUniqueViolation, sql } from '../database/sql';
 import { MessageModel } from './models/message.model';
@@ -93,9 +93,11 @@ export function emRunner(em: EntityManager): SqlRunner {
  * one violates the unique index, which rolls the whole statement back (no seq is spent), and the stored
  * message is returned instead. Sending is the hot path, so it costs one round trip: no read first.
  * `run` executes the statement (default: on `em`); the idempotent retry is looked up on `em`.
+ * The message's `id` is a UUIDv7 (RFC 9562 §5.7: Unix ms timestamp first, then a counter within the ms), so
+ * one process's messages get ascending ids and each insert lands at the right edge of the primary key index.
  */
 export async function appendMessage(em: EntityManager, input: NewMessage, run: SqlRunner = emRunner(em)): Promise<AppendResult> {
-  const id = randomUUID();
+  const id = uuidv7();
   const writer = input.writer;
   const writerColumn = writer === undefined ? undefined : 'visitorId' in writer ? 'visitor_id' : 'operator_id';
   try {

@@ -1,5 +1,5 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { SenderRole, SystemEvent } from '../common/enums';
 import { Operator } from '../operators/operator.entity';
 import { ChatSession } from '../sessions/chat-session.entity';
@@ -12,8 +12,9 @@ import { ChatSession } from '../sessions/chat-session.entity';
 @Unique({ name: 'message_session_seq_unique', properties: ['session', 'seq'] })
 @Unique({ name: 'message_session_client_message_id_unique', properties: ['session', 'clientMessageId'] })
 export class Message {
+  /** UUIDv7 (RFC 9562 §5.7), time-ordered like the ids `appendMessage` writes. */
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = uuidv7();
 
   @ManyToOne(() => ChatSession, { ref: true, deleteRule: 'cascade' })
   session: Ref<ChatSession>;
