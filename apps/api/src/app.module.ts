@@ -8,6 +8,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { TokenService } from './auth/token.service';
 import { DomainErrorFilter } from './common/domain-error.filter';
+import { ServiceUnavailableFilter } from './common/service-unavailable.filter';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -85,7 +86,7 @@ export class AppModule {
         RatingsModule,
         HealthModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, GraphqlWsTransport],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, { provide: APP_FILTER, useClass: ServiceUnavailableFilter }, GraphqlWsTransport],
     };
   }
 }

@@ -70,6 +70,23 @@ export function isServiceUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** How knex joins the failed statement (with its values) and the driver's message: `<statement> - <message>`. */
+const KNEX_STATEMENT_SEPARATOR = ' - ';
+
+/**
+ * Why `error` is one {@link isServiceUnavailable} recognises, in a few words for a log line: its message and
+ * the first code in its chain (SQLSTATE or errno), e.g. `terminating connection due to administrator command,
+ * 57P01`. Of a message knex wrote (`<statement> - <message>`) only the driver's message is kept: the statement
+ * carries the request's values (names, message text), which stay out of the log.
+ */
+export function describeUnavailable(error: unknown): string {
+  const message = String((error as Cause | null)?.message ?? error);
+  const cut = message.lastIndexOf(KNEX_STATEMENT_SEPARATOR);
+  const reason = cut < 0 ? message : message.slice(cut + KNEX_STATEMENT_SEPARATOR.length);
+  const code = [...chain(error)].map((e) => e.code).find((c) => typeof c === 'string');
+  return code === undefined ? reason : `${reason}, ${String(code)}`;
+}
+
 /**
  * Whether PostgreSQL refused a statement because a text parameter holds a NUL character (U+0000), which
  * its `text` cannot store (PostgreSQL docs, "Character Types") and its wire protocol cannot carry

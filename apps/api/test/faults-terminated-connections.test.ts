@@ -1,0 +1,77 @@
+// Fault: PostgreSQL ends the connection a request's statement runs on (pg_terminate_backend, a restart,
+// a failover: SQLSTATE 57P01 admin_shutdown). The client gets a retryable SERVICE_UNAVAILABLE, and the
+// log one readable line, not the error's stack trace.
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+import { errorCode, gql, GqlResult } from './support/api-client';
+import { TEST_DATABASE_URL } from './support/global-setup';
+import { CLOSE_SESSION, SEND_MESSAGE } from './support/operations';
+import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
+import { eventually } from './support/wait-for';
+
+/**
+ * Runs `request` while the chat session's row is locked, terminates the API's backend that waits for the
+ * lock (its statement is in flight), then lets go of the lock; resolves with the request's answer.
+ */
+async function terminatedWhileWaiting(sessionId: string, request: () => Promise<GqlResult>): Promise<GqlResult> {
+  const locker = new Client({ connectionString: TEST_DATABASE_URL });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+    const answer = request();
+    const [{ pid }] = await eventually(async () => {
+      const { rows } = await locker.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+      );
+      return rows.length === 1 && rows;
+    }, 'the request waiting for the lock');
+    await locker.query('SELECT pg_terminate_backend($1)', [pid]);
+    await locker.query('ROLLBACK');
+    return await answer;
+  } finally {
+    await locker.end();
+  }
+}
+
+describe('fault: PostgreSQL terminates the connection a request runs on (57P01)', () => {
+  let api: TestApi;
+  let warn: jest.SpyInstance;
+  let error: jest.SpyInstance;
+  /** Everything the API logged as a warning or an error, as text. */
+  const logged = () => [...warn.mock.calls, ...error.mock.calls].map((call) => (call[0] instanceof Error ? call[0].stack : String(call[0])));
+
+  beforeEach(async () => {
+    api = await startTestApi(); // one per test: a line counted into the previous test's second would not show
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    warn.mockRestore();
+    error.mockRestore();
+    await api.close();
+  });
+
+  it("sendMessage (the message writer's connection): SERVICE_UNAVAILABLE, and one line in the log without a stack trace", async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const answer = await terminatedWhileWaiting(sessionId, () =>
+      gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'lost', clientMessageId: 'lost-1' } }, visitor.token),
+    );
+    expect(errorCode(answer)).toBe('SERVICE_UNAVAILABLE');
+    expect(logged()).toEqual([
+      'A request failed: PostgreSQL or Redis unavailable (terminating connection due to administrator command, 57P01); answered SERVICE_UNAVAILABLE',
+    ]);
+  });
+
+  it("closeSession (a transaction on the ORM's connection): SERVICE_UNAVAILABLE, and one line without a stack trace or the statement", async () => {
+    const { operator, sessionId } = await givenActiveSession(api);
+    const answer = await terminatedWhileWaiting(sessionId, () => gql(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Done' }, operator.token));
+    expect(errorCode(answer)).toBe('SERVICE_UNAVAILABLE');
+    const lines = logged();
+    expect(lines.filter((line) => line?.startsWith('A request failed'))).toEqual([
+      'A request failed: PostgreSQL or Redis unavailable (terminating connection due to administrator command, 57P01); answered SERVICE_UNAVAILABLE',
+    ]);
+    // The ORM's pool may report the connection it finds closed in its own line (mikro-orm.config.ts).
+    for (const line of lines) expect(line).not.toMatch(/\n\s+at |chat_session/);
+  });
+});
