@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { startCuttableProxy } from '../../test/support/tcp-proxy';
@@ -104,6 +105,37 @@ describe('RateLimitService', () => {
     } finally {
       limits.onModuleDestroy();
       hanging.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('says in one line when it falls back to counting in memory, and in one when Redis counts again, not once per message', async () => {
+    const proxy = await startCuttableProxy(Number(new URL(redisUrl).port || 6379));
+    const client = createRateLimitRedisClient(`redis://127.0.0.1:${proxy.port}`);
+    const limits = new RateLimitService(client, config);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const lines = () => [...warn.mock.calls, ...log.mock.calls].map((call) => String(call[0]));
+    try {
+      await client.connect();
+      expect(await send(visitor('203.0.113.20'), limits)).toBe('admitted'); // counted in Redis
+      expect(lines()).toEqual([]);
+
+      proxy.hang();
+      const during = Array.from({ length: 4 }, (_, i) => visitor(`203.0.113.${21 + i}`)).flatMap((v) => [send(v, limits), send(v, limits)]);
+      expect(await withTimeout(Promise.all(during), 2 * REDIS_COMMAND_TIMEOUT_MS + 1000, 'messages over a hung Redis')).toEqual(Array(8).fill('admitted'));
+      expect(lines()).toEqual([
+        'Rate limits: Redis is unreachable or not answering (REDIS_URL); each API instance counts in its own memory until it answers again, so a limit holds per instance',
+      ]);
+
+      proxy.resume();
+      for (let i = 0; i < 3; i++) expect(await send(visitor(`203.0.113.${30 + i}`), limits)).toBe('admitted');
+      expect(lines().slice(1)).toEqual(['Rate limits are counted in Redis again, shared by every API instance']);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+      limits.onModuleDestroy();
+      client.disconnect();
       await proxy.close();
     }
   });

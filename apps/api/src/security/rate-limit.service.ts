@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { InsuredLimiters } from './insured-limiters';
 import { LeasedLimiter, LimitReached } from './leased-limiter';
 import { RequestContext } from '../auth/principal';
 import { AppConfig, IP_RATE_FACTOR } from '../config/app-config';
@@ -28,7 +28,8 @@ const WHAT: Record<RateLimitedAction, string> = {
  * `insuranceLimiter`, used at once when the connection is not ready, and for a command Redis has not
  * answered within `REDIS_COMMAND_TIMEOUT_MS` on {@link REDIS_RATE_LIMITS}: a Redis that hangs): a limit then
  * holds per instance (plus the points a lease still held), and visitors and operators keep chatting
- * through a Redis restart or hang (PostgreSQL stores their messages).
+ * through a Redis restart or hang (PostgreSQL stores their messages). The log says so in one warning line
+ * when this begins and in one line when Redis counts again ({@link InsuredLimiters}).
  */
 @Injectable()
 export class RateLimitService implements OnModuleDestroy {
@@ -41,19 +42,11 @@ export class RateLimitService implements OnModuleDestroy {
       startSession: config.rateLimits.sessionsPerMinute,
       sendMessage: config.rateLimits.messagesPerMinute,
     };
-    const limiter = (action: RateLimitedAction, scope: string, points: number) => {
-      const keyPrefix = `${config.redisPrefix}:rl:${action}:${scope}`;
-      return new LeasedLimiter(
-        new RateLimiterRedis({
-          storeClient: redis,
-          keyPrefix,
-          points,
-          duration: 60,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: 60 }),
-        }),
+    const insured = new InsuredLimiters(new Logger(RateLimitService.name));
+    const limiter = (action: RateLimitedAction, scope: string, points: number) =>
+      new LeasedLimiter(
+        insured.create({ storeClient: redis, keyPrefix: `${config.redisPrefix}:rl:${action}:${scope}`, points, duration: 60, rejectIfRedisNotReady: true }),
       );
-    };
     const build = (scope: string, factor: number) =>
       Object.fromEntries(
         (Object.keys(limits) as RateLimitedAction[]).map((action) => [action, limiter(action, scope, limits[action] * factor)]),
