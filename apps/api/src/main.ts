@@ -2,6 +2,8 @@
 import './lifecycle/no-pretenuring';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase, waitingForMigrations } from './database/prepare-database';
@@ -23,7 +25,11 @@ async function main(): Promise<void> {
   const demo = await seedDemoOperator(app);
   await app.listen(config.port, config.host);
   exitGracefullyOnSignals(app, { drain: true });
-  logger.log(`Parley API on ${config.publicUrl}/graphql (WebSocket: same URL, graphql-transport-ws)`);
+  // Where the socket is bound (HOST, PORT), which PUBLIC_URL (how people reach it, maybe through a proxy) need not show.
+  const bound = (app.getHttpServer() as Server).address() as AddressInfo;
+  logger.log(
+    `Parley API listening on ${bound.address} port ${bound.port}; public URL ${config.publicUrl}/graphql (WebSocket: same URL, graphql-transport-ws)`,
+  );
   if (demo) {
     // Printed once, when the database had no operator: the only way to learn this random password.
     process.stdout.write(`\nDemo operator created: e-mail ${demo.email}  password ${demo.password}\n\n`);
