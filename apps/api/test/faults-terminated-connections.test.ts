@@ -1,12 +1,13 @@
 // Fault: PostgreSQL ends the connection a request's statement runs on (pg_terminate_backend, a restart,
-// a failover: SQLSTATE 57P01 admin_shutdown). The client gets a retryable SERVICE_UNAVAILABLE, and the
-// log one readable line, not the error's stack trace.
+// a failover: SQLSTATE 57P01 admin_shutdown), or the connection drops. The client gets a retryable
+// SERVICE_UNAVAILABLE, and the log one readable line, not the error's stack trace.
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { errorCode, gql, GqlResult } from './support/api-client';
 import { TEST_DATABASE_URL } from './support/global-setup';
-import { CLOSE_SESSION, SEND_MESSAGE } from './support/operations';
-import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
+import { ACCEPT_SESSION, CLOSE_SESSION, SEND_MESSAGE } from './support/operations';
+import { CuttableProxy, startCuttableProxy } from './support/tcp-proxy';
+import { givenActiveSession, givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 import { eventually } from './support/wait-for';
 
 /**
@@ -34,7 +35,8 @@ async function terminatedWhileWaiting(sessionId: string, request: () => Promise<
   }
 }
 
-describe('fault: PostgreSQL terminates the connection a request runs on (57P01)', () => {
+describe('fault: PostgreSQL terminates the connection a request runs on (57P01), or it drops', () => {
+  let proxy: CuttableProxy;
   let api: TestApi;
   let warn: jest.SpyInstance;
   let error: jest.SpyInstance;
@@ -42,7 +44,11 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01)'
   const logged = () => [...warn.mock.calls, ...error.mock.calls].map((call) => (call[0] instanceof Error ? call[0].stack : String(call[0])));
 
   beforeEach(async () => {
-    api = await startTestApi(); // one per test: a line counted into the previous test's second would not show
+    // The API reaches PostgreSQL through a proxy whose connections a test can cut.
+    proxy = await startCuttableProxy(Number(new URL(TEST_DATABASE_URL).port));
+    const databaseUrl = new URL(TEST_DATABASE_URL);
+    databaseUrl.port = String(proxy.port);
+    api = await startTestApi({ DATABASE_URL: databaseUrl.toString() }); // one per test: a line counted into the previous test's second would not show
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
@@ -50,6 +56,7 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01)'
     warn.mockRestore();
     error.mockRestore();
     await api.close();
+    await proxy.close();
   });
 
   it("sendMessage (the message writer's connection): SERVICE_UNAVAILABLE, and one line in the log without a stack trace", async () => {
@@ -73,5 +80,21 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01)'
     ]);
     // The ORM's pool may report the connection it finds closed in its own line (mikro-orm.config.ts).
     for (const line of lines) expect(line).not.toMatch(/\n\s+at |chat_session/);
+  });
+
+  it("acceptSession whose connection drops during the transaction's BEGIN: SERVICE_UNAVAILABLE, and one line without a stack trace", async () => {
+    const { sessionId } = await givenWaitingSession(api);
+    const operator = await givenOperator(api);
+    // knex still hands out the transaction, already over: without database/failed-begin.subscriber.ts its first
+    // statement fails with "Transaction query already complete" (INTERNAL_SERVER_ERROR) and BEGIN's error is lost.
+    const dropped = proxy.cutOnResponse('BEGIN', 10_000);
+    const answer = await gql(api.httpUrl, ACCEPT_SESSION, { id: sessionId }, operator.token);
+    expect(await dropped).toBeDefined();
+    expect(errorCode(answer)).toBe('SERVICE_UNAVAILABLE');
+    const lines = logged();
+    expect(lines.filter((line) => line?.startsWith('A request failed'))).toEqual([
+      'A request failed: PostgreSQL or Redis unavailable (Connection terminated unexpectedly); answered SERVICE_UNAVAILABLE',
+    ]);
+    for (const line of lines) expect(line).not.toMatch(/\n\s+at /);
   });
 });

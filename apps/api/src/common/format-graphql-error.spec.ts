@@ -41,6 +41,12 @@ describe('formatGraphQLError', () => {
     expect(format(error)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 
+  it("keeps knex's 'Transaction query already complete' an internal error: a statement on a finished transaction is a bug", () => {
+    // A transaction whose BEGIN failed on a lost connection fails with BEGIN's error instead (database/failed-begin.subscriber.ts).
+    const original = new Error('Transaction query already complete, run with DEBUG=knex:tx for more info');
+    expect(format(new GraphQLError(original.message, { originalError: original })).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
   it.each([
     ['PostgreSQL refusing connections', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['PostgreSQL shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { GroupedWarning } from '../common/grouped-warning';
 import { ENTITIES } from './entities';
+import { FailedBeginSubscriber } from './failed-begin.subscriber';
 import { POSTGRES_KEEPALIVE } from './keep-alive';
 
 /** How long (ms) connections found closed after a first one are counted into one warning line. */
@@ -53,6 +54,8 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     forceUndefined: false,
     allowGlobalContext: false,
     extensions: [Migrator],
+    // A transaction whose BEGIN failed (a lost connection) fails with BEGIN's error, not knex's "already complete".
+    subscribers: [new FailedBeginSubscriber()],
     debug: false,
     // Up to 10, opened when needed and then kept: reaped after 30 s idle (knex's default), they were closed
     // all at once when a burst ended; in the benchmark, nine ended together were followed by the API's event
