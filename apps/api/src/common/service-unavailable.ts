@@ -70,21 +70,16 @@ export function isServiceUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** How knex joins the failed statement (with its values) and the driver's message: `<statement> - <message>`. */
-const KNEX_STATEMENT_SEPARATOR = ' - ';
-
 /**
  * Why `error` is one {@link isServiceUnavailable} recognises, in a few words for a log line: its message and
  * the first code in its chain (SQLSTATE or errno), e.g. `terminating connection due to administrator command,
- * 57P01`. Of a message knex wrote (`<statement> - <message>`) only the driver's message is kept: the statement
- * carries the request's values (names, message text), which stay out of the log.
+ * 57P01`. A database error's message holds no statement, and so none of the request's values (names, message
+ * text): knex's prefix is taken off (`database/mikro-orm.config.ts`).
  */
 export function describeUnavailable(error: unknown): string {
   const message = String((error as Cause | null)?.message ?? error);
-  const cut = message.lastIndexOf(KNEX_STATEMENT_SEPARATOR);
-  const reason = cut < 0 ? message : message.slice(cut + KNEX_STATEMENT_SEPARATOR.length);
   const code = [...chain(error)].map((e) => e.code).find((c) => typeof c === 'string');
-  return code === undefined ? reason : `${reason}, ${String(code)}`;
+  return code === undefined ? message : `${message}, ${String(code)}`;
 }
 
 /**

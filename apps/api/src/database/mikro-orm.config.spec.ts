@@ -3,8 +3,10 @@ import { Logger } from '@nestjs/common';
 import { queryServer } from '../../test/support/global-setup';
 import { keepaliveSeconds } from '../../test/support/socket-timers';
 import { eventually } from '../../test/support/wait-for';
+import { Visitor } from '../visitors/visitor.entity';
 import { KEEPALIVE_IDLE_MS } from './keep-alive';
 import { mikroOrmOptions } from './mikro-orm.config';
+import { prepareDatabase } from './prepare-database';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -69,6 +71,21 @@ describe('mikroOrmOptions', () => {
     } finally {
       warn.mockRestore();
       consoleLog.mockRestore();
+      await orm.close();
+    }
+  });
+
+  it("keeps the failed statement, with the request's values, out of a database error's message", async () => {
+    await prepareDatabase(DATABASE_URL);
+    const orm = await MikroORM.init(mikroOrmOptions(DATABASE_URL));
+    try {
+      // Too long for visitor.name (120 characters). The backslash before "?": knex's re-formatted statement would differ from the one run.
+      const visitor = new Visitor({ name: `Ann Secretname \\? ${'x'.repeat(120)}` });
+      const failure = await orm.em.fork().persistAndFlush(visitor).catch((error: Error) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toBe('value too long for type character varying(120)');
+      expect((failure as Error).stack).not.toContain('Secretname');
+    } finally {
       await orm.close();
     }
   });
