@@ -1,17 +1,21 @@
 // Point 6: graceful shutdown on SIGTERM. The instance stops accepting, finishes the mutations and the
 // notification job in flight, closes WebSockets with 1001 (clients reconnect to another instance and
-// catch up), and exits 0.
+// catch up), and exits 0. What arrives meanwhile is answered SERVICE_UNAVAILABLE, retryable.
 import { Queue } from 'bullmq';
+import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { Client } from 'pg';
+import { GracefulShutdown } from '../src/lifecycle/graceful-shutdown.service';
 import { SHUTDOWN_CLOSE_CODE } from '../src/realtime/graphql-ws-server';
-import { gql, gqlOk } from './support/api-client';
+import { gql, gqlOk, wsClient, wsExecute } from './support/api-client';
 import { ApiChild } from './support/api-process';
 import { ChatParticipant, ReceivedMessage } from './support/chat-participant';
 import { expectEveryoneGotEverything } from './support/conversation';
 import { expectStoredExactlyOnce, FaultDeployment, signInOperator, startFaultDeployment, visitorWithSession } from './support/fault-deployment';
+import { queryServer, TEST_DATABASE_URL } from './support/global-setup';
 import { ACCEPT_SESSION, SEND_MESSAGE } from './support/operations';
+import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
 import { eventually } from './support/wait-for';
 
 jest.setTimeout(120_000);
@@ -146,5 +150,65 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(visitor.subscriptions).toBeGreaterThanOrEqual(2);
     expect(await expectStoredExactlyOnce(db, sessionId, Object.keys(sent))).toBe(lastSeq);
     expect(stopping.output()).not.toMatch(/"level":50|ERROR/);
+  });
+});
+
+describe('graceful shutdown: what arrives while in-flight work finishes', () => {
+  /** An HTTP connection to `api` that has sent part of a request's head: a connection the drain does not close as idle. */
+  async function halfSentRequest(api: TestApi): Promise<Socket> {
+    const socket = connect(Number(new URL(api.httpUrl).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n');
+    return socket;
+  }
+
+  /** Sends the rest of the request begun by {@link halfSentRequest}; resolves with the response's head and body once the server closes. */
+  function finishRequest(socket: Socket, body: string): Promise<{ head: string; body: string }> {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.write(`content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return once(socket, 'close').then(() => {
+      const [head, ...rest] = text.split('\r\n\r\n');
+      return { head, body: rest.join('\r\n\r\n') };
+    });
+  }
+
+  it('answers SERVICE_UNAVAILABLE (retryable): an HTTP request with 503, a new operation on an open WebSocket', async () => {
+    const api = await startTestApi();
+    const lock = new Client({ connectionString: TEST_DATABASE_URL });
+    await lock.connect();
+    const sockets: Socket[] = [];
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const visitorWs = wsClient(api.wsUrl, visitor.token);
+    try {
+      // A message held in its INSERT by a row lock keeps the drain waiting, and the visitor's socket open.
+      await lock.query('BEGIN');
+      await lock.query('SELECT id FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+      const inFlight = wsExecute(visitorWs, SEND_MESSAGE, { input: { sessionId, content: 'in flight', clientMessageId: 'in-flight' } });
+      const database = new URL(TEST_DATABASE_URL).pathname.slice(1);
+      await eventually(
+        async () => (await queryServer(TEST_DATABASE_URL, "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database])).length === 1,
+        'the message waiting for the row lock',
+      );
+      const http = await halfSentRequest(api);
+      sockets.push(http);
+      await sleep(100); // the server has read the head's first lines
+
+      const drained = api.app.get(GracefulShutdown).drain(10_000);
+      const unavailable = { code: 'SERVICE_UNAVAILABLE', retryable: true };
+      const answer = await finishRequest(http, JSON.stringify({ query: '{ __typename }' }));
+      expect(answer.head).toMatch(/^HTTP\/1\.1 503 /);
+      expect(JSON.parse(answer.body).errors).toEqual([expect.objectContaining({ extensions: unavailable })]);
+      expect((await wsExecute(visitorWs, '{ __typename }')).errors).toEqual([expect.objectContaining({ extensions: unavailable })]);
+
+      await lock.query('ROLLBACK');
+      expect((await inFlight).errors).toBeUndefined(); // the mutation in flight finishes
+      await drained;
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await lock.end();
+      await visitorWs.dispose();
+      await api.close();
+    }
   });
 });

@@ -6,7 +6,8 @@ import { GraphQLError } from 'graphql';
 import type { Context as WsContext, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Server } from 'node:http';
 import type { WebSocket } from 'ws';
-import { ErrorCode } from '@parley/shared';
+import { formatGraphQLError } from '../common/format-graphql-error';
+import { ServiceUnavailableError } from '../common/service-unavailable';
 import { CLOSE_HANDSHAKE_MS, SHUTDOWN_CLOSE_CODE } from '../realtime/graphql-ws-server';
 
 /** How long a shutdown waits at most for in-flight work (operations, then jobs), in ms. */
@@ -21,15 +22,10 @@ type WrappedHooks = Partial<Pick<ServerOptions<Record<string, unknown> | undefin
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The body of a 503 answered while draining: a GraphQL response with {@link ServiceUnavailableError.shuttingDown}. */
 function unavailableBody(): string {
-  return JSON.stringify({
-    errors: [
-      {
-        message: 'This API instance is shutting down; retry the request',
-        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
-      },
-    ],
-  });
+  const error = ServiceUnavailableError.shuttingDown();
+  return JSON.stringify({ errors: [formatGraphQLError({ message: error.message }, error)] });
 }
 
 /**
@@ -80,7 +76,8 @@ export class GracefulShutdown {
 
   /**
    * Wraps graphql-ws server options so sockets are tracked for {@link drain}: while draining, a new socket
-   * is closed with {@link SHUTDOWN_CLOSE_CODE} and a new operation is refused with `SERVICE_UNAVAILABLE`.
+   * is closed with {@link SHUTDOWN_CLOSE_CODE} and a new operation is refused with `SERVICE_UNAVAILABLE`,
+   * `retryable: true` ({@link ServiceUnavailableError.shuttingDown}).
    * The wrapped hooks run as before.
    */
   wsOptions<T extends WrappedHooks>(options: T): T {
@@ -98,7 +95,9 @@ export class GracefulShutdown {
       },
       onSubscribe: (ctx: ShutdownSocketContext, id: string, payload: SubscribePayload) => {
         if (this.draining) {
-          return [new GraphQLError('This API instance is shutting down; retry the request', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } })];
+          // Formatted by the socket's onError (formatGraphQLError): SERVICE_UNAVAILABLE, retryable.
+          const error = ServiceUnavailableError.shuttingDown();
+          return [new GraphQLError(error.message, { originalError: error })];
         }
         return onSubscribe?.(ctx, id, payload);
       },
