@@ -1,8 +1,11 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import { queryServer } from '../../test/support/global-setup';
 import { keepaliveSeconds } from '../../test/support/socket-timers';
 import { eventually } from '../../test/support/wait-for';
+import { Operator } from '../operators/operator.entity';
 import { Visitor } from '../visitors/visitor.entity';
 import { KEEPALIVE_IDLE_MS } from './keep-alive';
 import { mikroOrmOptions } from './mikro-orm.config';
@@ -85,6 +88,30 @@ describe('mikroOrmOptions', () => {
       expect(failure).toBeInstanceOf(Error);
       expect((failure as Error).message).toBe('value too long for type character varying(120)');
       expect((failure as Error).stack).not.toContain('Secretname');
+    } finally {
+      await orm.close();
+    }
+  });
+
+  it("keeps the row data PostgreSQL's detail quotes out of a database error's message, and on the error", async () => {
+    await prepareDatabase(DATABASE_URL);
+    const orm = await MikroORM.init(mikroOrmOptions(DATABASE_URL));
+    try {
+      const email = `ann.secret.${randomUUID().slice(0, 8)}@example.com`;
+      await orm.em.fork().persistAndFlush(new Operator({ email, name: 'Ann', passwordHash: 'x' }));
+      const failure = await orm.em
+        .fork()
+        .persistAndFlush(new Operator({ email, name: 'Ann again', passwordHash: 'x' }))
+        .catch((error: Error) => error);
+      expect(failure).toBeInstanceOf(UniqueConstraintViolationException);
+      const violation = failure as UniqueConstraintViolationException & { detail?: string; constraint?: string };
+      expect(violation.message).toBe('duplicate key value violates unique constraint "operator_email_unique"');
+      expect(violation.stack).not.toContain(email);
+      // What code may still read: the SQLSTATE, the constraint, and the detail itself, which the log does not write.
+      expect(violation.code).toBe('23505');
+      expect(violation.constraint).toBe('operator_email_unique');
+      expect(violation.detail).toContain(email);
+      expect(JSON.stringify(pino.stdSerializers.err(violation))).not.toContain(email);
     } finally {
       await orm.close();
     }

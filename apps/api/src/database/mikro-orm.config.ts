@@ -1,11 +1,11 @@
-import type { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { AbstractSqlConnection, defineConfig, Options } from '@mikro-orm/postgresql';
+import { defineConfig, Options } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { GroupedWarning } from '../common/grouped-warning';
 import { ENTITIES } from './entities';
+import { DRIVER_MESSAGE_ONLY, PostgreSqlDriverWithoutRowData } from './error-privacy';
 import { FailedBeginSubscriber } from './failed-begin.subscriber';
 import { POSTGRES_KEEPALIVE } from './keep-alive';
 
@@ -44,35 +44,14 @@ function knexLog() {
 }
 
 /**
- * A MikroORM extension (`extensions`: `MikroORM.init` registers it once connected) that takes the failed
- * statement off the message of every error knex passes on, leaving the driver's (e.g. `value too long for
- * type character varying(120)`), so logs of unexpected database errors hold no user data.
- *
- * knex writes `<statement> - <message>` (knex 3.2, `lib/execution/internal/query-executioner.js`), and the
- * statement holds the request's values: MikroORM 6 writes them into the text before knex sees it
- * (`AbstractSqlConnection#execute`, `Platform#formatQuery`; it sends no bindings), so knex's `?` placeholders
- * never come into it — a visitor's name, a message's text, a resolution. With `compileSqlOnError: false`
- * (in `driverOptions`) knex writes the statement exactly as it ran it, not re-formatted (which turns a `\?`
- * inside a value into `?`), and its `query-error` event, emitted before the error is thrown on, names that
- * statement: the prefix comes off exactly. An error met a second time keeps its message.
- */
-const DRIVER_MESSAGE_ONLY = {
-  register(orm: MikroORM): void {
-    const knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
-    knex.on('query-error', (error: Error, query: { sql: string }) => {
-      const statement = `${query.sql} - `;
-      if (error.message.startsWith(statement)) error.message = error.message.slice(statement.length);
-    });
-  },
-};
-
-/**
  * MikroORM options for a database URL. Migrations live in `database/migrations` (compiled `.js`
  * at run time; `.ts` sources when the CLI generates one). Schema sync is never used at run time.
  */
 export function mikroOrmOptions(databaseUrl: string): Options {
   return defineConfig({
     clientUrl: databaseUrl,
+    // Database errors' messages without the row data PostgreSQL's detail quotes (error-privacy.ts).
+    driver: PostgreSqlDriverWithoutRowData,
     entities: ENTITIES,
     discovery: { warnWhenNoEntities: true },
     forceUndefined: false,
