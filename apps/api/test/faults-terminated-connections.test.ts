@@ -97,4 +97,35 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01),
     ]);
     for (const line of lines) expect(line).not.toMatch(/\n\s+at /);
   });
+
+  it('GET /metrics (a plain HTTP route): 503 SERVICE_UNAVAILABLE with Retry-After, and one line without a stack trace', async () => {
+    const locker = new Client({ connectionString: TEST_DATABASE_URL });
+    await locker.connect();
+    try {
+      // The queue length's count waits for the table; its backend is then terminated.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE chat_session IN ACCESS EXCLUSIVE MODE');
+      const answer = fetch(new URL('/metrics', api.httpUrl));
+      const [{ pid }] = await eventually(async () => {
+        const { rows } = await locker.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        );
+        return rows.length === 1 && rows;
+      }, 'the metrics query waiting for the lock');
+      await locker.query('SELECT pg_terminate_backend($1)', [pid]);
+      await locker.query('ROLLBACK');
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      const body = (await response.json()) as { errors: Array<{ extensions: { code: string; retryable: boolean } }> };
+      expect(body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    } finally {
+      await locker.end();
+    }
+    const lines = logged();
+    expect(lines.filter((line) => line?.startsWith('A request failed'))).toEqual([
+      'A request failed: PostgreSQL or Redis unavailable (terminating connection due to administrator command, 57P01); answered SERVICE_UNAVAILABLE',
+    ]);
+    for (const line of lines) expect(line).not.toMatch(/\n\s+at /);
+  });
 });

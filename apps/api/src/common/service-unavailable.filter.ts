@@ -1,5 +1,7 @@
-import { Catch, Logger, OnModuleDestroy } from '@nestjs/common';
-import { GqlExceptionFilter } from '@nestjs/graphql';
+import { ArgumentsHost, Catch, Logger, OnModuleDestroy } from '@nestjs/common';
+import { GqlContextType, GqlExceptionFilter } from '@nestjs/graphql';
+import type { Response } from 'express';
+import { formatGraphQLError } from './format-graphql-error';
 import { DomainError } from './domain-error';
 import { GroupedWarning } from './grouped-warning';
 import { describeUnavailable, isServiceUnavailable } from './service-unavailable';
@@ -22,9 +24,11 @@ abstract class UnavailableServiceError {
  * A resolver that failed because PostgreSQL or Redis is unreachable, restarting or shutting down (a restart
  * or `pg_terminate_backend` ends the statements in flight with SQLSTATE 57P01 `admin_shutdown`) writes one
  * warning line naming the reason ({@link describeUnavailable}), not Nest's error log with the stack trace;
- * the requests failing right after it are counted in one line a second ({@link GroupedWarning}). The error
- * is handed on unchanged: the client gets `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true`
- * (`formatGraphQLError`).
+ * the requests failing right after it are counted in one line a second ({@link GroupedWarning}). A resolver's
+ * error is handed on unchanged: the client gets `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true`
+ * (`formatGraphQLError`). A plain HTTP route's (`GET /metrics`) is answered here: 503 with `Retry-After: 1`
+ * and the same GraphQL-shaped body the API answers while it drains (`lifecycle/graceful-shutdown.service.ts`),
+ * instead of Nest's 500 and its error log with the stack.
  */
 @Catch(UnavailableServiceError)
 export class ServiceUnavailableFilter implements GqlExceptionFilter, OnModuleDestroy {
@@ -35,9 +39,17 @@ export class ServiceUnavailableFilter implements GqlExceptionFilter, OnModuleDes
     (count) => `${count} more request(s) failed with PostgreSQL or Redis unavailable within ${FAILURE_REPORT_MS / 1000} s`,
   );
 
-  catch(error: Error): Error {
+  catch(error: Error, host: ArgumentsHost): Error | undefined {
     this.failures.add(describeUnavailable(error));
-    return error;
+    if (host.getType<GqlContextType>() === 'graphql') return error;
+    const response = host.switchToHttp().getResponse<Response>();
+    if (!response.headersSent) {
+      response
+        .status(503)
+        .set('retry-after', '1')
+        .json({ errors: [formatGraphQLError({ message: error.message }, error)] });
+    }
+    return undefined;
   }
 
   onModuleDestroy(): void {

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { Server } from 'node:http';
@@ -34,7 +34,6 @@ export interface StreamMetrics {
 @Injectable()
 export class MetricsService implements OnApplicationBootstrap {
   readonly registry = new Registry();
-  private readonly logger = new Logger(MetricsService.name);
 
   private readonly connections = new Gauge({ name: 'parley_websocket_connections', help: 'Open WebSocket connections.', registers: [this.registry] });
   private readonly subscriptions = new Gauge({
@@ -132,14 +131,13 @@ export class MetricsService implements OnApplicationBootstrap {
     return iterator;
   }
 
-  /** The Prometheus text exposition. */
+  /**
+   * The Prometheus text exposition.
+   * @throws a collector's error (the queue length's query, the job counts' Redis commands); an outage of
+   *   PostgreSQL or Redis is answered 503 `SERVICE_UNAVAILABLE` in one log line (`ServiceUnavailableFilter`).
+   */
   async render(): Promise<{ contentType: string; body: string }> {
-    try {
-      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-    } catch (error) {
-      this.logger.warn(`Collecting metrics failed: ${(error as Error).message}`);
-      throw error;
-    }
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
   private queues(): Queue[] {
