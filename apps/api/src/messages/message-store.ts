@@ -94,7 +94,9 @@ export function emRunner(em: EntityManager): SqlRunner {
  * message is returned instead. Sending is the hot path, so it costs one round trip: no read first.
  * `run` executes the statement (default: on `em`); the idempotent retry is looked up on `em`.
  * The message's `id` is a UUIDv7 (RFC 9562 §5.7: Unix ms timestamp first, then a counter within the ms), so
- * one process's messages get ascending ids and each insert lands at the right edge of the primary key index.
+ * each insert lands near the right edge of the primary key index. Ids ascend in the order they are made,
+ * before the statement runs: concurrent sends into one session can take their seqs in another order, so a
+ * session's order is `seq`, never `id`.
  */
 export async function appendMessage(em: EntityManager, input: NewMessage, run: SqlRunner = emRunner(em)): Promise<AppendResult> {
   const id = uuidv7();
