@@ -143,6 +143,9 @@ describe('limits and abuse protection', () => {
       ['a variable of the wrong type', sessionById, { id: { not: 'an id' } }, undefined],
       ['a subscription variable of the wrong type', subscribeAfter, { id: '3b241101-e2bb-4255-8caf-4136c566a962', after: 'abc' }, undefined],
       ['a subscription variable missing', subscribeAfter, {}, undefined],
+      // The client's own text reading like an outage must not come back as a retryable SERVICE_UNAVAILABLE.
+      ['an operationName that reads as an outage', '{ __typename }', {}, 'Connection terminated'],
+      ['an Int variable whose value reads as an outage', subscribeAfter, { id: '3b241101-e2bb-4255-8caf-4136c566a962', after: 'Connection terminated' }, undefined],
     ])('answers %s with BAD_USER_INPUT on HTTP and WebSocket alike', async (_what, query, variables, operationName) => {
       expect(errorCode(await gql(api.httpUrl, query, variables, undefined, operationName))).toBe('BAD_USER_INPUT');
       const ws = wsClient(api.wsUrl);

@@ -36,6 +36,49 @@ describe('formatGraphQLError', () => {
     expect(format(broken.errors![0]).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
+  describe('the client’s request echoing an outage phrase', () => {
+    const schema = buildSchema('type Query { rate(score: Int!): Int }');
+    /** The wrapper Apollo puts around graphql-js' request errors (its UserInputError, OperationResolutionError, SyntaxError). */
+    const apollo = (inner: GraphQLError, code: string) =>
+      new GraphQLError(inner.message, { nodes: inner.nodes, originalError: inner.originalError ?? inner, extensions: { code } });
+
+    it('keeps BAD_USER_INPUT for a variable value "Connection terminated" given to an Int', async () => {
+      const result = await execute({ schema, document: parse('query ($s: Int!) { rate(score: $s) }'), variableValues: { s: 'Connection terminated' } });
+      const refused = result.errors![0];
+      expect(refused.message).toMatch(/Connection terminated/);
+      expect(format(apollo(refused, 'BAD_USER_INPUT')).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      // As graphql-js raises it (the WebSocket path before its code is set): no originalError, so not an outage.
+      expect(format(refused).extensions).not.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    });
+
+    it('keeps BAD_USER_INPUT for an unknown operationName "Connection terminated"', async () => {
+      const result = await execute({ schema, document: parse('{ __typename }'), operationName: 'Connection terminated' });
+      const unknown = result.errors![0];
+      expect(unknown.message).toBe('Unknown operation named "Connection terminated".');
+      expect(format(apollo(unknown, 'OPERATION_RESOLUTION_FAILURE')).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(format(unknown).extensions).not.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    });
+
+    it.each(['Connection terminated', 'Connection is closed', 'Timeout acquiring a connection'])(
+      'keeps BAD_USER_INPUT for a document that fails to parse on "%s"',
+      (phrase) => {
+        let syntax: GraphQLError | undefined;
+        try {
+          parse(`{ "${phrase}" }`);
+        } catch (error) {
+          syntax = error as GraphQLError;
+        }
+        expect(format(apollo(syntax!, 'GRAPHQL_PARSE_FAILED')).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      },
+    );
+
+    it('still treats a driver’s outage beneath GraphQL’s wrappers as one', () => {
+      const dropped = new Error('Connection terminated unexpectedly');
+      const located = new GraphQLError(dropped.message, { originalError: new GraphQLError(dropped.message, { originalError: dropped }) });
+      expect(format(located).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    });
+  });
+
   it('hides the message of an unexpected error', () => {
     const error = new GraphQLError('connection terminated: password for user postgres', { originalError: new Error('secret detail') });
     expect(format(error)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -27,6 +27,30 @@ function isArgumentError(error: unknown): boolean {
   return error instanceof GraphQLError && error.originalError === undefined && ARGUMENT_ERROR.test(error.message);
 }
 
+/**
+ * The error our own code or a driver (pg, knex, ioredis, MikroORM) raised beneath `error`: the innermost
+ * `originalError` that is not itself a {@link GraphQLError} (Apollo wraps graphql-js' errors in GraphQLErrors,
+ * graphql-js wraps a resolver's), or `error` itself when it is not a GraphQLError. `undefined` when the chain
+ * ends in a GraphQLError with no `originalError`: graphql-js or Apollo raised it for the request itself.
+ */
+function ownError(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; current instanceof GraphQLError; depth++) {
+    if (current.originalError === undefined || depth > 16) return undefined;
+    current = current.originalError;
+  }
+  return current;
+}
+
+/**
+ * Whether `formatted` carries one of Apollo's codes for a request that does not fit the schema or the
+ * protocol ({@link APOLLO_INPUT_CODES}, and any `PERSISTED_QUERY_*`): the client's error, whatever its message says.
+ */
+function hasInputCode(formatted: GraphQLFormattedError): boolean {
+  const code = formatted.extensions?.code;
+  return typeof code === 'string' && (APOLLO_INPUT_CODES.has(code) || code.startsWith('PERSISTED_QUERY_'));
+}
+
 interface HttpLikeError {
   getStatus(): number;
   getResponse(): unknown;
@@ -51,7 +75,11 @@ function messageOfValidation(response: unknown): string | undefined {
  *   type ({@link ARGUMENT_ERROR}) → `BAD_USER_INPUT`;
  * - text PostgreSQL cannot store, a NUL character ({@link isUnstorableText}) → `BAD_USER_INPUT`;
  * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
- *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden);
+ *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden). Only an error our code or a
+ *   driver raised ({@link ownError}) is matched against the outage phrases; the client's request never is:
+ *   an error with an Apollo input code ({@link hasInputCode}) or one graphql-js raised with no
+ *   `originalError` beneath it keeps its input code (`BAD_USER_INPUT`) whatever its message echoes
+ *   (an operationName or a variable value "Connection terminated");
  * - anything else is an internal error: message hidden, `INTERNAL_SERVER_ERROR`, logged by the caller.
  */
 export function formatGraphQLError(
@@ -78,7 +106,11 @@ export function formatGraphQLError(
   if (isUnstorableText(original)) {
     return { ...base, message: 'Text must not contain NUL characters (U+0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
-  if (isServiceUnavailable(original)) {
+  // Only an error of our own code or a driver may say the service is down: the client's request (an Apollo
+  // input code, or graphql-js' own error with nothing beneath it) echoes the client's text, e.g. an
+  // operationName or a variable value "Connection terminated", and must never read as a retryable outage.
+  const own = hasInputCode(formatted) ? undefined : ownError(error);
+  if (own !== undefined && isServiceUnavailable(own)) {
     return {
       ...base,
       message: 'The service is briefly unavailable; retry the request',
