@@ -30,6 +30,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MESSAGE_WRITER_CONNECTIONS: 'many' })).toThrow(/MESSAGE_WRITER_CONNECTIONS/);
   });
 
+  it('takes PUBLIC_URL, unset, from PORT: the address this machine reaches the API at', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '3950' }).publicUrl).toBe('http://localhost:3950');
+    expect(loadConfig({ PORT: '3950', PUBLIC_URL: 'https://chat.example.com/' }).publicUrl).toBe('https://chat.example.com');
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), PORT: '8080' };
+    expect(loadConfig(production).allowedOrigins).toEqual(['http://localhost:8080']);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });

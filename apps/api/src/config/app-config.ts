@@ -30,7 +30,7 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  PUBLIC_URL: z.url().default('http://localhost:3000'),
+  PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
@@ -85,7 +85,10 @@ export interface AppConfig {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
-  /** Base URL the API is reached at by people (used in links, e.g. in notifications). */
+  /**
+   * Base URL the API is reached at by people (used in links, e.g. in notifications; its origin is allowed by
+   * CORS): `PUBLIC_URL`, without a trailing `/`; unset, `http://localhost:<PORT>`.
+   */
   publicUrl: string;
   databaseUrl: string;
   redisUrl: string;
@@ -241,6 +244,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const v = parsed.data;
   const production = v.NODE_ENV === 'production';
+  // Unset, it is where this machine's browser reaches the API: PORT's, not a port nothing listens on.
+  const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, '');
   if (production && v.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
     throw new ConfigError(['JWT_SECRET: must be set to a private value in production']);
   }
@@ -248,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: v.NODE_ENV,
     host: v.HOST,
     port: v.PORT,
-    publicUrl: v.PUBLIC_URL.replace(/\/$/, ''),
+    publicUrl,
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
     redisPrefix: v.REDIS_PREFIX,
@@ -260,7 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     presenceTtlSeconds: v.PRESENCE_TTL_SECONDS,
     logLevel: v.LOG_LEVEL,
     staticDir: path.resolve(v.STATIC_DIR),
-    allowedOrigins: parseOrigins(v.ALLOWED_ORIGINS, production, v.PUBLIC_URL),
+    allowedOrigins: parseOrigins(v.ALLOWED_ORIGINS, production, publicUrl),
     trustProxy: v.TRUST_PROXY,
     rateLimits: {
       visitorsPerMinute: v.RATE_LIMIT_VISITORS_PER_MINUTE,
