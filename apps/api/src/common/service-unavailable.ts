@@ -71,14 +71,28 @@ export function isServiceUnavailable(error: unknown): boolean {
 }
 
 /**
- * Why `error` is one {@link isServiceUnavailable} recognises, in a few words for a log line: its message and
- * the first code in its chain (SQLSTATE or errno), e.g. `terminating connection due to administrator command,
- * 57P01`. A database error's message holds no statement, and so none of the request's values (names, message
- * text): knex's prefix is taken off (`database/mikro-orm.config.ts`).
+ * An error's own message, or else its first inner error's: Node's `AggregateError` for a connection refused
+ * on every address of a host (IPv4 and IPv6, `autoSelectFamily`) has an empty message and the reasons in
+ * `errors`.
+ */
+function messageOf(error: Cause): string | undefined {
+  if (typeof error.message === 'string' && error.message.trim() !== '') return error.message;
+  const inner = (error as { errors?: unknown }).errors;
+  const first: unknown = Array.isArray(inner) ? inner[0] : undefined;
+  return first !== null && typeof first === 'object' ? messageOf(first) : undefined;
+}
+
+/**
+ * Why `error` is one {@link isServiceUnavailable} recognises, in a few words for a log line: the first
+ * message in its chain (an `AggregateError`'s first inner one; else its name or code) and the first code
+ * (SQLSTATE or errno), e.g. `terminating connection due to administrator command, 57P01`. A database error's
+ * message holds no statement and no row data, and so none of the request's values (`database/error-privacy.ts`).
  */
 export function describeUnavailable(error: unknown): string {
-  const message = String((error as Cause | null)?.message ?? error);
-  const code = [...chain(error)].map((e) => e.code).find((c) => typeof c === 'string');
+  const causes = [...chain(error)];
+  const code = causes.map((e) => e.code).find((c) => typeof c === 'string');
+  const message = causes.map(messageOf).find((m) => m !== undefined) ?? (typeof causes[0]?.name === 'string' ? causes[0].name : undefined);
+  if (message === undefined) return code === undefined ? String(error) : String(code);
   return code === undefined ? message : `${message}, ${String(code)}`;
 }
 
