@@ -3,7 +3,7 @@
 // catch up), and exits 0. What arrives meanwhile is answered SERVICE_UNAVAILABLE, retryable.
 import { Queue } from 'bullmq';
 import { once } from 'node:events';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { Client } from 'pg';
 import { GracefulShutdown } from '../src/lifecycle/graceful-shutdown.service';
@@ -208,6 +208,43 @@ describe('graceful shutdown: what arrives while in-flight work finishes', () => 
       for (const socket of sockets) socket.destroy();
       await lock.end();
       await visitorWs.dispose();
+      await api.close();
+    }
+  });
+
+  it('answers an HTTP request in flight when the drain begins with Connection: close, so its client opens a new connection next', async () => {
+    const api = await startTestApi();
+    const lock = new Client({ connectionString: TEST_DATABASE_URL });
+    await lock.connect();
+    const agent = new Agent({ keepAlive: true });
+    const { visitor, sessionId } = await givenActiveSession(api);
+    try {
+      await lock.query('BEGIN');
+      await lock.query('SELECT id FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+      const body = JSON.stringify({ query: SEND_MESSAGE, variables: { input: { sessionId, content: 'in flight', clientMessageId: 'http-in-flight' } } });
+      const response = new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(`${api.httpUrl}/graphql`, {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${visitor.token}` },
+        });
+        req.on('response', resolve).on('error', reject).end(body);
+      });
+      const database = new URL(TEST_DATABASE_URL).pathname.slice(1);
+      await eventually(
+        async () => (await queryServer(TEST_DATABASE_URL, "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database])).length === 1,
+        'the message waiting for the row lock',
+      );
+      const drained = api.app.get(GracefulShutdown).drain(10_000);
+      await lock.query('ROLLBACK');
+      const answer = await response;
+      answer.resume();
+      expect(answer.statusCode).toBe(200);
+      expect(answer.headers.connection).toBe('close');
+      await drained;
+    } finally {
+      agent.destroy();
+      await lock.end();
       await api.close();
     }
   });

@@ -47,7 +47,8 @@ function unavailableBody(): string {
 export class GracefulShutdown {
   private readonly logger = new Logger('Shutdown');
   private readonly sockets = new Set<ShutdownSocketContext>();
-  private httpInFlight = 0;
+  /** Responses of HTTP requests in flight. */
+  private readonly httpInFlight = new Set<Response>();
   private drainingSince?: number;
 
   constructor(
@@ -61,16 +62,17 @@ export class GracefulShutdown {
   }
 
   /**
-   * Express middleware, first in the chain: counts HTTP requests in flight and, once draining, answers
-   * new ones 503 `SERVICE_UNAVAILABLE` (retryable) with `Connection: close` and `Retry-After: 1`.
+   * Express middleware, first in the chain: keeps track of HTTP requests in flight and, once draining, answers
+   * new ones 503 `SERVICE_UNAVAILABLE` (retryable) with `Connection: close` and `Retry-After: 1`. Those in
+   * flight when the drain begins are answered with `Connection: close` too ({@link drain}).
    */
   readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
     if (this.draining) {
       res.status(503).set({ connection: 'close', 'retry-after': '1', 'content-type': 'application/json' }).send(unavailableBody());
       return;
     }
-    this.httpInFlight++;
-    res.once('close', () => this.httpInFlight--);
+    this.httpInFlight.add(res);
+    res.once('close', () => this.httpInFlight.delete(res));
     next();
   };
 
@@ -118,15 +120,18 @@ export class GracefulShutdown {
     const deadline = this.drainingSince + graceMs;
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     server.close(); // no new connections; idle keep-alive ones are closed at once
-    this.logger.log(`Shutting down: ${this.sockets.size} WebSocket(s), ${this.httpInFlight} HTTP request(s) in flight`);
+    // A request in flight is answered with `Connection: close` (RFC 9112 §9.6): kept alive, its client would
+    // send its next request on a connection that is closed as soon as it idles, and meet a reset, not a 503.
+    for (const res of this.httpInFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    this.logger.log(`Shutting down: ${this.sockets.size} WebSocket(s), ${this.httpInFlight.size} HTTP request(s) in flight`);
 
     for (;;) {
       for (const ctx of this.sockets) {
         if (!runsQueryOrMutation(ctx)) this.closeSocket(ctx);
       }
-      if (this.sockets.size === 0 && this.httpInFlight === 0) break;
+      if (this.sockets.size === 0 && this.httpInFlight.size === 0) break;
       if (Date.now() >= deadline) {
-        this.logger.warn(`Grace period over: cutting ${this.sockets.size} WebSocket(s) and ${this.httpInFlight} HTTP request(s)`);
+        this.logger.warn(`Grace period over: cutting ${this.sockets.size} WebSocket(s) and ${this.httpInFlight.size} HTTP request(s)`);
         for (const ctx of this.sockets) this.closeSocket(ctx);
         break;
       }
