@@ -86,6 +86,18 @@ describe('limits and abuse protection', () => {
     });
   });
 
+  describe('text longer than its column in characters', () => {
+    it('counts code points as PostgreSQL does: a name of 61 × "a" + U+FE0F (122 characters) is BAD_USER_INPUT, 60 are stored', async () => {
+      const createVisitor = 'mutation($n: String) { createVisitor(input: { name: $n }) { token visitor { name } } }';
+      const refused = await gql(api.httpUrl, createVisitor, { n: 'a\uFE0F'.repeat(61) });
+      expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.errors![0].message).toMatch(/name must be shorter than or equal to 120 characters/);
+      const stored = await gql(api.httpUrl, createVisitor, { n: 'a\uFE0F'.repeat(60) });
+      expect(stored.errors).toBeUndefined();
+      expect(stored.data?.createVisitor.visitor.name).toBe('a\uFE0F'.repeat(60));
+    });
+  });
+
   it('refuses a subscription sent over HTTP with BAD_USER_INPUT, with or without a token', async () => {
     const operator = await givenOperator(api);
     for (const token of [operator.token, undefined]) {

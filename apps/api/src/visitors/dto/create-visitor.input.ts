@@ -1,7 +1,8 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { MAX_PAGE_URL_LENGTH, MAX_VISITOR_NAME_LENGTH } from '@parley/shared';
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsLocale, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsEmail, IsInt, IsLocale, IsOptional, IsString, IsUrl, Matches, MinLength, ValidateNested } from 'class-validator';
+import { MaxCodePoints } from '../../common/max-code-points';
 
 @InputType({
   description:
@@ -13,7 +14,7 @@ export class VisitorIdentityInput {
   @Field({ description: "The site's stable user id (1–255 characters)." })
   @IsString()
   @MinLength(1)
-  @MaxLength(255)
+  @MaxCodePoints(255)
   userId!: string;
 
   @Field(() => String, { nullable: true })
@@ -24,7 +25,7 @@ export class VisitorIdentityInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_VISITOR_NAME_LENGTH)
+  @MaxCodePoints(MAX_VISITOR_NAME_LENGTH)
   name?: string;
 
   @Field(() => Int, { description: 'When the site signed it, Unix seconds; accepted for IDENTITY_MAX_AGE_SECONDS (default 600).' })
@@ -41,25 +42,25 @@ export class CreateVisitorInput {
   @Field(() => String, { nullable: true, description: 'At most 120 characters.' })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_VISITOR_NAME_LENGTH)
+  @MaxCodePoints(MAX_VISITOR_NAME_LENGTH)
   name?: string;
 
   @Field(() => String, { nullable: true, description: 'An e-mail address (RFC 5322 addr-spec as checked by validator.js).' })
   @IsOptional()
   @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(320)
+  @MaxCodePoints(320)
   email?: string;
 
   @Field(() => String, { nullable: true, description: 'An http(s) URL, at most 2,048 characters.' })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'pageUrl must be an http(s) URL' })
-  @MaxLength(MAX_PAGE_URL_LENGTH)
+  @MaxCodePoints(MAX_PAGE_URL_LENGTH)
   pageUrl?: string;
 
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag, e.g. `en`, `ru-RU`.' })
   @IsOptional()
   @IsLocale({ message: 'locale must be a BCP 47 language tag' })
-  @MaxLength(35)
+  @MaxCodePoints(35)
   locale?: string;
 
   @Field(() => VisitorIdentityInput, {
