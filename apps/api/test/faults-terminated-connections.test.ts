@@ -3,23 +3,32 @@
 // SERVICE_UNAVAILABLE, and the log one readable line, not the error's stack trace.
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { errorCode, gql, GqlResult } from './support/api-client';
+import { errorCode, gql } from './support/api-client';
 import { TEST_DATABASE_URL } from './support/global-setup';
 import { ACCEPT_SESSION, CLOSE_SESSION, SEND_MESSAGE } from './support/operations';
 import { CuttableProxy, startCuttableProxy } from './support/tcp-proxy';
 import { givenActiveSession, givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 import { eventually } from './support/wait-for';
 
+/** A lock that makes the API's statement wait: `sql` run in a transaction of another connection. */
+interface Lock {
+  sql: string;
+  params?: unknown[];
+}
+
+/** The chat session's row, which sendMessage's and closeSession's statements wait for. */
+const sessionRow = (sessionId: string): Lock => ({ sql: 'SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE', params: [sessionId] });
+
 /**
- * Runs `request` while the chat session's row is locked, terminates the API's backend that waits for the
- * lock (its statement is in flight), then lets go of the lock; resolves with the request's answer.
+ * Runs `request` while `lock` is held, terminates the API's backend that waits for it (its statement is in
+ * flight), then lets go of the lock; resolves with the request's answer.
  */
-async function terminatedWhileWaiting(sessionId: string, request: () => Promise<GqlResult>): Promise<GqlResult> {
+async function terminatedWhileWaiting<T>(lock: Lock, request: () => Promise<T>): Promise<T> {
   const locker = new Client({ connectionString: TEST_DATABASE_URL });
   await locker.connect();
   try {
     await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+    await locker.query(lock.sql, lock.params);
     const answer = request();
     const [{ pid }] = await eventually(async () => {
       const { rows } = await locker.query<{ pid: number }>(
@@ -61,7 +70,7 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01),
 
   it("sendMessage (the message writer's connection): SERVICE_UNAVAILABLE, and one line in the log without a stack trace", async () => {
     const { visitor, sessionId } = await givenActiveSession(api);
-    const answer = await terminatedWhileWaiting(sessionId, () =>
+    const answer = await terminatedWhileWaiting(sessionRow(sessionId), () =>
       gql(api.httpUrl, SEND_MESSAGE, { input: { sessionId, content: 'lost', clientMessageId: 'lost-1' } }, visitor.token),
     );
     expect(errorCode(answer)).toBe('SERVICE_UNAVAILABLE');
@@ -72,7 +81,7 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01),
 
   it("closeSession (a transaction on the ORM's connection): SERVICE_UNAVAILABLE, and one line without a stack trace or the statement", async () => {
     const { operator, sessionId } = await givenActiveSession(api);
-    const answer = await terminatedWhileWaiting(sessionId, () => gql(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Done' }, operator.token));
+    const answer = await terminatedWhileWaiting(sessionRow(sessionId), () => gql(api.httpUrl, CLOSE_SESSION, { id: sessionId, resolution: 'Done' }, operator.token));
     expect(errorCode(answer)).toBe('SERVICE_UNAVAILABLE');
     const lines = logged();
     expect(lines.filter((line) => line?.startsWith('A request failed'))).toEqual([
@@ -99,29 +108,14 @@ describe('fault: PostgreSQL terminates the connection a request runs on (57P01),
   });
 
   it('GET /metrics (a plain HTTP route): 503 SERVICE_UNAVAILABLE with Retry-After, and one line without a stack trace', async () => {
-    const locker = new Client({ connectionString: TEST_DATABASE_URL });
-    await locker.connect();
-    try {
-      // The queue length's count waits for the table; its backend is then terminated.
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE chat_session IN ACCESS EXCLUSIVE MODE');
-      const answer = fetch(new URL('/metrics', api.httpUrl));
-      const [{ pid }] = await eventually(async () => {
-        const { rows } = await locker.query<{ pid: number }>(
-          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-        );
-        return rows.length === 1 && rows;
-      }, 'the metrics query waiting for the lock');
-      await locker.query('SELECT pg_terminate_backend($1)', [pid]);
-      await locker.query('ROLLBACK');
-      const response = await answer;
-      expect(response.status).toBe(503);
-      expect(response.headers.get('retry-after')).toBe('1');
-      const body = (await response.json()) as { errors: Array<{ extensions: { code: string; retryable: boolean } }> };
-      expect(body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
-    } finally {
-      await locker.end();
-    }
+    // The queue length's count waits for the table.
+    const response = await terminatedWhileWaiting({ sql: 'LOCK TABLE chat_session IN ACCESS EXCLUSIVE MODE' }, () =>
+      fetch(new URL('/metrics', api.httpUrl)),
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string; retryable: boolean } }> };
+    expect(body.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     const lines = logged();
     expect(lines.filter((line) => line?.startsWith('A request failed'))).toEqual([
       'A request failed: PostgreSQL or Redis unavailable (terminating connection due to administrator command, 57P01); answered SERVICE_UNAVAILABLE',
