@@ -10,6 +10,7 @@ import {
   eventually,
   givenOperator,
   queueItem,
+  queueSubscriptions,
   recordAlerts,
   runTag,
   signIn,
@@ -115,7 +116,9 @@ describe('console: waiting queue', () => {
   it('when a second operator wins the race, the loser sees a notice and the chat leaves the queue — no error dialog', async () => {
     const pavelContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const pavelPage = await pavelContext.newPage();
+    const subscribed = await queueSubscriptions(api);
     await signIn(pavelPage, api, pavel);
+    await eventually(async () => (await queueSubscriptions(api)) > subscribed, "Pavel's console subscribed to the queue");
     const race = await visitor({ name: `Racer ${tag}`, firstMessage: 'who takes me?' });
     const olgaItem = queueItem(page, `Racer ${tag}`);
     const pavelItem = queueItem(pavelPage, `Racer ${tag}`);
