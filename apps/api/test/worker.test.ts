@@ -129,11 +129,14 @@ describe('npm run worker (RUN_WORKERS=false API + separate worker processes)', (
 
   it('a worker stops on SIGTERM with exit code 0 and leaves the queue', async () => {
     api ??= await startTestApi({ REDIS_URL: redis.url, RUN_WORKERS: 'false', ...telegramEnv() });
+    const queue = queueOf(api);
+    const others = (await queue.getWorkers()).length;
     const child = await worker();
-    const before = (await queueOf(api).getWorkers()).length;
+    // BullMQ names a worker's Redis connection once it has connected, a moment after the process is up.
+    await eventually(async () => (await queue.getWorkers()).length === others + 1, 'the worker registered with the queue');
     expect(await child.stop('SIGTERM')).toBe(0);
     expect(child.output()).toContain('Stopped');
-    expect((await queueOf(api).getWorkers()).length).toBe(before - 1);
+    expect((await queue.getWorkers()).length).toBe(others);
   });
 
   it('a worker killed (SIGKILL) after the delivery record but before the job completed: the job runs again and sends nothing more', async () => {
