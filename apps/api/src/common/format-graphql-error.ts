@@ -123,3 +123,13 @@ export function formatGraphQLError(
   }
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/**
+ * The JSON body of an HTTP 503 answered outside GraphQL's own error handling (a drain, a plain route such as
+ * `GET /metrics` during an outage): a GraphQL response whose one error is `error` as {@link formatGraphQLError}
+ * formats it, i.e. `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true` for a
+ * `ServiceUnavailableError` or an outage `isServiceUnavailable` recognises.
+ */
+export function unavailableResponseBody(error: Error): string {
+  return JSON.stringify({ errors: [formatGraphQLError({ message: error.message }, error)] });
+}

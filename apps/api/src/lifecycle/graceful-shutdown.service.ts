@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { Context as WsContext, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Server } from 'node:http';
 import type { WebSocket } from 'ws';
-import { formatGraphQLError } from '../common/format-graphql-error';
+import { unavailableResponseBody } from '../common/format-graphql-error';
 import { ServiceUnavailableError } from '../common/service-unavailable';
 import { CLOSE_HANDSHAKE_MS, SHUTDOWN_CLOSE_CODE } from '../realtime/graphql-ws-server';
 
@@ -21,12 +21,6 @@ type ShutdownSocketContext = WsContext<Record<string, unknown> | undefined, unkn
 type WrappedHooks = Partial<Pick<ServerOptions<Record<string, unknown> | undefined, unknown>, 'onConnect' | 'onSubscribe' | 'onClose'>>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The body of a 503 answered while draining: a GraphQL response with {@link ServiceUnavailableError.shuttingDown}. */
-function unavailableBody(): string {
-  const error = ServiceUnavailableError.shuttingDown();
-  return JSON.stringify({ errors: [formatGraphQLError({ message: error.message }, error)] });
-}
 
 /**
  * Graceful shutdown of one API instance (`SIGTERM`, see `exitGracefullyOnSignals`):
@@ -68,7 +62,7 @@ export class GracefulShutdown {
    */
   readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
     if (this.draining) {
-      res.status(503).set({ connection: 'close', 'retry-after': '1', 'content-type': 'application/json' }).send(unavailableBody());
+      res.status(503).set({ connection: 'close', 'retry-after': '1', 'content-type': 'application/json' }).send(unavailableResponseBody(ServiceUnavailableError.shuttingDown()));
       return;
     }
     this.httpInFlight.add(res);
