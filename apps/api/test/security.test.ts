@@ -4,7 +4,6 @@ import { givenActiveSession, givenOperator, givenVisitor, startTestApi, TestApi 
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { getIntrospectionQuery } from 'graphql';
-import { EntityManager } from '@mikro-orm/postgresql';
 import Redis from 'ioredis';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_DIRECT, REDIS_RATE_LIMITS } from '../src/realtime/redis.providers';
 
@@ -73,16 +72,6 @@ describe('limits and abuse protection', () => {
       expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
       expect((await gql(api.httpUrl, START_SESSION, {}, visitor.token)).errors).toBeUndefined();
       expect(errorCode(await gql(api.httpUrl, START_SESSION, {}, visitor.token))).toBe('RATE_LIMITED');
-    });
-  });
-
-  describe('text PostgreSQL cannot store', () => {
-    it('answers a NUL character in any text input BAD_USER_INPUT, storing nothing', async () => {
-      const refused = await gql(api.httpUrl, 'mutation($n: String) { createVisitor(input: { name: $n }) { token } }', { n: 'a\u0000b' });
-      expect(errorCode(refused)).toBe('BAD_USER_INPUT');
-      expect(refused.errors![0].message).toMatch(/NUL/);
-      const stored = await api.app.get(EntityManager).fork().getConnection().execute(`SELECT count(*)::int AS n FROM visitor WHERE name LIKE 'a%b'`);
-      expect(stored[0].n).toBe(0);
     });
   });
 

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@parley/shared';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError } from './domain-error';
-import { isServiceUnavailable, isUnstorableText } from './service-unavailable';
+import { isServiceUnavailable } from './service-unavailable';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -73,7 +73,6 @@ function messageOfValidation(response: unknown): string | undefined {
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
  * - Apollo's parse/validation errors, and graphql's own errors for an argument that does not fit its
  *   type ({@link ARGUMENT_ERROR}) → `BAD_USER_INPUT`;
- * - text PostgreSQL cannot store, a NUL character ({@link isUnstorableText}) → `BAD_USER_INPUT`;
  * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
  *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden). Only an error our code or a
  *   driver raised ({@link ownError}) is matched against the outage phrases; the client's request never is:
@@ -102,9 +101,6 @@ export function formatGraphQLError(
   }
   if (isArgumentError(original)) {
     return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
-  }
-  if (isUnstorableText(original)) {
-    return { ...base, message: 'Text must not contain NUL characters (U+0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   // Only an error of our own code or a driver may say the service is down: the client's request (an Apollo
   // input code, or graphql-js' own error with nothing beneath it) echoes the client's text, e.g. an

@@ -1,5 +1,7 @@
-import { BadRequestException } from '@nestjs/common';
-import { IsInt, MaxLength } from 'class-validator';
+import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, MaxLength, ValidateNested } from 'class-validator';
+import { RequestError } from './domain-error';
 import { InputValidationPipe } from './input-validation.pipe';
 
 class WithRules {
@@ -45,5 +47,45 @@ describe('InputValidationPipe', () => {
 
   it('leaves scalars to Nest as before', async () => {
     await expect(pipe.transform('abc', { type: 'body', metatype: String, data: 'id' })).resolves.toBe('abc');
+  });
+
+  describe('a NUL character (U+0000) in a GraphQL argument', () => {
+    class Identity {
+      @MaxLength(3)
+      name!: string;
+    }
+    class WithNested {
+      @ValidateNested()
+      @Type(() => Identity)
+      identity!: Identity;
+    }
+    /** As Nest describes an `@Args(name)` parameter of a resolver to its pipes. */
+    const arg = (data: string | undefined, metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype, data });
+    const refusal = (field: string) => ({ code: 'BAD_USER_INPUT', message: `${field} must not contain NUL characters (U+0000)`, details: { field } });
+
+    it.each([
+      ['a scalar argument, by its name', 'a\u0000b', arg('search', String), 'search'],
+      ['an ID argument, by its name', '\u0000', arg('sessionId', String), 'sessionId'],
+      ['a field of an input class without rules (no class-validator run), by its name alone', { sessionId: 'x', content: 'hi\u0000' }, arg('input', WithoutRules), 'content'],
+      ['a field of a nested input object, before class-validator sees its rules', { identity: { name: 'toolong\u0000' } }, arg('input', WithNested), 'identity.name'],
+      ['an item of a list', { tags: ['ok', 'no\u0000'] }, arg('input', Object), 'tags.1'],
+      ['a list argument', ['ok', '\u0000'], arg('ids', Array), 'ids.1'],
+      ['a field of all the arguments (`@Args()` without a name)', { comment: '\u0000' }, arg(undefined, Object), 'comment'],
+    ])('is BAD_USER_INPUT naming the field: %s', async (_what, value, metadata, field) => {
+      const refused = pipe.transform(value, metadata);
+      await expect(refused).rejects.toBeInstanceOf(RequestError);
+      await expect(refused).rejects.toMatchObject(refusal(field));
+    });
+
+    it('leaves an argument without one as it was', async () => {
+      const value = { sessionId: 'x', content: 'a\u0001b', clientMessageId: 'c' };
+      await expect(pipe.transform(value, arg('input', WithoutRules))).resolves.toBe(value);
+      await expect(pipe.transform('0', arg('search', String))).resolves.toBe('0');
+    });
+
+    it('reads only GraphQL arguments, not what a resolver gets from the server (its parent, the context: "custom" to pipes)', async () => {
+      const parent = { name: 'stored\u0000' };
+      await expect(pipe.transform(parent, { type: 'custom', metatype: Object, data: undefined })).resolves.toBe(parent);
+    });
   });
 });

@@ -21,14 +21,18 @@ const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 
 /**
  * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (class 08 connection exception,
- * except 08P01 protocol_violation, see {@link isUnstorableText}; 57P01 admin_shutdown, 57P02
+ * except 08P01 protocol_violation, see {@link PROTOCOL_VIOLATION}; 57P01 admin_shutdown, 57P02
  * crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
  */
 function isUnavailableSqlState(code: string): boolean {
   return (code.startsWith('08') && code !== PROTOCOL_VIOLATION) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }
 
-/** SQLSTATE 08P01: what PostgreSQL answers a parameter holding a NUL character (its wire format ends strings with NUL). */
+/**
+ * SQLSTATE 08P01 protocol_violation: what PostgreSQL answers, e.g., a parameter holding a NUL character (its
+ * wire format ends strings with NUL). A statement the API sent wrong, not an outage: a retry fails the same
+ * way. (NUL characters in arguments are refused before any SQL, by `InputValidationPipe`.)
+ */
 const PROTOCOL_VIOLATION = '08P01';
 
 /** What `pg`, knex's pool and ioredis say when the connection is gone or cannot be had. */
@@ -94,14 +98,4 @@ export function describeUnavailable(error: unknown): string {
   const message = causes.map(messageOf).find((m) => m !== undefined) ?? (typeof causes[0]?.name === 'string' ? causes[0].name : undefined);
   if (message === undefined) return code === undefined ? String(error) : String(code);
   return code === undefined ? message : `${message}, ${String(code)}`;
-}
-
-/**
- * Whether PostgreSQL refused a statement because a text parameter holds a NUL character (U+0000), which
- * its `text` cannot store (PostgreSQL docs, "Character Types") and its wire protocol cannot carry
- * (SQLSTATE 08P01): the request's input, not the service, is at fault.
- */
-export function isUnstorableText(error: unknown): boolean {
-  for (const e of chain(error)) if (e.code === PROTOCOL_VIOLATION) return true;
-  return false;
 }
