@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { buildSchema, execute, GraphQLError, parse } from 'graphql';
 import { RequestError } from './domain-error';
-import { formatGraphQLError } from './format-graphql-error';
+import { errorResponseBody, formatGraphQLError } from './format-graphql-error';
 import { ServiceUnavailableError } from './service-unavailable';
 
 function format(error: GraphQLError) {
@@ -102,5 +102,16 @@ describe('formatGraphQLError', () => {
     const result = format(new GraphQLError(original.message, { originalError: original }));
     expect(result.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     expect(result.message).not.toMatch(/5432|ECONNREFUSED|administrator|max retries/);
+  });
+});
+
+describe('errorResponseBody', () => {
+  it('is a GraphQL response whose one error is the error as formatGraphQLError formats it', () => {
+    expect(JSON.parse(errorResponseBody(RequestError.badInput('The request body must be at most 65536 bytes')))).toEqual({
+      errors: [{ message: 'The request body must be at most 65536 bytes', extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+    expect(JSON.parse(errorResponseBody(ServiceUnavailableError.shuttingDown()))).toEqual({
+      errors: [{ message: expect.stringMatching(/shutting down/), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }],
+    });
   });
 });

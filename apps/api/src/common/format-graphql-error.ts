@@ -121,11 +121,15 @@ export function formatGraphQLError(
 }
 
 /**
- * The JSON body of an HTTP 503 answered outside GraphQL's own error handling (a drain, a plain route such as
- * `GET /metrics` during an outage): a GraphQL response whose one error is `error` as {@link formatGraphQLError}
- * formats it, i.e. `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true` for a
- * `ServiceUnavailableError` or an outage `isServiceUnavailable` recognises.
+ * The JSON body of an HTTP error answered outside GraphQL's own error handling: a GraphQL response
+ * (`{ "errors": [{ "message", "extensions": { "code", … } }] }`) whose one error is `error` as
+ * {@link formatGraphQLError} formats it, so a client reads every answer of the API the same way. E.g. the
+ * 503s of a drain and of a plain route such as `GET /metrics` during an outage (`extensions.code`
+ * `SERVICE_UNAVAILABLE` with `retryable: true`), the 413 of a request body over its limit (`BAD_USER_INPUT`).
  */
-export function unavailableResponseBody(error: Error): string {
+export function errorResponseBody(error: Error): string {
   return JSON.stringify({ errors: [formatGraphQLError({ message: error.message }, error)] });
 }
+
+/** {@link errorResponseBody}, under the name the 503s' callers know it by. */
+export const unavailableResponseBody = errorResponseBody;

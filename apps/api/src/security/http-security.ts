@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { BodyTooLargeFilter } from '../common/body-too-large.filter';
 import { AppConfig } from '../config/app-config';
 import { isAllowedOrigin } from './origins';
 
@@ -10,12 +11,13 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * HTTP hardening for every response: security headers (helmet, with a strict Content-Security-Policy for
  * our own pages), CORS limited to `ALLOWED_ORIGINS`, the client IP behind `TRUST_PROXY`, and a body limit
- * (larger bodies get 413). `/widget.js` and `/widget/*` are loadable from any site
- * (`Cross-Origin-Resource-Policy: cross-origin`): embedding them is their purpose.
+ * (larger bodies get 413 with `BAD_USER_INPUT`, {@link BodyTooLargeFilter}). `/widget.js` and `/widget/*`
+ * are loadable from any site (`Cross-Origin-Resource-Policy: cross-origin`): embedding them is their purpose.
  */
 export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
   app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useGlobalFilters(new BodyTooLargeFilter());
   const contentSecurityPolicy = {
     directives: {
       'default-src': ["'self'"],
