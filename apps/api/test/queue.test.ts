@@ -1,4 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import Redis from 'ioredis';
+import { EventsPublisher } from '../src/realtime/events.publisher';
+import { REDIS } from '../src/realtime/redis.providers';
+import { Topics } from '../src/realtime/topics';
+import { QueueService } from '../src/sessions/queue.service';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
@@ -62,7 +67,8 @@ describe('waiting queue', () => {
     const ws = wsClient(api.wsUrl, operator.token);
     try {
       const snapshots = record(ws, QUEUE_UPDATED).recorder;
-      await new Promise((r) => setTimeout(r, 300));
+      await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
+      expect(snapshots.items[0].queueUpdated).toEqual({ count: 0, sessions: [] });
       const first = await join('First');
       await snapshots.waitFor((items) => items.at(-1)?.queueUpdated.count === 1, 10000, 'snapshot 1');
       const second = await join('Second');
@@ -78,6 +84,48 @@ describe('waiting queue', () => {
       await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: first.sessionId }, operator.token);
       await snapshots.waitFor((items) => items.at(-1)?.queueUpdated.count === 1, 10000, 'after accept');
       expect(snapshots.items.at(-1)!.queueUpdated.sessions[0]).toMatchObject({ id: second.sessionId, queuePosition: 1 });
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('first gives a subscribing operator the queue as it is: a visitor already waiting shows with no further change', async () => {
+    const operator = await givenOperator(api, { online: true });
+    const waiting = await join('Early'); // settles once its broadcast, and any before it, is published
+    // From here on no snapshot is published (the operator's socket arriving would broadcast one): only the
+    // subscription's first snapshot can show the visitor.
+    const broadcasts = jest.spyOn(api.app.get(QueueService), 'broadcast').mockResolvedValue(undefined);
+    const ws = wsClient(api.wsUrl, operator.token);
+    try {
+      const snapshots = record(ws, QUEUE_UPDATED).recorder;
+      await snapshots.waitFor((items) => items.length > 0, 10000, 'the first snapshot');
+      expect(snapshots.items[0].queueUpdated).toMatchObject({
+        count: 1,
+        sessions: [{ id: waiting.sessionId, queuePosition: 1, preview: 'Early here', visitor: { name: 'Early' } }],
+      });
+    } finally {
+      await ws.dispose();
+      broadcasts.mockRestore();
+    }
+  });
+
+  it('never pushes an operator an older queue after a newer one (a snapshot published late by another instance)', async () => {
+    const operator = await givenOperator(api, { online: true });
+    const ws = wsClient(api.wsUrl, operator.token);
+    const counts = (items: Array<Record<string, any>>) => items.map((item) => item.queueUpdated.count as number);
+    try {
+      const snapshots = record(ws, QUEUE_UPDATED).recorder;
+      await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
+      const versionKey = api.app.get(Topics).queueVersion();
+      const before = Number(await api.app.get<Redis>(REDIS).get(versionKey));
+      await join('One');
+      await snapshots.waitFor((items) => counts(items).at(-1) === 1, 10000, 'the queue with one');
+      // Versioned before the join, published after it (its content marks it): older than the snapshot pushed.
+      await api.app.get(EventsPublisher).publishQueue({ version: before, count: 99, sessions: [] });
+      await join('Two');
+      await snapshots.waitFor((items) => counts(items).at(-1) === 2, 10000, 'the queue with two');
+      // Presence changes (the operator's socket) may push the same queue again; the stale one never comes.
+      expect(counts(snapshots.items)).not.toContain(99);
     } finally {
       await ws.dispose();
     }

@@ -5,15 +5,18 @@ import { Queue } from 'bullmq';
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from '../database/sql';
-import { asError } from '../common/as-error';
 
 /** Job states reported by `parley_jobs`. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 
-/** What a {@link SessionEventStream} reports about itself. */
-export interface StreamMetrics {
+/** What a subscription's stream reports about itself: opened once, closed once however it ends. */
+export interface SubscriptionMetrics {
   opened(): void;
   closed(): void;
+}
+
+/** What a {@link SessionEventStream} reports about itself. */
+export interface StreamMetrics extends SubscriptionMetrics {
   /** A live message reached a subscriber on this instance; `sentAt` is when it was stored. */
   delivered(sentAt: Date): void;
 }
@@ -110,25 +113,12 @@ export class MetricsService implements OnApplicationBootstrap {
     };
   }
 
-  /** Counts a `queueUpdated` subscription until `iterator` is returned or thrown. */
-  trackQueueSubscription<T>(iterator: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-    this.subscriptions.inc({ operation: 'queueUpdated' });
-    let open = true;
-    const close = () => {
-      if (open) this.subscriptions.dec({ operation: 'queueUpdated' });
-      open = false;
+  /** Hooks for one `queueUpdated` stream. */
+  queueStream(): SubscriptionMetrics {
+    return {
+      opened: () => this.subscriptions.inc({ operation: 'queueUpdated' }),
+      closed: () => this.subscriptions.dec({ operation: 'queueUpdated' }),
     };
-    const originalReturn = iterator.return?.bind(iterator);
-    const originalThrow = iterator.throw?.bind(iterator);
-    iterator.return = (value?: unknown) => {
-      close();
-      return originalReturn ? originalReturn(value) : Promise.resolve({ value: undefined, done: true });
-    };
-    iterator.throw = (error?: unknown) => {
-      close();
-      return originalThrow ? originalThrow(error) : Promise.reject(asError(error));
-    };
-    return iterator;
   }
 
   /**

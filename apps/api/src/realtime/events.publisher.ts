@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type Redis from 'ioredis';
 import type { SessionEventPayload } from '../sessions/models/session-event.model';
-import type { QueueSnapshotModel } from '../sessions/models/chat-session.model';
+import type { VersionedQueueSnapshot } from '../sessions/models/chat-session.model';
 import { GroupedWarning } from '../common/grouped-warning';
 import { PUB_SUB } from './redis.providers';
 import { Topics } from './topics';
@@ -67,7 +67,11 @@ export class EventsPublisher implements OnModuleDestroy {
     );
   }
 
-  publishQueue(snapshot: QueueSnapshotModel): Promise<void> {
+  /**
+   * Publishes a queue snapshot with its version to every instance's `queueUpdated` subscribers; settles
+   * when Redis has taken it. @throws the Redis client's error when it cannot.
+   */
+  publishQueue(snapshot: VersionedQueueSnapshot): Promise<void> {
     return this.pubSub.publish(this.topics.queue(), snapshot);
   }
 

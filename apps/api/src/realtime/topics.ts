@@ -1,6 +1,7 @@
 /**
- * Redis pub/sub channel names. Every channel carries the deployment's `REDIS_PREFIX`, because
- * pub/sub channels are global to a Redis server (not per database).
+ * Redis pub/sub channel names, and the key that orders the queue channel's snapshots. Every channel
+ * carries the deployment's `REDIS_PREFIX`, because pub/sub channels are global to a Redis server (not per
+ * database).
  */
 export class Topics {
   constructor(private readonly prefix: string) {}
@@ -10,9 +11,17 @@ export class Topics {
     return `${this.prefix}:session:${sessionId}`;
   }
 
-  /** Waiting-queue snapshots for operators (`queueUpdated`). */
+  /** Waiting-queue snapshots for operators (`queueUpdated`), each with its version (`VersionedQueueSnapshot`). */
   queue(): string {
     return `${this.prefix}:queue`;
+  }
+
+  /**
+   * The key (not a channel) of the counter that versions the {@link queue} channel's snapshots: an integer,
+   * shared by every instance (see `QueueVersions`).
+   */
+  queueVersion(): string {
+    return `${this.prefix}:queue:version`;
   }
 
   /** Operators disabled (`{ operatorId }`): every instance closes their sockets. */

@@ -1,6 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { asError } from '../common/as-error';
 import { EventSink, PushableEvents } from '../common/pushable-events';
+import type { SubscriptionMetrics } from '../metrics/metrics.service';
 
 /** What a {@link ChannelStream} needs from the rest of the API. */
 export interface ChannelSource {
@@ -14,7 +15,7 @@ export interface ChannelSource {
    */
   onResubscribed?(listener: () => void): () => void;
   /** Told once when the stream opens and once when it ends, however it ends (`/metrics`). */
-  metrics?: { opened(): void; closed(): void };
+  metrics?: SubscriptionMetrics;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
 import { Subscription } from 'rxjs';
 import { ChatSessionStatus } from '../common/enums';
 import { AppConfig } from '../config/app-config';
@@ -8,9 +9,12 @@ import { sql } from '../database/sql';
 import { PresenceService } from '../presence/presence.service';
 import { EventsPublisher } from '../realtime/events.publisher';
 import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
+import { REDIS } from '../realtime/redis.providers';
+import { Topics } from '../realtime/topics';
 import { ChatSession } from './chat-session.entity';
-import { ChatSessionModel, QueuePlace, QueueSnapshotModel, toChatSessionModel } from './models/chat-session.model';
+import { ChatSessionModel, QueuePlace, QueueSnapshotModel, toChatSessionModel, VersionedQueueSnapshot } from './models/chat-session.model';
 import { estimateWaitSeconds } from './queue-estimate';
+import { QueueVersions } from './queue-versions';
 
 const PREVIEW_LENGTH = 140;
 /** A session's preview: its first visitor message (SQL over `chat_session s`). */
@@ -28,6 +32,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   /** The broadcast being published, and the one queued behind it (see {@link broadcast}). */
   private broadcasting?: Promise<void>;
   private nextBroadcast?: Promise<void>;
+  private readonly versions: QueueVersions;
 
   constructor(
     private readonly em: EntityManager,
@@ -35,7 +40,11 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventsPublisher,
     private readonly reconnects: PubSubReconnects,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+    topics: Topics,
+  ) {
+    this.versions = new QueueVersions(redis, topics.queueVersion());
+  }
 
   /** Re-broadcasts on presence changes, and after Redis comes back (snapshots sent meanwhile were lost). */
   onModuleInit(): void {
@@ -99,6 +108,18 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     return { count: sessions.length, sessions };
   }
 
+  /**
+   * The {@link snapshot} now, versioned with the counter's current value read before it
+   * ({@link QueueVersions.current}): the first snapshot of a `queueUpdated` subscription, whose listener is
+   * in place before this is called. Every change whose broadcast took a version up to this one committed
+   * before the read, so is in it (see `QueueSnapshotStream`).
+   * @throws the database's or the Redis client's error (an outage: `SERVICE_UNAVAILABLE` to the subscriber).
+   */
+  async currentSnapshot(): Promise<VersionedQueueSnapshot> {
+    const version = await this.versions.current();
+    return { ...(await this.snapshot()), version };
+  }
+
   /** Queue place of one WAITING session. */
   async placeOf(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace> {
     const [rows, estimator] = await Promise.all([
@@ -133,6 +154,13 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
    * and accepts a second) this turns one full-queue broadcast per change into at most two in flight,
    * instead of a backlog that grows with the square of the queue; positions skipped meanwhile are
    * never needed, because positions only go down.
+   *
+   * Across instances nothing is coalesced or serialized: two instances' snapshots may reach Redis in
+   * either order. So each snapshot is published with a version taken from the shared counter
+   * ({@link QueueVersions.next}) BEFORE it is read, after the change that called this was committed: the
+   * snapshot with the highest version includes every change whose broadcast took a lower one, and a
+   * `queueUpdated` subscription drops a snapshot whose version is not above the last it delivered
+   * (`QueueSnapshotStream`).
    */
   broadcast(): Promise<void> {
     if (!this.broadcasting) {
@@ -149,6 +177,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async publishSnapshot(): Promise<void> {
+    const version = await this.versions.next(); // before the read: see broadcast()
     const snapshot = await this.snapshot();
     const { operatorsOnline } = await this.operatorsOnline();
     await this.events.publishSessionEvents(
@@ -160,7 +189,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
         operatorsOnline,
       })),
     );
-    await this.events.publishQueue(snapshot);
+    await this.events.publishQueue({ ...snapshot, version });
   }
 
   /** Operators ONLINE now, across instances. */

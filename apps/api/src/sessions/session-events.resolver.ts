@@ -11,8 +11,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { PubSubReconnects } from '../realtime/pub-sub-reconnects';
 import { PUB_SUB } from '../realtime/redis.providers';
 import { Topics } from '../realtime/topics';
-import { QueueSnapshotModel } from './models/chat-session.model';
+import { QueueSnapshotModel, VersionedQueueSnapshot } from './models/chat-session.model';
 import { SessionEventPayload, SessionEventUnion } from './models/session-event.model';
+import { QueueSnapshotStream } from './queue-snapshot-stream';
 import { QueueService } from './queue.service';
 import { assertReadableHead, readSessionHead } from './session-access';
 import { SessionEventStream } from './session-event-stream';
@@ -67,14 +68,21 @@ export class SessionEventsResolver {
   }
 
   @Subscription(() => QueueSnapshotModel, {
-    description: 'Operator: the whole waiting queue, pushed whenever it changes (join, accept, leave, presence).',
-    resolve: (payload: QueueSnapshotModel) => payload,
+    description:
+      'Operator: the whole waiting queue, first as it is now, then whenever it changes (join, accept, leave, presence), ' +
+      'never an older queue after a newer one; again as it is now after the server lost and regained Redis. ' +
+      'Errors: FORBIDDEN, UNAUTHENTICATED; SERVICE_UNAVAILABLE (retryable) ends the stream when the queue cannot be read.',
+    resolve: (payload: VersionedQueueSnapshot) => payload,
   })
   @Extensions({ [EVENT_ONLY_RESOLVE]: true })
   @Allow('operator')
-  queueUpdated(): AsyncIterableIterator<QueueSnapshotModel> {
-    return this.metrics.trackQueueSubscription(
-      this.pubSub.asyncIterableIterator<QueueSnapshotModel>(this.topics.queue()) as AsyncIterableIterator<QueueSnapshotModel>,
-    );
+  queueUpdated(): QueueSnapshotStream {
+    return new QueueSnapshotStream({
+      pubSub: this.pubSub,
+      topic: this.topics.queue(),
+      currentSnapshot: () => this.queue.currentSnapshot(),
+      onResubscribed: (listener) => this.reconnects.listen(listener),
+      metrics: this.metrics.queueStream(),
+    });
   }
 }

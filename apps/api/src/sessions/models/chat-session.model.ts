@@ -76,6 +76,15 @@ export class QueueSnapshotModel {
   sessions!: ChatSessionModel[];
 }
 
+/**
+ * A {@link QueueSnapshotModel} as the queue channel carries it: with its version from `QueueVersions`
+ * (an integer, higher = fresher; see `QueueSnapshotStream`). The version is not in the GraphQL schema:
+ * each `queueUpdated` subscription orders its snapshots itself.
+ */
+export interface VersionedQueueSnapshot extends QueueSnapshotModel {
+  version: number;
+}
+
 /** Queue facts of a WAITING session, computed by the queue service. */
 export interface QueuePlace {
   position: number;
