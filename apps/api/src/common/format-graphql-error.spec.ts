@@ -27,6 +27,37 @@ describe('formatGraphQLError', () => {
     expect(format(error).extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
+  describe('an error with a known code and no domain error beneath it', () => {
+    it('keeps the extensions its raiser set for the client: the WebSocket guardrails’ retryAfterSeconds, a retryable, a field', () => {
+      const busy = new GraphQLError('At most 25 operations may run at once on one connection', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 } });
+      expect(format(busy)).toEqual({ message: busy.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 } });
+      const draining = new GraphQLError('shutting down', { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, field: null } });
+      expect(format(draining).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true, field: null });
+    });
+
+    it('keeps them under an Apollo input code, which becomes BAD_USER_INPUT', () => {
+      const armor = new GraphQLError('Syntax Error: Token limit of 2000 exceeded.', { extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 2000 } });
+      expect(format(armor).extensions).toEqual({ code: 'BAD_USER_INPUT', limit: 2000 });
+    });
+
+    it('never passes a stack trace or an exception’s internals: Apollo’s stacktrace, exception and http, nor any object or array', () => {
+      const error = new GraphQLError('Cannot query field "nope"', {
+        extensions: {
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          stacktrace: ['GraphQLError: Cannot query field "nope"', '    at Object.Field (/app/node_modules/graphql/validation/rules/FieldsOnCorrectTypeRule.js:51:13)'],
+          exception: { code: 'ECONNREFUSED', address: '10.0.0.5', stacktrace: ['Error: connect ECONNREFUSED 10.0.0.5:5432'] },
+          http: { status: 400 },
+          cause: { message: 'inner' },
+          retryAfterSeconds: 3,
+        },
+      });
+      expect(format(error).extensions).toEqual({ code: 'BAD_USER_INPUT', retryAfterSeconds: 3 });
+      // As Apollo hands them to formatError in development (its stacktrace added to the formatted error's extensions).
+      const formatted = { message: error.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 2, stacktrace: 'Error: x\n    at y' } };
+      expect(formatGraphQLError(formatted, new GraphQLError(error.message)).extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 2 });
+    });
+  });
+
   it('maps graphql’s own refusal of an argument to BAD_USER_INPUT, but not a broken non-null result', async () => {
     const schema = buildSchema('type Query { echo(text: String!): String  broken: String! }');
     const rootValue = { echo: ({ text }: { text: string }) => text, broken: () => null };

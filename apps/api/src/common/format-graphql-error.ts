@@ -51,6 +51,29 @@ function hasInputCode(formatted: GraphQLFormattedError): boolean {
   return typeof code === 'string' && (APOLLO_INPUT_CODES.has(code) || code.startsWith('PERSISTED_QUERY_'));
 }
 
+/**
+ * Extensions that are about the server, never the client's to see, whatever their shape: Apollo's
+ * `stacktrace` (with `includeStacktraceInErrorResponses`), `exception` (the original error's properties, as
+ * Apollo Server 2–3 and libraries modelled on it put them) and `http` (Apollo's instructions to its HTTP
+ * layer, a status and headers: Apollo strips it over HTTP, a graphql-ws result would carry it).
+ */
+const SERVER_EXTENSIONS = new Set(['stacktrace', 'exception', 'http']);
+
+/**
+ * The extensions of `formatted` a client may see: those whose values are JSON scalars (a string, a number, a
+ * boolean, null), as the details the API's own errors carry (`retryable`, `retryAfterSeconds`, `field`),
+ * except the {@link SERVER_EXTENSIONS}. Objects and arrays are left out too: an error raised for the client
+ * says what it has to say in scalars, and an error's internals (a cause, a stack) come as objects or arrays.
+ */
+function clientExtensions(formatted: GraphQLFormattedError): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(formatted.extensions ?? {})) {
+    const scalar = value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    if (scalar && !SERVER_EXTENSIONS.has(key)) kept[key] = value;
+  }
+  return kept;
+}
+
 interface HttpLikeError {
   getStatus(): number;
   getResponse(): unknown;
@@ -79,6 +102,10 @@ function messageOfValidation(response: unknown): string | undefined {
  *   an error with an Apollo input code ({@link hasInputCode}) or one graphql-js raised with no
  *   `originalError` beneath it keeps its input code (`BAD_USER_INPUT`) whatever its message echoes
  *   (an operationName or a variable value "Connection terminated");
+ * - an error with no domain error beneath it but a code of {@link ErrorCode} or an Apollo input code
+ *   (graphql-ws guardrails' `RATE_LIMITED`, GraphQL Armor's, Apollo's) keeps that code (an Apollo input code
+ *   becomes `BAD_USER_INPUT`) and the extensions its raiser set for the client ({@link clientExtensions}:
+ *   e.g. `retryAfterSeconds`, `retryable`; never a stack trace or an exception's internals);
  * - anything else is an internal error: message hidden, `INTERNAL_SERVER_ERROR`, logged by the caller.
  */
 export function formatGraphQLError(
@@ -115,7 +142,7 @@ export function formatGraphQLError(
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (KNOWN_CODES.has(code) || APOLLO_INPUT_CODES.has(code))) {
-    return { ...base, extensions: { code: APOLLO_INPUT_CODES.has(code) ? ErrorCode.BAD_USER_INPUT : code } };
+    return { ...base, extensions: { ...clientExtensions(formatted), code: APOLLO_INPUT_CODES.has(code) ? ErrorCode.BAD_USER_INPUT : code } };
   }
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
