@@ -22,7 +22,6 @@ describe('QueueStore', () => {
     connection = new FakeConnection();
     notifier = { newChat: jest.fn() };
     waiting = [givenSession({ visitor: { ...givenSession().visitor, name: 'Ada' } })];
-    graphql.on('WaitingSessions', () => ({ waitingSessions: waiting }));
     graphql.on('ChatSessionHistory', () => new Promise(() => undefined));
     TestBed.configureTestingModule({
       providers: [
@@ -41,18 +40,26 @@ describe('QueueStore', () => {
     graphql.open('QueueUpdated')[0].results.next({ data: { queueUpdated: { count: sessions.length, sessions } } });
   }
 
-  it('reads the queue and follows pushed snapshots', async () => {
+  /** Starts the store and sends the subscription's first event: the queue as it is. */
+  function start() {
     store.start();
-    await flush();
+    pushSnapshot(waiting);
+  }
+
+  it('takes the queue from the subscription, whose first event is the whole queue, and follows it', () => {
+    store.start();
+    expect(store.loaded()).toBe(false);
+    pushSnapshot(waiting);
+    expect(store.loaded()).toBe(true);
     expect(store.sessions().map((s) => s.visitor.name)).toEqual(['Ada']);
     const next = [...waiting, givenSession()];
     pushSnapshot(next);
     expect(store.count()).toBe(2);
+    expect(graphql.calls).toEqual([]); // nothing read besides the subscription
   });
 
-  it('alerts for a chat that arrives after the first load, not for those already waiting', async () => {
-    store.start();
-    await flush();
+  it('alerts for a chat that arrives after the first snapshot, not for those already waiting', () => {
+    start();
     expect(notifier.newChat).not.toHaveBeenCalled();
     const newcomer = givenSession({ preview: 'Where is my order?' });
     pushSnapshot([...waiting, newcomer]);
@@ -61,35 +68,33 @@ describe('QueueStore', () => {
     expect(notifier.newChat).toHaveBeenCalledWith('Ada', 'Where is my order?', newcomer.id);
   });
 
-  it('ignores a slow first read when a pushed snapshot arrived meanwhile', async () => {
-    let answer!: (v: unknown) => void;
-    graphql.on('WaitingSessions', () => new Promise((resolve) => (answer = resolve)));
-    store.start();
-    pushSnapshot([]);
-    answer({ waitingSessions: waiting });
-    await flush();
-    expect(store.count()).toBe(0);
-  });
-
-  it('reads the queue again after the connection comes back', async () => {
+  it('after the connection comes back, takes the queue from the new subscription and alerts for who joined meanwhile', () => {
     jest.useFakeTimers();
     try {
-      store.start();
-      await flush();
-      waiting = [...waiting, givenSession()];
+      start();
       connection.lost$.next();
       jest.advanceTimersByTime(connection.delay);
-      await flush();
-      expect(graphql.callsOf('WaitingSessions')).toHaveLength(2);
+      expect(graphql.open('QueueUpdated')).toHaveLength(1); // subscribed again, the first one closed
+      const meanwhile = givenSession({ preview: 'Joined while you were away' });
+      pushSnapshot([...waiting, meanwhile]);
       expect(store.count()).toBe(2);
+      expect(notifier.newChat).toHaveBeenCalledTimes(1);
+      expect(notifier.newChat).toHaveBeenCalledWith('Ada', 'Joined while you were away', meanwhile.id);
+      expect(graphql.calls).toEqual([]);
     } finally {
       jest.useRealTimers();
     }
   });
 
-  it('accepts a chat: it leaves the queue and joins my chats', async () => {
+  it('says why when the API refuses the subscription for good', () => {
     store.start();
-    await flush();
+    graphql.open('QueueUpdated')[0].results.error(new RequestError('Operators only', 'FORBIDDEN', false));
+    expect(store.loadError()).toBe('Operators only');
+    expect(store.loaded()).toBe(false);
+  });
+
+  it('accepts a chat: it leaves the queue and joins my chats', async () => {
+    start();
     const session = waiting[0];
     graphql.on('AcceptSession', () => ({ acceptSession: { ...session, status: 'ACTIVE' } }));
     const outcome = await store.accept(session);
@@ -99,8 +104,7 @@ describe('QueueStore', () => {
   });
 
   it('when another operator was faster: the chat leaves the queue and the outcome says "taken"', async () => {
-    store.start();
-    await flush();
+    start();
     const session = waiting[0];
     graphql.on('AcceptSession', () => {
       throw new RequestError('Already accepted by another operator', 'SESSION_ALREADY_TAKEN', false);
@@ -115,8 +119,7 @@ describe('QueueStore', () => {
   });
 
   it('keeps the chat in the queue when accepting fails for another reason', async () => {
-    store.start();
-    await flush();
+    start();
     graphql.on('AcceptSession', () => {
       throw new RequestError('Failed to fetch', undefined, true);
     });
@@ -132,7 +135,6 @@ describe('QueueStore with the same operator in two tabs', () => {
     const graphql = new FakeGraphql();
     const session = givenSession();
     let mine: ChatSessionFieldsFragment[] = [];
-    graphql.on('WaitingSessions', () => ({ waitingSessions: [session] }));
     graphql.on('Sessions', () => ({ sessions: { nodes: mine, pageInfo: { hasNextPage: false, endCursor: null } } }));
     graphql.on('ChatSessionHistory', () => new Promise(() => undefined));
     TestBed.configureTestingModule({
@@ -147,9 +149,10 @@ describe('QueueStore with the same operator in two tabs', () => {
     });
     const store = TestBed.inject(QueueStore);
     store.start();
-    await flush();
+    const queue = graphql.open('QueueUpdated')[0].results;
+    queue.next({ data: { queueUpdated: { count: 1, sessions: [session] } } });
     mine = [{ ...session, status: 'ACTIVE' }];
-    graphql.open('QueueUpdated')[0].results.next({ data: { queueUpdated: { count: 0, sessions: [] } } });
+    queue.next({ data: { queueUpdated: { count: 0, sessions: [] } } });
     await flush();
     expect(TestBed.inject(ActiveChatsStore).get(session.id)).toBeDefined();
   });

@@ -1,5 +1,5 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
-import { AcceptSessionDocument, type ChatSessionFieldsFragment, QueueUpdatedDocument, type QueueUpdatedSubscription, WaitingSessionsDocument } from '@parley/graphql';
+import { AcceptSessionDocument, type ChatSessionFieldsFragment, QueueUpdatedDocument, type QueueUpdatedSubscription } from '@parley/graphql';
 import { ErrorCode } from '@parley/shared';
 import { ConnectionService } from '../core/connection.service';
 import { visitorLabel } from '../core/format';
@@ -20,10 +20,12 @@ export type AcceptOutcome =
   | { kind: 'failed'; visitor: string; message: string };
 
 /**
- * The waiting queue, live: follows `queueUpdated` (whole snapshots) and reads `waitingSessions` at start
- * and after every reconnection (snapshots are not replayed). A chat that enters the queue after the
- * first load alerts the operator (chime / notification). Accepting removes the chat at once; losing the
- * race to another operator does too, with a notice rather than an error.
+ * The waiting queue, live: follows `queueUpdated`, whose every event is the whole queue. Its first event
+ * (on start and on every resubscription after the connection was lost) is the queue as it is then, read by
+ * the API after the subscription listens, so nothing that joins meanwhile is missed and nothing needs to be
+ * read separately; the API never sends an older queue after a newer one. A chat that enters the queue after
+ * the first snapshot alerts the operator (chime / notification). Accepting removes the chat at once; losing
+ * the race to another operator does too, with a notice rather than an error.
  */
 @Injectable()
 export class QueueStore {
@@ -38,7 +40,6 @@ export class QueueStore {
   /** Ids known to have left the queue here (accepted, taken); a late snapshot must not bring them back. */
   private readonly left = new Set<string>();
   private initialised = false;
-  private pushes = 0;
   private readonly live: LiveSubscription<QueueUpdatedSubscription>;
 
   /** Waiting chat sessions, FIFO (longest waiting first). */
@@ -46,38 +47,24 @@ export class QueueStore {
   readonly count = computed(() => this.waiting().length);
   /** Ids being accepted right now. */
   readonly accepting = this.acceptingIds.asReadonly();
+  /** True once the first snapshot has arrived. */
   readonly loaded = signal(false);
+  /** Why the queue cannot be followed (the API refused the subscription for good), or `null`. */
   readonly loadError = signal<string | null>(null);
 
   constructor() {
     this.live = new LiveSubscription<QueueUpdatedSubscription>({
       connection: this.connection,
       open: () => this.graphql.subscribe(QueueUpdatedDocument, {}),
-      next: (data) => {
-        this.pushes++;
-        this.apply(data.queueUpdated.sessions);
-      },
-      resumed: () => void this.fetch(),
+      next: (data) => this.apply(data.queueUpdated.sessions),
+      failed: (error) => this.loadError.set(error.message),
     });
     inject(DestroyRef).onDestroy(() => this.live.stop());
   }
 
-  /** Subscribes to queue updates and reads the current queue. */
+  /** Subscribes to the queue (its first event is the whole queue). */
   start(): void {
     this.live.start();
-    void this.fetch();
-  }
-
-  /** Reads the whole queue (ignored when a pushed snapshot arrived meanwhile: that one is as fresh). */
-  async fetch(): Promise<void> {
-    const pushesBefore = this.pushes;
-    try {
-      const { waitingSessions } = await this.graphql.query(WaitingSessionsDocument, {});
-      this.loadError.set(null);
-      if (this.pushes === pushesBefore) this.apply(waitingSessions);
-    } catch (error) {
-      this.loadError.set(toRequestError(error).message);
-    }
   }
 
   /** Accepts a waiting chat session for this operator. */
@@ -125,6 +112,7 @@ export class QueueStore {
     }
     this.initialised = true;
     this.loaded.set(true);
+    this.loadError.set(null);
     this.waiting.set(waiting);
   }
 }
