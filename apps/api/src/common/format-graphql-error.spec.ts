@@ -121,6 +121,12 @@ describe('formatGraphQLError', () => {
     expect(format(new GraphQLError(original.message, { originalError: original })).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
+  it('keeps a protocol violation (SQLSTATE 08P01: a NUL character sent to PostgreSQL) an internal error, not a retryable outage', () => {
+    // InputValidationPipe refuses NULs in arguments before any SQL: one reaching PostgreSQL is a fault of ours, and a retry fails alike.
+    const original = Object.assign(new Error('invalid message format'), { name: 'DriverException', code: '08P01' });
+    expect(format(new GraphQLError(original.message, { originalError: original })).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
   it.each([
     ['PostgreSQL refusing connections', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['PostgreSQL shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
