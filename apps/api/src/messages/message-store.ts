@@ -137,6 +137,67 @@ export async function appendMessage(em: EntityManager, input: NewMessage, run: S
   }
 }
 
+/** A visitor's or operator's own message, as {@link appendSentMessages} writes it. `content` must already be validated. */
+export interface SentMessage {
+  sessionId: string;
+  content: string;
+  clientMessageId?: string;
+  /** The sender: the session's visitor, or its assigned operator (who is then `senderOperatorId`). */
+  writer: { visitorId: string } | { operatorId: string };
+}
+
+/**
+ * Stores several messages, each in a different session, in one statement: per message, what
+ * {@link appendMessage} does for one (the writer's check, the session's next `seq`, the insert), so a batch
+ * costs one round trip, one commit and one WAL flush instead of one each per message.
+ *
+ * Sessions are locked in id order before any is updated, so two batches running at once over the same
+ * sessions wait for each other instead of deadlocking (PostgreSQL takes `FOR UPDATE` locks in the order
+ * its rows come out, here sorted; "Explicit Locking", §13.3.4 of its manual).
+ * @param sent at most one message per session, each with a fresh `id` (UUIDv7)
+ * @returns per message of `sent`, in its order: the stored message, or `null` when nothing was written
+ *   for it (session missing or closed, or the sender is not its visitor or assigned operator)
+ * @throws the driver's error when any message fails (a `clientMessageId` already used in its session,
+ *   a lost connection): then nothing of the batch is written, and each message can be retried alone
+ *   with {@link appendMessage}, which tells which one failed and answers an idempotent retry.
+ */
+export async function appendSentMessages(
+  run: SqlRunner,
+  sent: ReadonlyArray<SentMessage & { id: string }>,
+): Promise<Array<MessageModel | null>> {
+  const rows = await run<MessageRow>(
+    'parley_append_sent_messages',
+    `WITH i AS (
+       SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[])
+         AS i(id, session_id, visitor_id, operator_id, content, client_message_id)
+     ), locked AS MATERIALIZED (
+       SELECT s.id FROM chat_session s JOIN i ON i.session_id = s.id
+       WHERE s.status <> 'CLOSED' AND (s.visitor_id = i.visitor_id OR s.operator_id = i.operator_id)
+       ORDER BY s.id FOR UPDATE OF s
+     ), s AS (
+       UPDATE chat_session c SET last_seq = c.last_seq + 1 FROM locked WHERE c.id = locked.id
+       RETURNING c.id, c.last_seq
+     ), m AS (
+       INSERT INTO message (id, session_id, seq, sender_role, sender_operator_id, content, system_event, client_message_id, sent_at)
+       SELECT i.id, s.id, s.last_seq, (CASE WHEN i.visitor_id IS NULL THEN 'OPERATOR' ELSE 'VISITOR' END)::sender_role,
+         i.operator_id, i.content, NULL, i.client_message_id, now()
+       FROM s JOIN i ON i.session_id = s.id
+       RETURNING *
+     )
+     ${SELECT_MESSAGE.replace('FROM message m', 'FROM m')}`,
+    [
+      sent.map((m) => m.id),
+      sent.map((m) => m.sessionId),
+      sent.map((m) => ('visitorId' in m.writer ? m.writer.visitorId : null)),
+      sent.map((m) => ('operatorId' in m.writer ? m.writer.operatorId : null)),
+      sent.map((m) => m.content),
+      sent.map((m) => m.clientMessageId ?? null),
+    ],
+  );
+  const stored = new Map(rows.map((row) => [row.id, toModel(row)]));
+  return sent.map((m) => stored.get(m.id) ?? null);
+}
+
 /** Options of {@link listMessages}. */
 export interface MessageWindow {
   /** Only messages with `seq > afterSeq`, oldest first. */

@@ -1,3 +1,4 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo, connect, createServer } from 'node:net';
@@ -46,7 +47,8 @@ async function backendsFor(writer: MessageWriter, count: number): Promise<Set<nu
 describe('MessageWriter', () => {
   const writers: MessageWriter[] = [];
   const writer = (connections: number, databaseUrl = serverUrl()) => {
-    const created = new MessageWriter({ databaseUrl, messageWriterConnections: connections } as AppConfig);
+    // These cases use the pool alone (`run`); `append`'s batches are tested against the API (test/messages.test.ts).
+    const created = new MessageWriter({ databaseUrl, messageWriterConnections: connections } as AppConfig, {} as EntityManager);
     writers.push(created);
     return created;
   };

@@ -1,24 +1,38 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
 import { AppConfig } from '../config/app-config';
 import { GroupedWarning } from '../common/grouped-warning';
+import { isServiceUnavailable } from '../common/service-unavailable';
+import { SenderRole } from '../common/enums';
 import { APP_CONFIG } from '../config/config.module';
 import { POSTGRES_KEEPALIVE } from '../database/keep-alive';
 import { CONNECTION_LIMIT_ADVICE, isTooManyConnections } from '../database/sql';
-import type { SqlRunner } from './message-store';
+import { appendMessage, appendSentMessages, type AppendResult, type NewMessage, type SentMessage, type SqlRunner } from './message-store';
 
 /** How long (ms) idle connections lost after a first one (a restart closes them all) are counted into one warning line. */
 const LOSS_REPORT_MS = 1000;
+/** The most messages one statement stores ({@link MessageWriter.append}). */
+const MAX_BATCH = 100;
+
+/** A message waiting for its statement, with its id already made. */
+interface Pending {
+  message: SentMessage & { id: string };
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
- * The connection pool of `sendMessage`'s one statement, the API's hottest query. It runs as a named
- * prepared statement (PostgreSQL parses and plans it once per connection, not once per message) on
- * plain `pg`, without MikroORM's entity manager and knex around it. Everything else stays on MikroORM.
+ * Writes what `sendMessage` stores, the API's hottest statement, on a connection pool of its own. The
+ * statement runs as a named prepared statement (PostgreSQL parses and plans it once per connection, not
+ * once per message) on plain `pg`, without MikroORM's entity manager and knex around it. Everything else
+ * stays on MikroORM.
  *
- * The pool holds up to `MESSAGE_WRITER_CONNECTIONS` (default 24). Each message commits on its own and
- * waits for PostgreSQL's WAL flush; statements in flight together share one flush (PostgreSQL's group
- * commit), while statements queued in the pool wait for a connection and then each for a flush of its own.
- * With 8 connections, a slow flush at 1,250 messages/s left up to 43 statements queued (bench/NOTES.md §27).
+ * The pool holds `MESSAGE_WRITER_CONNECTIONS` (default 24), one statement each at a time. Messages go in
+ * batches ({@link append}): those that come together, or while every connection is busy, share one
+ * statement, one commit and one WAL flush, so a burst or a pause drains in a few statements instead of a
+ * queue of one statement (and one flush) per message (bench/NOTES.md §27, §36).
  *
  * The pool has a fixed size: every connection is opened before the API serves ({@link onModuleInit}) and
  * kept while idle. Opened on demand and closed after 10 s idle (node-postgres' default), connections were
@@ -45,7 +59,18 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     (count) => `PostgreSQL closed ${count} more idle connection(s) of the message writer within ${LOSS_REPORT_MS / 1000} s`,
   );
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  /** Messages not yet in a statement, in the order they came. */
+  private pending: Pending[] = [];
+  /** Statements of {@link append} running now: at most one per connection. */
+  private writing = 0;
+  /** Sessions with a message in a running statement: their next message waits for it. */
+  private readonly sessionsWriting = new Set<string>();
+  private dispatchQueued = false;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly em: EntityManager,
+  ) {
     this.size = config.messageWriterConnections;
     this.pool = new Pool({
       connectionString: config.databaseUrl,
@@ -109,8 +134,100 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     return result.rows as Row[];
   };
 
+  /**
+   * Stores a visitor's or operator's message (what `sendMessage` writes) with its session's next `seq`.
+   *
+   * Messages are written in batches: those that reach the writer in the same turn of the event loop, and
+   * those that came while every connection was busy, go in one statement ({@link appendSentMessages}: one
+   * round trip, one commit, one WAL flush for all of them, at most {@link MAX_BATCH}). A lone message
+   * waits for nothing: its statement starts in the same turn it came. A session's messages are written in
+   * the order they came, one statement after the other: a session with a message in a running statement
+   * waits for it, so two messages sent back to back by one client take their seqs in that order.
+   *
+   * When a batch's statement fails for a reason PostgreSQL gave (a `clientMessageId` already used: an
+   * idempotent retry; any error of one message), nothing of it was written and each message is written
+   * again alone ({@link appendMessage}), so each gets its own result or error. When PostgreSQL is
+   * unreachable, every message of the batch gets that error.
+   * @returns as {@link appendMessage}: the stored message and whether this call created it, or `null` when
+   *   nothing was written (session missing or closed, or the writer may not write into it)
+   */
+  append(message: SentMessage): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ message: { ...message, id: uuidv7() }, resolve, reject });
+      if (this.dispatchQueued) return;
+      this.dispatchQueued = true;
+      setImmediate(() => {
+        this.dispatchQueued = false;
+        this.dispatch();
+      });
+    });
+  }
+
+  /** Starts statements for pending messages while a connection is free. */
+  private dispatch(): void {
+    while (this.writing < this.size && this.pending.length > 0) {
+      const batch = this.nextBatch();
+      if (!batch.length) return; // every pending message waits for its session's running statement
+      this.writing++;
+      for (const { message } of batch) this.sessionsWriting.add(message.sessionId);
+      void this.write(batch).finally(() => {
+        this.writing--;
+        for (const { message } of batch) this.sessionsWriting.delete(message.sessionId);
+        this.dispatch();
+      });
+    }
+  }
+
+  /** Takes the oldest pending message of each session not being written, up to {@link MAX_BATCH}. */
+  private nextBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const sessions = new Set<string>();
+    for (const item of this.pending) {
+      const session = item.message.sessionId;
+      if (batch.length >= MAX_BATCH || sessions.has(session) || this.sessionsWriting.has(session)) {
+        sessions.add(session); // a later message of a skipped session must not overtake it
+        rest.push(item);
+      } else {
+        sessions.add(session);
+        batch.push(item);
+      }
+    }
+    this.pending = rest;
+    return batch;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      const stored = await appendSentMessages(
+        this.run,
+        batch.map((item) => item.message),
+      );
+      batch.forEach((item, i) => {
+        const message = stored[i];
+        item.resolve(message ? { message, created: true } : null);
+      });
+    } catch (error) {
+      if (isServiceUnavailable(error)) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      // One after the other on this statement's slot: each learns its own outcome.
+      for (const item of batch) {
+        await appendMessage(this.em, asNewMessage(item.message), this.run).then(item.resolve, item.reject);
+      }
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.losses.flush();
     if (!this.pool.ended) await this.pool.end();
   }
+}
+
+/** A {@link SentMessage} as {@link appendMessage} takes it. */
+function asNewMessage({ sessionId, content, clientMessageId, writer }: SentMessage): NewMessage {
+  return 'visitorId' in writer
+    ? { sessionId, content, clientMessageId, writer, senderRole: SenderRole.VISITOR }
+    : { sessionId, content, clientMessageId, writer, senderRole: SenderRole.OPERATOR, senderOperatorId: writer.operatorId };
 }

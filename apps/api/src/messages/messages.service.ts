@@ -40,14 +40,14 @@ export class MessagesService {
       principal.kind === 'visitor'
         ? { senderRole: SenderRole.VISITOR, writer: { visitorId: principal.visitorId } }
         : { senderRole: SenderRole.OPERATOR, senderOperatorId: principal.operatorId, writer: { operatorId: principal.operatorId } };
-    // Hot path: authorization, seq, insert and idempotency in one statement.
+    // Hot path: authorization, seq and insert in one statement, batched with other sessions' messages.
     if (isSessionId(input.sessionId)) {
-      // `this.em` only serves the rare idempotent-retry lookup (raw SQL, no unit of work): no fork per message.
-      const result = await appendMessage(
-        this.em,
-        { sessionId: input.sessionId, content, clientMessageId: input.clientMessageId, ...sender },
-        this.writer.run,
-      );
+      const result = await this.writer.append({
+        sessionId: input.sessionId,
+        content,
+        clientMessageId: input.clientMessageId,
+        writer: sender.writer,
+      });
       if (result) {
         if (result.created) {
           this.metrics.messageStored(sender.senderRole);
