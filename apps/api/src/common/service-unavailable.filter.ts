@@ -24,11 +24,13 @@ abstract class UnavailableServiceError {
  * A resolver that failed because PostgreSQL or Redis is unreachable, restarting or shutting down (a restart
  * or `pg_terminate_backend` ends the statements in flight with SQLSTATE 57P01 `admin_shutdown`) writes one
  * warning line naming the reason ({@link describeUnavailable}), not Nest's error log with the stack trace;
- * the requests failing right after it are counted in one line a second ({@link GroupedWarning}). A resolver's
- * error is handed on unchanged: the client gets `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true`
- * (`formatGraphQLError`). A plain HTTP route's (`GET /metrics`) is answered here: 503 with `Retry-After: 1`
- * and the same GraphQL-shaped body the API answers while it drains (`lifecycle/graceful-shutdown.service.ts`),
- * instead of Nest's 500 and its error log with the stack.
+ * the requests failing right after it are counted in one line a second, which names each reason with its
+ * count (a PostgreSQL restart: 57P01 for the statements it ends, then ECONNREFUSED while it is down) and
+ * carries no one request's context ({@link GroupedWarning}). A resolver's error is handed on unchanged: the
+ * client gets `extensions.code` `SERVICE_UNAVAILABLE` with `retryable: true` (`formatGraphQLError`). A plain
+ * HTTP route's (`GET /metrics`) is answered here: 503 with `Retry-After: 1` and the same GraphQL-shaped body
+ * the API answers while it drains (`lifecycle/graceful-shutdown.service.ts`), instead of Nest's 500 and its
+ * error log with the stack.
  */
 @Catch(UnavailableServiceError)
 export class ServiceUnavailableFilter implements GqlExceptionFilter, OnModuleDestroy {
@@ -40,7 +42,8 @@ export class ServiceUnavailableFilter implements GqlExceptionFilter, OnModuleDes
   );
 
   catch(error: Error, host: ArgumentsHost): Error | undefined {
-    this.failures.add(describeUnavailable(error));
+    const reason = describeUnavailable(error);
+    this.failures.add(reason, reason);
     if (host.getType<GqlContextType>() === 'graphql') return error;
     const response = host.switchToHttp().getResponse<Response>();
     if (!response.headersSent) {
