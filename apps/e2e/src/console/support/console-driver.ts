@@ -208,17 +208,6 @@ export async function signIn(page: Page, api: ApiProcess, operator: { email: str
   await page.getByTestId('queue-count').waitFor();
 }
 
-/**
- * Running `queueUpdated` subscriptions of `api` (`parley_subscriptions` on its `/metrics`). A console reads
- * the queue and subscribes to it at the same time, in no set order, so a chat joining in between shows only
- * with the next change of the queue: a test that needs a console live waits for its subscription here.
- */
-export async function queueSubscriptions(api: ApiProcess): Promise<number> {
-  const text = await (await fetch(`${api.url}/metrics`)).text();
-  const line = /^parley_subscriptions\{operation="queueUpdated"\} (\d+)$/m.exec(text);
-  return line ? Number(line[1]) : 0;
-}
-
 /** The queue card of a visitor, by the name shown. */
 export function queueItem(page: Page, visitorLabel: string) {
   return page.getByTestId('queue-item').filter({ has: page.getByTestId('queue-visitor').getByText(visitorLabel, { exact: true }) });
