@@ -125,7 +125,7 @@ describe('RateLimitService', () => {
       const during = Array.from({ length: 4 }, (_, i) => visitor(`203.0.113.${21 + i}`)).flatMap((v) => [send(v, limits), send(v, limits)]);
       expect(await withTimeout(Promise.all(during), 2 * REDIS_COMMAND_TIMEOUT_MS + 1000, 'messages over a hung Redis')).toEqual(Array(8).fill('admitted'));
       expect(lines()).toEqual([
-        'Rate limits: Redis is unreachable or not answering (REDIS_URL); each API instance counts in its own memory until it answers again, so a limit holds per instance',
+        'Rate limits: Redis (REDIS_URL) is unreachable or not answering (Command timed out); each API instance counts in its own memory until Redis counts again, so a limit holds per instance',
       ]);
 
       proxy.resume();
