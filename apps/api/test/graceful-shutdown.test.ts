@@ -111,16 +111,28 @@ describe('graceful shutdown on SIGTERM', () => {
     participants.push(visitor, operator);
     await Promise.all([visitor.waitForSeq(2), operator.waitForSeq(2)]);
 
-    // Hold the session row (from another connection): the next two messages stop inside their INSERT, in flight.
+    // The operator's second chat: its message is written apart from the visitor's (one session's messages
+    // are written one after the other, so a second message into the held session would wait in the API).
+    const second = await visitorWithSession(stopping.url, 'second-visitor');
+    await gqlOk(stopping.url, ACCEPT_SESSION, { id: second.sessionId }, operatorToken);
+
+    // Hold both session rows (from another connection): the next two messages stop inside their statements, in flight.
     const lock = await deployment.db();
     await lock.query('BEGIN');
-    await lock.query('SELECT id FROM chat_session WHERE id = $1 FOR UPDATE', [sessionId]);
+    await lock.query('SELECT id FROM chat_session WHERE id = ANY($1::uuid[]) FOR UPDATE', [[sessionId, second.sessionId]]);
     const sent: Record<string, ReceivedMessage> = {};
+    const waitingForLock = (count: number) => async () =>
+      (await db.query("SELECT pid FROM pg_stat_activity WHERE datname = 'parley' AND wait_event_type = 'Lock'")).rowCount === count;
     const overWebSocket = visitor.send('sent over the WebSocket just before SIGTERM', 'visitor-in-flight');
-    const overHttp = gql(stopping.url, SEND_MESSAGE, { input: { sessionId, content: 'sent over HTTP just before SIGTERM', clientMessageId: 'operator-in-flight' } }, operatorToken);
-    const waitingForLock = async () =>
-      (await db.query("SELECT pid FROM pg_stat_activity WHERE datname = 'parley' AND wait_event_type = 'Lock'")).rowCount === 2;
-    await eventually(waitingForLock, 'both messages wait for the row lock');
+    await eventually(waitingForLock(1), 'the first message waits for its row lock');
+    // Sent once the first is in its statement: two statements, not one batch.
+    const overHttp = gql(
+      stopping.url,
+      SEND_MESSAGE,
+      { input: { sessionId: second.sessionId, content: 'sent over HTTP just before SIGTERM', clientMessageId: 'operator-in-flight' } },
+      operatorToken,
+    );
+    await eventually(waitingForLock(2), 'both messages wait for a row lock');
 
     stopping.child.kill('SIGTERM');
     await eventually(() => refusesConnections(stopping), 'the instance stops accepting connections');
@@ -134,7 +146,7 @@ describe('graceful shutdown on SIGTERM', () => {
     await lock.end();
     const http = await overHttp;
     expect(http.errors).toBeUndefined();
-    sent['operator-in-flight'] = http.data!.sendMessage as ReceivedMessage;
+    expect(await expectStoredExactlyOnce(db, second.sessionId, ['second-visitor-0', 'operator-in-flight'])).toBe(3); // with OPERATOR_JOINED
     sent['visitor-in-flight'] = await overWebSocket;
     expect(visitor.retried.has('visitor-in-flight')).toBe(false); // answered on the first attempt
     expect(await exitCodeOf(stopping)).toBe(0);
