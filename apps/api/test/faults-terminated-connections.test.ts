@@ -31,6 +31,8 @@ async function terminatedWhileWaiting<T>(lock: Lock, request: () => Promise<T>):
     await locker.query(lock.sql, lock.params);
     const answer = request();
     const [{ pid }] = await eventually(async () => {
+      // Inside a transaction PostgreSQL keeps the first read of pg_stat_activity until told otherwise.
+      await locker.query('SELECT pg_stat_clear_snapshot()');
       const { rows } = await locker.query<{ pid: number }>(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
       );
