@@ -154,17 +154,16 @@ export interface SentMessage {
  * Sessions are locked in id order before any is updated, so two batches running at once over the same
  * sessions wait for each other instead of deadlocking (PostgreSQL takes `FOR UPDATE` locks in the order
  * its rows come out, here sorted; "Explicit Locking", §13.3.4 of its manual).
- * @param sent at most one message per session, each with a fresh `id` (UUIDv7)
+ * Each message gets a UUIDv7 id, as in {@link appendMessage}.
+ * @param sent at most one message per session
  * @returns per message of `sent`, in its order: the stored message, or `null` when nothing was written
  *   for it (session missing or closed, or the sender is not its visitor or assigned operator)
  * @throws the driver's error when any message fails (a `clientMessageId` already used in its session,
  *   a lost connection): then nothing of the batch is written, and each message can be retried alone
  *   with {@link appendMessage}, which tells which one failed and answers an idempotent retry.
  */
-export async function appendSentMessages(
-  run: SqlRunner,
-  sent: ReadonlyArray<SentMessage & { id: string }>,
-): Promise<Array<MessageModel | null>> {
+export async function appendSentMessages(run: SqlRunner, sent: readonly SentMessage[]): Promise<Array<MessageModel | null>> {
+  const ids = sent.map(() => uuidv7());
   const rows = await run<MessageRow>(
     'parley_append_sent_messages',
     `WITH i AS (
@@ -186,7 +185,7 @@ export async function appendSentMessages(
      )
      ${SELECT_MESSAGE.replace('FROM message m', 'FROM m')}`,
     [
-      sent.map((m) => m.id),
+      ids,
       sent.map((m) => m.sessionId),
       sent.map((m) => ('visitorId' in m.writer ? m.writer.visitorId : null)),
       sent.map((m) => ('operatorId' in m.writer ? m.writer.operatorId : null)),
@@ -195,7 +194,7 @@ export async function appendSentMessages(
     ],
   );
   const stored = new Map(rows.map((row) => [row.id, toModel(row)]));
-  return sent.map((m) => stored.get(m.id) ?? null);
+  return ids.map((id) => stored.get(id) ?? null);
 }
 
 /** Options of {@link listMessages}. */

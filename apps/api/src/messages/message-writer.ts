@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { AppConfig } from '../config/app-config';
 import { GroupedWarning } from '../common/grouped-warning';
 import { isServiceUnavailable } from '../common/service-unavailable';
@@ -16,9 +15,9 @@ const LOSS_REPORT_MS = 1000;
 /** The most messages one statement stores ({@link MessageWriter.append}). */
 const MAX_BATCH = 100;
 
-/** A message waiting for its statement, with its id already made. */
+/** A message waiting for its statement. */
 interface Pending {
-  message: SentMessage & { id: string };
+  message: SentMessage;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -139,8 +138,9 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
    *
    * Messages are written in batches: those that reach the writer in the same turn of the event loop, and
    * those that came while every connection was busy, go in one statement ({@link appendSentMessages}: one
-   * round trip, one commit, one WAL flush for all of them, at most {@link MAX_BATCH}). A lone message
-   * waits for nothing: its statement starts in the same turn it came. A session's messages are written in
+   * round trip, one commit, one WAL flush for all of them, at most {@link MAX_BATCH}); a lone message goes
+   * in {@link appendMessage}'s statement, which costs PostgreSQL less. A message that finds a connection
+   * free waits for nothing more than the end of the turn it came in. A session's messages are written in
    * the order they came, one statement after the other: a session with a message in a running statement
    * waits for it, so two messages sent back to back by one client take their seqs in that order.
    *
@@ -153,7 +153,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
    */
   append(message: SentMessage): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ message: { ...message, id: uuidv7() }, resolve, reject });
+      this.pending.push({ message, resolve, reject });
       if (this.dispatchQueued) return;
       this.dispatchQueued = true;
       setImmediate(() => {
@@ -198,6 +198,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.writeAlone(batch[0]);
     try {
       const stored = await appendSentMessages(
         this.run,
@@ -213,10 +214,13 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
         return;
       }
       // One after the other on this statement's slot: each learns its own outcome.
-      for (const item of batch) {
-        await appendMessage(this.em, asNewMessage(item.message), this.run).then(item.resolve, item.reject);
-      }
+      for (const item of batch) await this.writeAlone(item);
     }
+  }
+
+  /** One message in a statement of its own ({@link appendMessage}: cheaper for PostgreSQL than a batch of one). */
+  private writeAlone(item: Pending): Promise<void> {
+    return appendMessage(this.em, asNewMessage(item.message), this.run).then(item.resolve, item.reject);
   }
 
   async onModuleDestroy(): Promise<void> {
