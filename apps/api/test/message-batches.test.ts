@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { appendSentMessages, type SqlRunner } from '../src/messages/message-store';
+import type { SqlRunner } from '../src/messages/message-store';
 import { MessageWriter } from '../src/messages/message-writer';
 import { errorCode, gql, gqlOk, type GqlResult } from './support/api-client';
 import { CLOSE_SESSION, SEND_MESSAGE } from './support/operations';
@@ -107,9 +107,11 @@ describe('message batches (MessageWriter.append)', () => {
     expect((await stored).data!.sendMessage.seq).toBe(3);
     expect(errorCode(await late)).toBe('SESSION_CLOSED');
     expect(errorCode(await stranger)).toBe('FORBIDDEN');
-    // One batch for `open` and `closed`; the stranger's, into `open` too, in the next.
+    // One batch for `open` and `closed`; `closed`'s, not stored there, alone after it, as the stranger's
+    // (into `open` too, so after the batch).
     expect(statements[2]).toMatchObject({ name: BATCH, params: expect.arrayContaining([[open.sessionId, closed.sessionId]]) });
-    expect(statements[3]).toMatchObject({ name: ALONE, params: expect.arrayContaining([open.sessionId]) });
+    expect(statements.slice(3).map((s) => s.params[0]).sort()).toEqual([closed.sessionId, open.sessionId].sort());
+    expect(statements.slice(3).map((s) => s.name)).toEqual([ALONE, ALONE]);
     const next = await send(open, 'next');
     expect(next.data!.sendMessage.seq).toBe(4); // nothing else spent a seq in `open`
   });
@@ -131,36 +133,26 @@ describe('message batches (MessageWriter.append)', () => {
     expect((await send(b, 'after the retry')).data!.sendMessage.seq).toBe(delivered.seq + 1);
   });
 
-  it('locks the sessions of a batch in id order, whatever order its messages came in, so two batches never deadlock', async () => {
-    // Two sessions, the one created first with the higher id: a batch given the higher one first would lock
-    // it first both in the order its messages came and in the table's physical order.
-    let high: Awaited<ReturnType<typeof givenActiveSession>>;
-    let low: Awaited<ReturnType<typeof givenActiveSession>>;
-    do {
-      high = await givenActiveSession(api);
-      low = await givenActiveSession(api);
-    } while (high.sessionId < low.sessionId);
-    const holder = new Client({ connectionString: api.config.databaseUrl });
-    const probe = new Client({ connectionString: api.config.databaseUrl });
-    await Promise.all([holder.connect(), probe.connect()]);
+  it("passes over a session whose row another transaction holds: the batch's other messages are stored meanwhile, that one once the row is free", async () => {
+    const [held, free1, free2] = await Promise.all([givenActiveSession(api), givenActiveSession(api), givenActiveSession(api)]);
+    const locker = new Client({ connectionString: api.config.databaseUrl });
+    await locker.connect();
     try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE', [high.sessionId]);
-      const batch = appendSentMessages(
-        writer.run,
-        [high, low].map((s) => ({ sessionId: s.sessionId, content: 'locked', writer: { visitorId: s.visitor.id } })),
-      );
-      await eventually(
-        async () =>
-          (await probe.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'parley-message-writer' AND wait_event_type = 'Lock'")).rowCount,
-        'the batch waiting for the higher session',
-      );
-      // Waiting for the higher id, the batch already holds the lower one.
-      await expect(probe.query('SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE NOWAIT', [low.sessionId])).rejects.toMatchObject({ code: '55P03' });
-      await holder.query('COMMIT');
-      expect((await batch).map((m) => m?.seq)).toEqual([3, 3]);
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM chat_session WHERE id = $1 FOR UPDATE', [held.sessionId]);
+      const holding = await holdBothConnections();
+      const answers = [send(free1, 'free-1'), send(held, 'held'), send(free2, 'free-2')];
+      await eventually(() => waitingInWriter() === 3, 'three messages waiting in the writer');
+      openGate!();
+      await Promise.all(holding);
+      // Stored while the row is still held.
+      expect((await answers[0]).data!.sendMessage.seq).toBe(3);
+      expect((await answers[2]).data!.sendMessage.seq).toBe(3);
+      expect(statements.slice(2).map((s) => s.name)).toEqual([BATCH, ALONE]); // `held`'s, alone, waits for the row
+      await locker.query('COMMIT');
+      expect((await answers[1]).data!.sendMessage.seq).toBe(3);
     } finally {
-      await Promise.all([holder.end(), probe.end()]);
+      await locker.end();
     }
   });
 });

@@ -151,13 +151,14 @@ export interface SentMessage {
  * {@link appendMessage} does for one (the writer's check, the session's next `seq`, the insert), so a batch
  * costs one round trip, one commit and one WAL flush instead of one each per message.
  *
- * Sessions are locked in id order before any is updated, so two batches running at once over the same
- * sessions wait for each other instead of deadlocking (PostgreSQL takes `FOR UPDATE` locks in the order
- * its rows come out, here sorted; "Explicit Locking", §13.3.4 of its manual).
+ * A batch waits for no row lock: a session whose row another transaction holds is skipped (`FOR UPDATE
+ * SKIP LOCKED`, PostgreSQL manual, SELECT, "The Locking Clause"), so one held row does not hold up the
+ * other sessions of the batch, and two batches can never deadlock.
  * Each message gets a UUIDv7 id, as in {@link appendMessage}.
  * @param sent at most one message per session
  * @returns per message of `sent`, in its order: the stored message, or `null` when nothing was written
- *   for it (session missing or closed, or the sender is not its visitor or assigned operator)
+ *   for it (session missing, closed or locked by another transaction, or the sender is not its visitor or
+ *   assigned operator): {@link appendMessage} tells which
  * @throws the driver's error when any message fails (a `clientMessageId` already used in its session,
  *   a lost connection): then nothing of the batch is written, and each message can be retried alone
  *   with {@link appendMessage}, which tells which one failed and answers an idempotent retry.
@@ -172,7 +173,7 @@ export async function appendSentMessages(run: SqlRunner, sent: readonly SentMess
      ), locked AS MATERIALIZED (
        SELECT s.id FROM chat_session s JOIN i ON i.session_id = s.id
        WHERE s.status <> 'CLOSED' AND (s.visitor_id = i.visitor_id OR s.operator_id = i.operator_id)
-       ORDER BY s.id FOR UPDATE OF s
+       FOR UPDATE OF s SKIP LOCKED
      ), s AS (
        UPDATE chat_session c SET last_seq = c.last_seq + 1 FROM locked WHERE c.id = locked.id
        RETURNING c.id, c.last_seq

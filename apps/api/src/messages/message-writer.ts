@@ -18,6 +18,8 @@ const MAX_BATCH = 100;
 /** A message waiting for its statement. */
 interface Pending {
   message: SentMessage;
+  /** To be written in a statement of its own: its batch passed it over (see {@link MessageWriter.append}). */
+  alone?: boolean;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -142,12 +144,17 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
    * in {@link appendMessage}'s statement, which costs PostgreSQL less. A message that finds a connection
    * free waits for nothing more than the end of the turn it came in. A session's messages are written in
    * the order they came, one statement after the other: a session with a message in a running statement
-   * waits for it, so two messages sent back to back by one client take their seqs in that order.
+   * waits for it, so one session's messages take their seqs in the order they reach the writer.
    *
-   * When a batch's statement fails for a reason PostgreSQL gave (a `clientMessageId` already used: an
-   * idempotent retry; any error of one message), nothing of it was written and each message is written
-   * again alone ({@link appendMessage}), so each gets its own result or error. When PostgreSQL is
-   * unreachable, every message of the batch gets that error.
+   * A batch waits for no other transaction: a session whose row another transaction holds (an accept, a
+   * close, an administrator's `SELECT … FOR UPDATE`) is passed over, and so is a message that a batch did
+   * not store for any other reason (session missing or closed, a writer who may not write there). Each
+   * such message is then written alone ({@link appendMessage}, in a statement of its own, waiting for the
+   * row as before batches), so a held row delays its own session's messages only, and each message gets
+   * its own answer. When a batch's statement fails for a reason PostgreSQL gave (a `clientMessageId`
+   * already used: an idempotent retry; any error of one message), nothing of it was written and each of
+   * its messages is written alone. When PostgreSQL is unreachable, every message of the batch gets that
+   * error.
    * @returns as {@link appendMessage}: the stored message and whether this call created it, or `null` when
    *   nothing was written (session missing or closed, or the writer may not write into it)
    */
@@ -178,19 +185,24 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Takes the oldest pending message of each session not being written, up to {@link MAX_BATCH}. */
+  /**
+   * Takes the oldest pending message of each session not being written, up to {@link MAX_BATCH}; a message
+   * to be written alone, when it comes first, goes in a statement of its own.
+   */
   private nextBatch(): Pending[] {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     const sessions = new Set<string>();
+    let full = false;
     for (const item of this.pending) {
       const session = item.message.sessionId;
-      if (batch.length >= MAX_BATCH || sessions.has(session) || this.sessionsWriting.has(session)) {
-        sessions.add(session); // a later message of a skipped session must not overtake it
-        rest.push(item);
-      } else {
-        sessions.add(session);
+      const taken = !full && !sessions.has(session) && !this.sessionsWriting.has(session) && !(item.alone && batch.length > 0);
+      sessions.add(session); // a later message of a passed-over session must not overtake it
+      if (taken) {
         batch.push(item);
+        full = item.alone === true || batch.length >= MAX_BATCH;
+      } else {
+        rest.push(item);
       }
     }
     this.pending = rest;
@@ -199,23 +211,27 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
 
   private async write(batch: Pending[]): Promise<void> {
     if (batch.length === 1) return this.writeAlone(batch[0]);
+    let passedOver: Pending[];
     try {
       const stored = await appendSentMessages(
         this.run,
         batch.map((item) => item.message),
       );
-      batch.forEach((item, i) => {
+      passedOver = batch.filter((item, i) => {
         const message = stored[i];
-        item.resolve(message ? { message, created: true } : null);
+        if (message) item.resolve({ message, created: true });
+        return !message;
       });
     } catch (error) {
       if (isServiceUnavailable(error)) {
         for (const item of batch) item.reject(error);
         return;
       }
-      // One after the other on this statement's slot: each learns its own outcome.
-      for (const item of batch) await this.writeAlone(item);
+      passedOver = batch; // each learns its own outcome alone
     }
+    // Ahead of every message that came after them; their sessions stay busy until this statement's slot is free.
+    for (const item of passedOver) item.alone = true;
+    this.pending.unshift(...passedOver);
   }
 
   /** One message in a statement of its own ({@link appendMessage}: cheaper for PostgreSQL than a batch of one). */
