@@ -150,7 +150,7 @@ export function formatGraphQLError(
 /**
  * The JSON body of an HTTP error answered outside GraphQL's own error handling: a GraphQL response
  * (`{ "errors": [{ "message", "extensions": { "code", … } }] }`) whose one error is `error` as
- * {@link formatGraphQLError} formats it, so a client reads every answer of the API the same way. E.g. the
+ * {@link formatGraphQLError} formats it, so a client reads these answers as it reads GraphQL's own. E.g. the
  * 503s of a drain and of a plain route such as `GET /metrics` during an outage (`extensions.code`
  * `SERVICE_UNAVAILABLE` with `retryable: true`), the 413 of a request body over its limit (`BAD_USER_INPUT`).
  */
@@ -158,5 +158,3 @@ export function errorResponseBody(error: Error): string {
   return JSON.stringify({ errors: [formatGraphQLError({ message: error.message }, error)] });
 }
 
-/** {@link errorResponseBody}, under the name the 503s' callers know it by. */
-export const unavailableResponseBody = errorResponseBody;

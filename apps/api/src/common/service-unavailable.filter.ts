@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, Logger, OnModuleDestroy } from '@nestjs/common';
 import { GqlContextType, GqlExceptionFilter } from '@nestjs/graphql';
 import type { Response } from 'express';
-import { unavailableResponseBody } from './format-graphql-error';
+import { errorResponseBody } from './format-graphql-error';
 import { DomainError } from './domain-error';
 import { GroupedWarning } from './grouped-warning';
 import { describeUnavailable, isServiceUnavailable } from './service-unavailable';
@@ -47,7 +47,7 @@ export class ServiceUnavailableFilter implements GqlExceptionFilter, OnModuleDes
     if (host.getType<GqlContextType>() === 'graphql') return error;
     const response = host.switchToHttp().getResponse<Response>();
     if (!response.headersSent) {
-      response.status(503).set({ 'retry-after': '1', 'content-type': 'application/json' }).send(unavailableResponseBody(error));
+      response.status(503).set({ 'retry-after': '1', 'content-type': 'application/json' }).send(errorResponseBody(error));
     }
     return undefined;
   }

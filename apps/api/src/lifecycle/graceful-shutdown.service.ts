@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { Context as WsContext, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Server } from 'node:http';
 import type { WebSocket } from 'ws';
-import { unavailableResponseBody } from '../common/format-graphql-error';
+import { errorResponseBody } from '../common/format-graphql-error';
 import { ServiceUnavailableError } from '../common/service-unavailable';
 import { CLOSE_HANDSHAKE_MS, SHUTDOWN_CLOSE_CODE } from '../realtime/graphql-ws-server';
 
@@ -62,7 +62,7 @@ export class GracefulShutdown {
    */
   readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
     if (this.draining) {
-      res.status(503).set({ connection: 'close', 'retry-after': '1', 'content-type': 'application/json' }).send(unavailableResponseBody(ServiceUnavailableError.shuttingDown()));
+      res.status(503).set({ connection: 'close', 'retry-after': '1', 'content-type': 'application/json' }).send(errorResponseBody(ServiceUnavailableError.shuttingDown()));
       return;
     }
     this.httpInFlight.add(res);
