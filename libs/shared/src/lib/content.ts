@@ -17,7 +17,9 @@ export type NormalizedText =
  * Removes NUL characters (U+0000: nobody types one, and PostgreSQL `text` cannot hold it), trims `raw`
  * and checks it is non-empty and at most `maxCodePoints` code points long.
  * Used for message content, resolutions and comments on both sides, so the widget and the
- * console refuse exactly what the API refuses.
+ * console refuse exactly what the API refuses as empty or too long. A NUL the clients remove here never
+ * reaches the API; one that does is refused there (`BAD_USER_INPUT`, the API's `InputValidationPipe`),
+ * before this runs.
  */
 export function normalizeText(raw: string, maxCodePoints: number): NormalizedText {
   const text = (raw.includes('\u0000') ? raw.replaceAll('\u0000', '') : raw).trim();
