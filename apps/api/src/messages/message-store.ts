@@ -146,6 +146,11 @@ export interface SentMessage {
   writer: { visitorId: string } | { operatorId: string };
 }
 
+/** The sender columns of a message by `writer`: a visitor's, or an operator's, who is then its `senderOperatorId`. */
+export function senderOf(writer: SentMessage['writer']): Pick<NewMessage, 'senderRole' | 'senderOperatorId'> {
+  return 'visitorId' in writer ? { senderRole: SenderRole.VISITOR } : { senderRole: SenderRole.OPERATOR, senderOperatorId: writer.operatorId };
+}
+
 /**
  * Stores several messages, each in a different session, in one statement: per message, what
  * {@link appendMessage} does for one (the writer's check, the session's next `seq`, the insert), so a batch

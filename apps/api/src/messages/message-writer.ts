@@ -4,11 +4,10 @@ import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { GroupedWarning } from '../common/grouped-warning';
 import { isServiceUnavailable } from '../common/service-unavailable';
-import { SenderRole } from '../common/enums';
 import { APP_CONFIG } from '../config/config.module';
 import { POSTGRES_KEEPALIVE } from '../database/keep-alive';
 import { CONNECTION_LIMIT_ADVICE, isTooManyConnections } from '../database/sql';
-import { appendMessage, appendSentMessages, type AppendResult, type NewMessage, type SentMessage, type SqlRunner } from './message-store';
+import { appendMessage, appendSentMessages, senderOf, type AppendResult, type NewMessage, type SentMessage, type SqlRunner } from './message-store';
 
 /** How long (ms) idle connections lost after a first one (a restart closes them all) are counted into one warning line. */
 const LOSS_REPORT_MS = 1000;
@@ -247,7 +246,5 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
 
 /** A {@link SentMessage} as {@link appendMessage} takes it. */
 function asNewMessage({ sessionId, content, clientMessageId, writer }: SentMessage): NewMessage {
-  return 'visitorId' in writer
-    ? { sessionId, content, clientMessageId, writer, senderRole: SenderRole.VISITOR }
-    : { sessionId, content, clientMessageId, writer, senderRole: SenderRole.OPERATOR, senderOperatorId: writer.operatorId };
+  return { sessionId, content, clientMessageId, writer, ...senderOf(writer) };
 }

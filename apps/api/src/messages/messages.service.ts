@@ -2,13 +2,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE } from '@parley/shared';
 import { Principal } from '../auth/principal';
-import { SenderRole } from '../common/enums';
 import { EventsPublisher } from '../realtime/events.publisher';
 import { SendMessageInput } from '../sessions/dto/session.inputs';
 import { SessionError } from '../sessions/sessions.errors';
 import { isSessionId } from '../sessions/session-access';
 import { requireClientMessageId, requireText, SessionsService } from '../sessions/sessions.service';
-import { appendMessage, findByClientMessageId, listMessages, MessageWindow } from './message-store';
+import { appendMessage, findByClientMessageId, listMessages, MessageWindow, senderOf } from './message-store';
 import { MetricsService } from '../metrics/metrics.service';
 import { MessageWriter } from './message-writer';
 import { MessageModel } from './models/message.model';
@@ -36,17 +35,15 @@ export class MessagesService {
   async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
     const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
     requireClientMessageId(input.clientMessageId);
-    const sender =
-      principal.kind === 'visitor'
-        ? { senderRole: SenderRole.VISITOR, writer: { visitorId: principal.visitorId } }
-        : { senderRole: SenderRole.OPERATOR, senderOperatorId: principal.operatorId, writer: { operatorId: principal.operatorId } };
+    const writer = principal.kind === 'visitor' ? { visitorId: principal.visitorId } : { operatorId: principal.operatorId };
+    const sender = senderOf(writer);
     // Hot path: authorization, seq and insert in one statement, batched with other sessions' messages.
     if (isSessionId(input.sessionId)) {
       const result = await this.writer.append({
         sessionId: input.sessionId,
         content,
         clientMessageId: input.clientMessageId,
-        writer: sender.writer,
+        writer,
       });
       if (result) {
         if (result.created) {
@@ -68,8 +65,7 @@ export class MessagesService {
     }
     const result = await appendMessage(this.em.fork(), {
       sessionId: session.id,
-      senderRole: sender.senderRole,
-      senderOperatorId: sender.senderOperatorId,
+      ...sender,
       content,
       clientMessageId: input.clientMessageId,
     });
