@@ -15,6 +15,7 @@ import { isServiceUnavailable } from './common/service-unavailable';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
+import { ArrivalOrder, sendsMessage } from './messages/arrival-order';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
 import { pushSubscriptions } from './realtime/pushed-subscription';
@@ -24,18 +25,28 @@ import { WsExtra, WsGuardrails, WsHookContext } from './security/ws-guardrails';
 /** Where GraphQL is served, over HTTP (Apollo) and WebSocket alike. */
 export const GRAPHQL_PATH = '/graphql';
 
-type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, WsExtra>>;
+/** What this transport keeps per socket beside {@link WsExtra}. */
+interface TransportExtra extends WsExtra {
+  /** The order its `sendMessage` operations arrived in; made with the first. */
+  arrivals?: ArrivalOrder;
+}
+
+type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown }, TransportExtra>>;
 
 /**
  * Builds the GraphQL context for both transports. HTTP: `Authorization: Bearer <token>`.
  * WebSocket: the principal verified from `connectionParams.authToken` when the socket connected, its
- * expiry checked again for every operation, so an expired token stops working on an open socket too.
+ * expiry checked again for every operation, so an expired token stops working on an open socket too, and a
+ * `sendMessage` operation's turn among the socket's messages ({@link ArrivalOrder}).
+ * @param id the graphql-ws operation id (WebSocket only)
  */
 export function graphqlContext(tokens: TokenService) {
-  return (arg: TransportArg): RequestContext => {
+  return (arg: TransportArg, id?: string): RequestContext => {
     if (arg.req) return { req: arg.req, ip: arg.req.ip, ...tokens.contextFromToken(arg.req.headers.authorization) };
+    const extra = arg.extra;
+    const arrival = id === undefined ? undefined : extra?.arrivals?.turnOf(id);
     // Worked out once, when the socket was admitted (WsGuardrails.admit).
-    return { ip: arg.extra?.countedIp, ...tokens.contextFromPrincipal(arg.extra?.principal) };
+    return { ip: extra?.countedIp, arrival, ...tokens.contextFromPrincipal(extra?.principal) };
   };
 }
 
@@ -56,17 +67,28 @@ export function graphqlWsOptions(
   connections: ConnectionRegistry,
   accounts: AccountStatusService,
 ) {
+  const pushOperation = pushSubscriptions(formatWsResult);
   return {
     // Operations run as compiled functions (graphql-jit), one per document.
     execute: executeCompiled,
     subscribe: subscribeCompiled,
-    onSubscribe: (ctx: WsHookContext, _id: string, payload: SubscribePayload) => {
+    onSubscribe: (ctx: WsHookContext, id: string, payload: SubscribePayload) => {
       // A running subscription keeps its message: share one copy of each operation text between sockets.
       if (typeof payload.query === 'string') (payload as { query: string }).query = internQueryText(payload.query);
-      return guardrails.check(ctx, payload);
+      const args = guardrails.check(ctx, payload);
+      // Called in the order the socket's frames arrived: a message takes its place among the socket's messages here.
+      if (!Array.isArray(args) && sendsMessage(args.document, args.operationName)) {
+        const extra = ctx.extra as TransportExtra;
+        (extra.arrivals ??= new ArrivalOrder()).arrive(id);
+      }
+      return args;
     },
     // A subscription whose stream can push is sent event by event rather than pulled by graphql-ws.
-    onOperation: pushSubscriptions(formatWsResult),
+    onOperation: (ctx: WsHookContext, id: string, payload: SubscribePayload, args: unknown, result: unknown) => {
+      // Executed: a message refused before the writer (a guard, a rate limit, its input) lets the next ones go.
+      (ctx.extra as TransportExtra).arrivals?.leave(id);
+      return pushOperation(ctx, id, payload, args, result);
+    },
     onNext: (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) => formatWsResult(result),
     onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
       errors.map((error) => formatWsError(error)),
@@ -87,6 +109,8 @@ export function graphqlWsOptions(
     },
     onDisconnect: (ctx: WsContext) => presence.socketClosed(ctx),
     onClose: (ctx: WsHookContext) => {
+      // Also after an operation that failed outside GraphQL's errors (graphql-ws then closes the socket).
+      (ctx.extra as TransportExtra).arrivals?.leaveAll();
       connections.forget((ctx.extra as WsExtra).socket);
       guardrails.release(ctx);
     },

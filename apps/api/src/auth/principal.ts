@@ -1,3 +1,4 @@
+import type { ArrivalTurn } from '../messages/arrival-order';
 /** Who is calling: a visitor with a guest token, or a signed-in operator. */
 export type Principal =
   | { kind: 'visitor'; visitorId: string; /** token expiry, Unix seconds */ expiresAt: number }
@@ -18,4 +19,6 @@ export interface RequestContext {
   ip?: string;
   /** Express request (HTTP only). */
   req?: unknown;
+  /** A `sendMessage` operation's place among its WebSocket connection's messages (WebSocket only). */
+  arrival?: ArrivalTurn;
 }

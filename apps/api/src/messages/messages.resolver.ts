@@ -1,8 +1,9 @@
-import { Args, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { SendMessageInput } from '../sessions/dto/session.inputs';
 import { ChatSessionModel } from '../sessions/models/chat-session.model';
+import type { ArrivalTurn } from './arrival-order';
 import { MessagesService } from './messages.service';
 import { MessageModel } from './models/message.model';
 import { RateLimit } from '../security/rate-limit.decorator';
@@ -18,8 +19,12 @@ export class MessagesResolver {
   })
   @Allow('visitor', 'operator')
   @RateLimit('sendMessage')
-  sendMessage(@CurrentPrincipal() principal: Principal, @Args('input') input: SendMessageInput): Promise<MessageModel> {
-    return this.messagesService.sendMessage(principal, input);
+  sendMessage(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: SendMessageInput,
+    @Context('arrival') arrival: ArrivalTurn | undefined,
+  ): Promise<MessageModel> {
+    return this.messagesService.sendMessage(principal, input, arrival);
   }
 
   @ResolveField(() => [MessageModel], {

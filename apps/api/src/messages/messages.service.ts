@@ -9,6 +9,7 @@ import { isSessionId } from '../sessions/session-access';
 import { requireClientMessageId, requireText, SessionsService } from '../sessions/sessions.service';
 import { appendMessage, findByClientMessageId, listMessages, MessageWindow, senderOf } from './message-store';
 import { MetricsService } from '../metrics/metrics.service';
+import type { ArrivalTurn } from './arrival-order';
 import { MessageWriter } from './message-writer';
 import { MessageModel } from './models/message.model';
 
@@ -28,23 +29,30 @@ export class MessagesService {
    * see `EventsPublisher.announceMessage`).
    * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
    * (also after the session closed, so a client's retry of a delivered message still succeeds).
+   * @param arrival the operation's turn among its WebSocket connection's messages: the message is handed to the
+   *   writer only after those sent before it on that connection (see `ArrivalOrder`); absent over HTTP
    * @throws SessionError `BAD_USER_INPUT` (content empty or over 4,000 code points after trimming; a malformed
    *   `clientMessageId`, see `requireClientMessageId`), `NOT_FOUND`,
    *   `FORBIDDEN` (not your session / not assigned to you), `SESSION_CLOSED`
    */
-  async sendMessage(principal: Principal, input: SendMessageInput): Promise<MessageModel> {
+  async sendMessage(principal: Principal, input: SendMessageInput, arrival?: ArrivalTurn): Promise<MessageModel> {
     const content = requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
     requireClientMessageId(input.clientMessageId);
     const writer = principal.kind === 'visitor' ? { visitorId: principal.visitorId } : { operatorId: principal.operatorId };
     const sender = senderOf(writer);
     // Hot path: authorization, seq and insert in one statement, batched with other sessions' messages.
     if (isSessionId(input.sessionId)) {
-      const result = await this.writer.append({
+      // The writer keeps one session's messages in the order it is given them: give them in their connection's order.
+      const earlier = arrival?.reached();
+      if (earlier) await earlier;
+      const appended = this.writer.append({
         sessionId: input.sessionId,
         content,
         clientMessageId: input.clientMessageId,
         writer,
       });
+      arrival?.pass();
+      const result = await appended;
       if (result) {
         if (result.created) {
           this.metrics.messageStored(sender.senderRole);

@@ -1,0 +1,113 @@
+import type { Client } from 'graphql-ws';
+import type { SqlRunner } from '../src/messages/message-store';
+import { MessageWriter } from '../src/messages/message-writer';
+import { RateLimitService } from '../src/security/rate-limit.service';
+import { SecurityError } from '../src/security/security.errors';
+import { errorCode, gqlOk, wsClient, wsExecute, type GqlResult } from './support/api-client';
+import { ACCEPT_SESSION, SEND_MESSAGE, SESSION } from './support/operations';
+import { givenActiveSession, givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
+import { eventually } from './support/wait-for';
+
+/**
+ * A connection's messages reach the writer in the order they were sent (`ArrivalOrder`), though graphql-ws
+ * runs a socket's operations side by side and one may be held before the writer longer than the next.
+ */
+describe('messages sent back to back over one connection', () => {
+  let api: TestApi;
+  /** What happens to the next rate-limit checks, one entry per check, in the order they are made. */
+  let plans: Array<{ hold: number; refuse?: boolean } | undefined>;
+  /** The writer's statements' parameters, in the order they started. */
+  let statements: unknown[][];
+  /** While set, the writer's statements wait for it. */
+  let gate: Promise<void> | undefined;
+  let openGate = () => {};
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    // Holds chosen messages before the writer: in the rate-limit guard, where a lease renewed over Redis holds them in production.
+    const limits = api.app.get(RateLimitService);
+    const consume = limits.consume.bind(limits);
+    limits.consume = (actions, context) => {
+      const plan = plans.shift();
+      if (!plan) return consume(actions, context);
+      return new Promise<void>((resolve) => setTimeout(resolve, plan.hold)).then(() => {
+        if (plan.refuse) throw SecurityError.rateLimited('messages', 1);
+        return consume(actions, context) ?? undefined;
+      });
+    };
+    const writer = api.app.get(MessageWriter);
+    const run = writer.run;
+    (writer as { run: SqlRunner }).run = async <Row>(name: string, text: string, params: unknown[]) => {
+      statements.push(params);
+      await gate;
+      return run<Row>(name, text, params);
+    };
+  });
+  afterAll(() => api.close());
+
+  beforeEach(() => {
+    plans = [];
+    statements = [];
+    gate = undefined;
+  });
+  afterEach(async () => {
+    openGate();
+    for (const socket of sockets.splice(0)) await socket.dispose();
+  });
+
+  /** An open socket for `token` (the first operation waits for the connection, so the next ones are sent back to back). */
+  async function connected(token: string): Promise<Client> {
+    const socket = wsClient(api.wsUrl, token);
+    sockets.push(socket);
+    await wsExecute(socket, '{ __typename }');
+    return socket;
+  }
+
+  const send = (socket: Client, sessionId: string, content: string): Promise<GqlResult> =>
+    wsExecute(socket, SEND_MESSAGE, { input: { sessionId, content, clientMessageId: `m-${content.replace(/ /g, '-') || 'empty'}` } });
+
+  it('stores them in the order they were sent while earlier ones are held longer', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const socket = await connected(visitor.token);
+    plans = [{ hold: 150 }, undefined, { hold: 60 }, undefined, undefined];
+
+    const contents = ['one', 'two', 'three', 'four', 'five'];
+    const results = await Promise.all(contents.map((content) => send(socket, sessionId, content)));
+
+    for (const result of results) expect(result.errors).toBeUndefined();
+    // The visitor's first line and OPERATOR_JOINED took seqs 1 and 2.
+    expect(results.map((r) => r.data!.sendMessage.seq)).toEqual([3, 4, 5, 6, 7]);
+    const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, visitor.token);
+    expect(history.session.messages.slice(2).map((m: { content: string }) => m.content)).toEqual(contents);
+  });
+
+  it('does not hold later messages for an earlier one refused before the writer (its input, a rate limit)', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const socket = await connected(visitor.token);
+    plans = [{ hold: 100 }, undefined, { hold: 100, refuse: true }, undefined];
+
+    const results = await Promise.all(['', 'two', 'three', 'four'].map((content) => send(socket, sessionId, content)));
+
+    expect(results.map((r) => errorCode(r) ?? r.data!.sendMessage.seq)).toEqual(['BAD_USER_INPUT', 3, 'RATE_LIMITED', 4]);
+  });
+
+  it('holds a message only until the earlier ones have reached the writer, not while their statements run', async () => {
+    // One operator writing into two chat sessions over one console connection.
+    const [first, second] = await Promise.all([givenWaitingSession(api, 'Hello'), givenWaitingSession(api, 'Hi')]);
+    const operator = await givenOperator(api, { online: true });
+    for (const { sessionId } of [first, second]) await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: sessionId }, operator.token);
+    const socket = await connected(operator.token);
+    statements = [];
+    gate = new Promise((resolve) => (openGate = resolve));
+
+    // Sent together they would share a statement: the second goes once the first's statement holds a connection.
+    const answers = [send(socket, first.sessionId, 'to the first')];
+    await eventually(() => statements.length === 1, "the first message's statement held");
+    answers.push(send(socket, second.sessionId, 'to the second'));
+    await eventually(() => statements.length === 2, "the second message's statement started while the first one's is held");
+    expect(statements.map((params) => params[0])).toEqual([first.sessionId, second.sessionId]);
+    openGate();
+    for (const result of await Promise.all(answers)) expect(result.errors).toBeUndefined();
+  });
+});
