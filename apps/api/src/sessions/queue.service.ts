@@ -64,6 +64,11 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
    * than the query. A WAITING session has no operator.
    */
   async snapshot(): Promise<QueueSnapshotModel> {
+    return (await this.readQueue()).snapshot;
+  }
+
+  /** {@link snapshot}, with the count of operators online its estimates were made from. */
+  private async readQueue(): Promise<{ snapshot: QueueSnapshotModel; operatorsOnline: number }> {
     const em = this.em.fork();
     const [rows, estimator] = await Promise.all([
       sql<WaitingRow>(
@@ -102,10 +107,10 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
         preview: row.preview === null ? null : preview(row.preview),
         lastSeq: row.last_seq,
         queuePosition: index + 1,
-        estimatedWaitSeconds: estimator(index + 1).estimatedWaitSeconds,
+        estimatedWaitSeconds: estimator.place(index + 1).estimatedWaitSeconds,
       }),
     );
-    return { count: sessions.length, sessions };
+    return { snapshot: { count: sessions.length, sessions }, operatorsOnline: estimator.operatorsOnline };
   }
 
   /**
@@ -120,8 +125,8 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     return { ...(await this.snapshot()), version };
   }
 
-  /** Queue place of one WAITING session. */
-  async placeOf(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace> {
+  /** Queue place of one WAITING session, with the count of operators online its estimate was made from. */
+  async placeOf(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace & { operatorsOnline: number }> {
     const [rows, estimator] = await Promise.all([
       sql<{ position: string }>(
         this.em.fork(),
@@ -131,7 +136,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
       ),
       this.estimator(),
     ]);
-    return estimator(Number(rows[0].position));
+    return { ...estimator.place(Number(rows[0].position)), operatorsOnline: estimator.operatorsOnline };
   }
 
   /** The session as the API shows it: with its queue place when WAITING, and its preview. */
@@ -178,8 +183,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
 
   private async publishSnapshot(): Promise<void> {
     const version = await this.versions.next(); // before the read: see broadcast()
-    const snapshot = await this.snapshot();
-    const { operatorsOnline } = await this.operatorsOnline();
+    const { snapshot, operatorsOnline } = await this.readQueue();
     await this.events.publishSessionEvents(
       snapshot.sessions.map((s) => ({
         __typename: 'QueuePositionChanged',
@@ -192,17 +196,13 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     await this.events.publishQueue({ ...snapshot, version });
   }
 
-  /** Operators ONLINE now, across instances. */
-  async operatorsOnline(): Promise<{ operatorsOnline: number }> {
-    return { operatorsOnline: await this.presence.onlineCount() };
-  }
-
   /** {@link broadcast} without awaiting; a failure is logged (the next change re-broadcasts). */
   broadcastInBackground(): void {
     this.broadcast().catch((error: Error) => this.logger.warn(`Queue broadcast failed: ${error.message}`));
   }
 
-  private async estimator(): Promise<(position: number) => QueuePlace> {
+  /** What wait estimates are made from: operators ONLINE now (across instances) and recent waits, read once. */
+  private async estimator(): Promise<{ operatorsOnline: number; place: (position: number) => QueuePlace }> {
     const [operatorsOnline, rows] = await Promise.all([
       this.presence.onlineCount(),
       sql<{ wait: string }>(
@@ -214,15 +214,18 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
       ),
     ]);
     const recentWaitsSeconds = rows.map((r) => Number(r.wait));
-    return (position) => ({
-      position,
-      estimatedWaitSeconds: estimateWaitSeconds({
+    return {
+      operatorsOnline,
+      place: (position) => ({
         position,
-        recentWaitsSeconds,
-        operatorsOnline,
-        fallbackSeconds: this.config.queueFallbackWaitSeconds,
+        estimatedWaitSeconds: estimateWaitSeconds({
+          position,
+          recentWaitsSeconds,
+          operatorsOnline,
+          fallbackSeconds: this.config.queueFallbackWaitSeconds,
+        }),
       }),
-    });
+    };
   }
 }
 

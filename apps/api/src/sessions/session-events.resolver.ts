@@ -57,8 +57,7 @@ export class SessionEventsResolver {
           const head = await readSessionHead(this.em, sessionId);
           if (head?.status !== ChatSessionStatus.WAITING) return [];
           const place = await this.queue.placeOf(head);
-          const { operatorsOnline } = await this.queue.operatorsOnline();
-          return [{ __typename: 'QueuePositionChanged', sessionId, ...place, operatorsOnline }];
+          return [{ __typename: 'QueuePositionChanged', sessionId, ...place }];
         },
         onResubscribed: (listener) => this.reconnects.listen(listener),
         metrics: this.metrics.sessionStream(),
