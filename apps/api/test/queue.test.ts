@@ -7,6 +7,7 @@ import { QueueService } from '../src/sessions/queue.service';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
+import { eventually } from './support/wait-for';
 
 describe('waiting queue', () => {
   let api: TestApi;
@@ -128,6 +129,47 @@ describe('waiting queue', () => {
       expect(counts(snapshots.items)).not.toContain(99);
     } finally {
       await ws.dispose();
+    }
+  });
+
+  it("takes a broadcast's version before reading the queue: another instance's slow broadcast cannot replace a newer queue", async () => {
+    // A second instance of the same deployment; its next broadcast is held after it has read the queue.
+    const other = await startTestApi({ REDIS_PREFIX: api.config.redisPrefix, QUEUE_FALLBACK_WAIT_SECONDS: '90' });
+    const operator = await givenOperator(api, { online: true });
+    const ws = wsClient(api.wsUrl, operator.token);
+    const counts = (items: Array<Record<string, any>>) => items.map((item) => item.queueUpdated.count as number);
+    try {
+      const snapshots = record(ws, QUEUE_UPDATED).recorder;
+      await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
+      // The read a broadcast makes (private: the snapshot with the operators online count).
+      type Broadcasting = { readQueue: () => Promise<{ snapshot: { count: number } }>; broadcast: () => Promise<void> };
+      const queue = other.app.get<QueueService, Broadcasting>(QueueService);
+      const read = queue.readQueue.bind(queue);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let readBeforeTheJoin: { count: number } | undefined;
+      queue.readQueue = async () => {
+        const result = await read();
+        if (readBeforeTheJoin) return result;
+        readBeforeTheJoin = result.snapshot;
+        await held;
+        return result;
+      };
+      const slow = queue.broadcast();
+      await eventually(() => readBeforeTheJoin, "the other instance's broadcast read the empty queue");
+      expect(readBeforeTheJoin!.count).toBe(0);
+
+      await join('One'); // broadcast by this instance, after the other one's read
+      await snapshots.waitFor((items) => counts(items).at(-1) === 1, 10000, 'the queue with one');
+      release();
+      await slow; // published: older than the queue with one, whatever order the two reached Redis in
+      await join('Two');
+      await snapshots.waitFor((items) => counts(items).at(-1) === 2, 10000, 'the queue with two');
+      const received = counts(snapshots.items);
+      expect(received.slice(received.indexOf(1))).not.toContain(0);
+    } finally {
+      await ws.dispose();
+      await other.close();
     }
   });
 
