@@ -18,6 +18,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false, // applyHttpSecurity registers the one parser, after CORS and helmet
   });
   app.useLogger(app.get(Logger));
   applyHttpSecurity(app, config);

@@ -1,6 +1,6 @@
 // Bad input is an answer, not a fault: a real API process is sent a NUL character in every text argument of
-// every operation, over HTTP and WebSocket, and request bodies over their limit; each is refused with
-// BAD_USER_INPUT (and nothing else changes), and its log holds no error line and no stack trace.
+// every operation, over HTTP and WebSocket; each is refused with BAD_USER_INPUT (and nothing else changes),
+// and its log holds no error line and no stack trace. Request bodies the parser refuses: refused-bodies.test.ts.
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { randomUUID } from 'node:crypto';
 import {
@@ -23,8 +23,6 @@ import { ApiChild, startApiChild } from './support/api-process';
 import { TEST_DATABASE_URL } from './support/global-setup';
 import { SESSION } from './support/operations';
 import { givenActiveSession, startTestApi, TestApi } from './support/test-app';
-import { eventually } from './support/wait-for';
-import { MAX_BODY_BYTES } from '../src/security/http-security';
 
 /** Text no client types and PostgreSQL cannot store (PostgreSQL docs, "Character Types"). */
 const WITH_NUL = 'a\u0000b';
@@ -179,26 +177,6 @@ describe('input refused as an answer, not a fault', () => {
       // Not a message more, not a seq taken, not closed, not rated.
       expect(await gqlOk(api.url, SESSION, { id: sessionId }, visitor.token)).toEqual(before);
       expect(errorLines(api.output())).toEqual([]);
-    });
-  });
-
-  describe('a request body over its limit', () => {
-    it.each([
-      ['JSON, over MAX_BODY_BYTES', 'application/json', JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(MAX_BODY_BYTES) } }), `${MAX_BODY_BYTES}`],
-      ['URL-encoded, over the limit of Nest’s default parser', 'application/x-www-form-urlencoded', `pad=${'x'.repeat(200 * 1024)}`, '\\d+'],
-    ])('%s: 413 with BAD_USER_INPUT stating the limit in bytes; one warning line, no stack', async (_what, type, body, limit) => {
-      const logged = api.output().length;
-      const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': type }, body });
-      expect(response.status).toBe(413);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await response.json()).toEqual({
-        errors: [{ message: expect.stringMatching(new RegExp(`^The request body must be at most ${limit} bytes$`)), extensions: { code: 'BAD_USER_INPUT' } }],
-      });
-      const lines = () => api.output().slice(logged).split('\n').filter(Boolean);
-      await eventually(() => lines().length > 0, 'its log line');
-      await new Promise((resolve) => setTimeout(resolve, 200)); // a second line would follow at once
-      expect(lines()).toEqual([expect.stringMatching(/^\{"level":40,.*"context":"BodyTooLargeFilter".*over the limit of \d+ bytes \(413\)"\}$/)]);
-      expect(errorLines(lines().join('\n'))).toEqual([]);
     });
   });
 });
