@@ -4,6 +4,7 @@ import { MatSnackBar } from '@angular/material/snack-bar';
 import { provideRouter, Router } from '@angular/router';
 import type { ChatSessionFieldsFragment } from '@parley/graphql';
 import { ClockService } from '../core/clock.service';
+import { ConnectionService } from '../core/connection.service';
 import { givenSession } from '../testing/fakes';
 import { QueueListComponent } from './queue-list.component';
 import { type AcceptOutcome, QueueStore } from './queue.store';
@@ -13,9 +14,13 @@ describe('QueueListComponent', () => {
   let sessions: ReturnType<typeof signal<readonly ChatSessionFieldsFragment[]>>;
   let accept: jest.Mock<Promise<AcceptOutcome>, [ChatSessionFieldsFragment]>;
   let snack: jest.Mock;
+  let retryingSince: ReturnType<typeof signal<number | null>>;
+  let interrupted: ReturnType<typeof signal<boolean>>;
 
   async function render(list: ChatSessionFieldsFragment[]) {
     sessions = signal<readonly ChatSessionFieldsFragment[]>(list);
+    retryingSince = signal<number | null>(null);
+    interrupted = signal(false);
     accept = jest.fn();
     snack = jest.fn();
     TestBed.configureTestingModule({
@@ -23,9 +28,10 @@ describe('QueueListComponent', () => {
         provideRouter([]),
         { provide: ClockService, useValue: { now } },
         { provide: MatSnackBar, useValue: { open: snack } },
+        { provide: ConnectionService, useValue: { interrupted } },
         {
           provide: QueueStore,
-          useValue: { sessions, count: () => sessions().length, accepting: signal(new Set<string>()), loaded: () => true, loadError: () => null, accept },
+          useValue: { sessions, count: () => sessions().length, accepting: signal(new Set<string>()), loaded: () => true, loadError: () => null, retryingSince, accept },
         },
       ],
     });
@@ -80,5 +86,23 @@ describe('QueueListComponent', () => {
     await fixture.whenStable();
     expect(snack).toHaveBeenCalledWith('Another operator already accepted the chat with Ada.', 'OK', expect.anything());
     expect(document.querySelector('mat-dialog-container')).toBeNull();
+  });
+
+  it('says, politely and beside the list, that the queue may be out of date while its subscription is retried', async () => {
+    const { root, fixture } = await render([givenSession()]);
+    const notice = () => root.querySelector('[data-testid=stale-notice]');
+    expect(notice()).toBeNull();
+    const region = root.querySelector('parley-stale-notice [role=status]');
+    expect(region?.getAttribute('aria-live')).toBe('polite');
+
+    retryingSince.set(Date.parse('2026-11-29T09:58:00Z'));
+    await fixture.whenStable();
+    expect(region?.contains(notice())).toBe(true);
+    expect(notice()?.textContent).toContain('Reconnecting to the waiting queue… It may be out of date');
+    expect(root.querySelectorAll('[data-testid=queue-item]')).toHaveLength(1); // the list stays
+
+    retryingSince.set(null);
+    await fixture.whenStable();
+    expect(notice()).toBeNull();
   });
 });

@@ -8,15 +8,17 @@ import { ClockService } from '../core/clock.service';
 import { formatElapsed, visitorLabel } from '../core/format';
 import { safeHttpUrl } from '../core/message-text';
 import { IconComponent } from '../ui/icon.component';
+import { StaleNoticeComponent } from '../ui/stale-notice.component';
 import { QueueStore } from './queue.store';
 
 /**
  * The waiting queue in the side panel: per visitor the name (or "Visitor #…"), the first message, the
  * page, a ticking waiting time, and Accept. Losing an accept race shows a notice, not an error dialog.
+ * While the queue's subscription is being retried, a calm notice says the queue may be out of date.
  */
 @Component({
   selector: 'parley-queue-list',
-  imports: [MatCardModule, MatButtonModule, IconComponent],
+  imports: [MatCardModule, MatButtonModule, IconComponent, StaleNoticeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './queue-list.component.html',
   styleUrl: './queue-list.component.css',

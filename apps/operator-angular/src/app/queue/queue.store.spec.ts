@@ -93,6 +93,35 @@ describe('QueueStore', () => {
     expect(store.loaded()).toBe(false);
   });
 
+  it('while the subscription is retried after SERVICE_UNAVAILABLE: keeps the queue, says since when, no loadError; the next snapshot ends it', () => {
+    jest.useFakeTimers();
+    try {
+      start();
+      expect(store.retryingSince()).toBeNull();
+      const failedAt = Date.now();
+      graphql.open('QueueUpdated')[0].results.error(new RequestError('The waiting queue cannot be read right now', 'SERVICE_UNAVAILABLE', false));
+      expect(store.retryingSince()).toBe(failedAt);
+      expect(store.loadError()).toBeNull();
+      expect(store.sessions().map((s) => s.visitor.name)).toEqual(['Ada']);
+
+      jest.advanceTimersByTime(connection.delay);
+      expect(graphql.open('QueueUpdated')).toHaveLength(1);
+      expect(store.retryingSince()).toBe(failedAt); // subscribed again, no snapshot yet
+      pushSnapshot([...waiting, givenSession()]);
+      expect(store.retryingSince()).toBeNull();
+      expect(store.count()).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a final refusal sets loadError, not retryingSince', () => {
+    store.start();
+    graphql.open('QueueUpdated')[0].results.error(new RequestError('Operators only', 'FORBIDDEN', false));
+    expect(store.retryingSince()).toBeNull();
+    expect(store.loadError()).toBe('Operators only');
+  });
+
   it('accepts a chat: it leaves the queue and joins my chats', async () => {
     start();
     const session = waiting[0];

@@ -1,4 +1,4 @@
-import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
+import { DestroyRef, Injectable, type Signal, computed, inject, signal } from '@angular/core';
 import { AcceptSessionDocument, type ChatSessionFieldsFragment, QueueUpdatedDocument, type QueueUpdatedSubscription } from '@parley/graphql';
 import { ErrorCode } from '@parley/shared';
 import { ConnectionService } from '../core/connection.service';
@@ -26,6 +26,9 @@ export type AcceptOutcome =
  * read separately; the API never sends an older queue after a newer one. A chat that enters the queue after
  * the first snapshot alerts the operator (chime / notification). Accepting removes the chat at once; losing
  * the race to another operator does too, with a notice rather than an error.
+ *
+ * While the subscription is retried after the API could not serve it, {@link retryingSince} says since
+ * when (the queue shown may be out of date); {@link loadError} is for a refusal that retrying cannot help.
  */
 @Injectable()
 export class QueueStore {
@@ -51,6 +54,12 @@ export class QueueStore {
   readonly loaded = signal(false);
   /** Why the queue cannot be followed (the API refused the subscription for good), or `null`. */
   readonly loadError = signal<string | null>(null);
+  /**
+   * Since when (Unix ms) the subscription has been retried after its stream failed with an error that may
+   * pass (e.g. `SERVICE_UNAVAILABLE` while the API cannot reach Redis or PostgreSQL), or `null` once the
+   * next snapshot has come (see `LiveSubscription.retryingSince`).
+   */
+  readonly retryingSince: Signal<number | null>;
 
   constructor() {
     this.live = new LiveSubscription<QueueUpdatedSubscription>({
@@ -59,6 +68,7 @@ export class QueueStore {
       next: (data) => this.apply(data.queueUpdated.sessions),
       failed: (error) => this.loadError.set(error.message),
     });
+    this.retryingSince = this.live.retryingSince;
     inject(DestroyRef).onDestroy(() => this.live.stop());
   }
 

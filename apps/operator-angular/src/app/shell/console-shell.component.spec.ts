@@ -32,7 +32,7 @@ describe('ConsoleShellComponent', () => {
     TestBed.overrideComponent(ConsoleShellComponent, {
       set: {
         providers: [
-          { provide: QueueStore, useValue: { count: () => waiting().length, sessions: waiting, accepting: signal(new Set()), loaded: () => true, loadError: () => null, start: jest.fn() } },
+          { provide: QueueStore, useValue: { count: () => waiting().length, sessions: waiting, accepting: signal(new Set()), loaded: () => true, loadError: () => null, retryingSince: () => null, start: jest.fn() } },
           { provide: ActiveChatsStore, useValue: { chats: () => [], load: () => Promise.resolve(), loadError: () => null, totalUnread: () => 0 } },
         ],
       },
