@@ -1,6 +1,6 @@
 import { RequestError } from '../core/request-error';
 import { FakeConnection, FakeGraphql, flush, givenMessage, givenSession } from '../testing/fakes';
-import { ChatSessionStore, HISTORY_PAGE_SIZE, TYPING_IDLE_MS, VISITOR_TYPING_TIMEOUT_MS } from './chat-session.store';
+import { ChatSessionStore, HISTORY_PAGE_SIZE, STREAM_SETTLE_MS, TYPING_IDLE_MS, VISITOR_TYPING_TIMEOUT_MS } from './chat-session.store';
 
 const operator = { id: 'op-1', name: 'Olga' };
 
@@ -257,5 +257,48 @@ describe('ChatSessionStore', () => {
     expect(chat.closed()).toBe(true);
     expect(chat.closedBy()).toBe('VISITOR');
     expect(chat.send('hello?')).toBe('closed');
+  });
+
+  describe('while the live stream is retried after the API could not serve it', () => {
+    const unavailable = () => new RequestError('Redis is unreachable', 'SERVICE_UNAVAILABLE', false);
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('says since when, keeps the messages, and stops saying it at the next event', async () => {
+      const chat = await started();
+      expect(chat.retryingSince()).toBeNull();
+      const failedAt = Date.now();
+      graphql.open('SessionEvents')[0].results.error(unavailable());
+      expect(chat.retryingSince()).toBe(failedAt);
+      expect(chat.streamError()).toBeNull();
+      expect(chat.messages().map((m) => m.seq)).toEqual([1, 2]);
+      jest.advanceTimersByTime(connection.delay);
+      expect(graphql.open('SessionEvents')[0].variables).toMatchObject({ afterSeq: 2 });
+      push(chat, { __typename: 'MessageCreated', sessionId: chat.id, message: givenMessage(3) });
+      expect(chat.retryingSince()).toBeNull();
+    });
+
+    it('stops saying it once the new stream of a quiet chat has stayed open STREAM_SETTLE_MS', async () => {
+      const chat = await started();
+      graphql.open('SessionEvents')[0].results.error(unavailable());
+      jest.advanceTimersByTime(connection.delay + STREAM_SETTLE_MS - 1);
+      expect(chat.retryingSince()).not.toBeNull();
+      jest.advanceTimersByTime(1);
+      expect(chat.retryingSince()).toBeNull();
+    });
+
+    it('does not say it for a final refusal: streamError says why instead', async () => {
+      const chat = await started();
+      graphql.open('SessionEvents')[0].results.error(new RequestError('This chat is assigned to another operator', 'FORBIDDEN', false));
+      expect(chat.retryingSince()).toBeNull();
+      expect(chat.streamError()).toBe('This chat is assigned to another operator');
+    });
+
+    it('does not say it once the chat is no longer followed', async () => {
+      const chat = await started();
+      graphql.open('SessionEvents')[0].results.error(unavailable());
+      chat.destroy();
+      expect(chat.retryingSince()).toBeNull();
+    });
   });
 });

@@ -27,6 +27,14 @@ export const VISITOR_TYPING_TIMEOUT_MS = 8_000;
 export const TYPING_IDLE_MS = 3_000;
 /** While the operator keeps typing, "typing" is re-sent this often (ms) so the visitor's side does not expire it. */
 export const TYPING_REFRESH_MS = 4_000;
+/**
+ * A resubscribed `sessionEvents` stream that stays open this long (ms) without failing counts as live again
+ * even when nothing happened in the chat meanwhile (the stream sends nothing then). The API fails a
+ * subscription it cannot serve well within that: ioredis gives up on an unreachable Redis after three
+ * reconnection attempts (0.2 + 0.4 + 0.6 s), PostgreSQL refuses or drops connections at once. What happened
+ * while the stream was away is re-read with the chat on every resubscription (`refresh`).
+ */
+export const STREAM_SETTLE_MS = 3_000;
 /** Largest GraphQL `Int`: `beforeSeq` for "the latest page". */
 const LATEST = 2_147_483_647;
 
@@ -79,6 +87,13 @@ export class ChatSessionStore {
   readonly closedBy = signal<SenderRole | null>(null);
   /** Set when the API refused the live stream for good (e.g. the chat belongs to someone else now). */
   readonly streamError = signal<string | null>(null);
+  /**
+   * Since when (Unix ms) the live stream has been retried after it failed with an error that may pass (e.g.
+   * `SERVICE_UNAVAILABLE` while the API cannot reach Redis or PostgreSQL): the chat shown may miss messages.
+   * `null` once an event has come or the new stream stayed open {@link STREAM_SETTLE_MS}, while not following
+   * (a transcript, a closed chat), and after a final refusal ({@link streamError} then).
+   */
+  readonly retryingSince = computed(() => this.live()?.retryingSince() ?? null);
   /** The highest seq the operator has seen. */
   readonly lastReadSeq = signal(0);
   /** The composer's text. */
@@ -95,7 +110,8 @@ export class ChatSessionStore {
   readonly unread = computed(() => countUnread(this.messages(), this.lastReadSeq()));
   readonly lastMessage = computed(() => this.messages().at(-1) ?? null);
 
-  private live?: LiveSubscription<SessionEventsSubscription>;
+  /** The live stream while following the chat. */
+  private readonly live = signal<LiveSubscription<SessionEventsSubscription> | undefined>(undefined);
   /** Seq the live stream resumes after: the end of what was received contiguously (history or stream). */
   private resumeSeq = 0;
   private visitorTypingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,15 +149,17 @@ export class ChatSessionStore {
   /** Loads the latest page of history, then (live mode) follows the chat's events. */
   async start(): Promise<void> {
     await this.loadLatest();
-    if (!this.loaded() || this.destroyed || !this.liveMode || this.live) return;
-    this.live = new LiveSubscription<SessionEventsSubscription>({
+    if (!this.loaded() || this.destroyed || !this.liveMode || this.live()) return;
+    const live = new LiveSubscription<SessionEventsSubscription>({
       connection: this.deps.connection,
       open: () => this.deps.graphql.subscribe(SessionEventsDocument, { sessionId: this.id, afterSeq: this.resumeSeq }),
       next: (data) => this.onEvent(data.sessionEvents),
       resumed: () => void this.refresh(),
       failed: (error) => this.streamError.set(error.message),
+      settleMs: STREAM_SETTLE_MS,
     });
-    this.live.start();
+    this.live.set(live);
+    live.start();
   }
 
   /** Tries the first load again (after it failed). */
@@ -272,8 +290,8 @@ export class ChatSessionStore {
   }
 
   private endLive(): void {
-    this.live?.stop();
-    this.live = undefined;
+    this.live()?.stop();
+    this.live.set(undefined);
     clearTimeout(this.visitorTypingTimer);
     clearTimeout(this.typingIdleTimer);
     this.visitorTyping.set(false);

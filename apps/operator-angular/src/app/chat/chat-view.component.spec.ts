@@ -2,6 +2,7 @@ import { Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { MatDialog } from '@angular/material/dialog';
 import { AuthService } from '../core/auth.service';
+import { RequestError } from '../core/request-error';
 import { FakeConnection, FakeGraphql, flush, givenMessage, givenSession } from '../testing/fakes';
 import { ChatSessionStore } from './chat-session.store';
 import { ChatViewComponent } from './chat-view.component';
@@ -104,5 +105,20 @@ describe('ChatViewComponent', () => {
     const { root } = await render(false);
     expect(root.querySelector('[data-testid=composer-input]')).toBeNull();
     expect(root.querySelector('[data-testid=close-chat]')).toBeNull();
+  });
+
+  it('says, politely, that the chat may be out of date while its live stream is retried, until the next event', async () => {
+    const { root, fixture, push } = await render();
+    const notice = () => root.querySelector('[data-testid=stale-notice]');
+    expect(notice()).toBeNull();
+    graphql.open('SessionEvents')[0].results.error(new RequestError('Redis is unreachable', 'SERVICE_UNAVAILABLE', false));
+    await fixture.whenStable();
+    expect(notice()?.textContent).toContain('Reconnecting to this chat… It may be out of date');
+    expect(notice()?.closest('[role=status]')?.getAttribute('aria-live')).toBe('polite');
+    expect(root.querySelector('[role=alert]')).toBeNull(); // not an error: no "Live updates stopped"
+    await new Promise((resolve) => setTimeout(resolve, 50)); // past FakeConnection's 10 ms backoff: subscribed again
+    await push({ __typename: 'MessageCreated', sessionId: chat.id, message: givenMessage(2) });
+    expect(notice()).toBeNull();
+    expect(root.textContent).toContain('message 2');
   });
 });

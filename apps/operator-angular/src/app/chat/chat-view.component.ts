@@ -4,6 +4,7 @@ import { MatDialog } from '@angular/material/dialog';
 import { AuthService } from '../core/auth.service';
 import { formatDateTime, presenceLabel } from '../core/format';
 import { safeHttpUrl } from '../core/message-text';
+import { StaleNoticeComponent } from '../ui/stale-notice.component';
 import type { ChatSessionStore } from './chat-session.store';
 import type { CloseChatDialogData } from './close-chat-dialog.component';
 import { ComposerComponent } from './composer.component';
@@ -20,11 +21,12 @@ function pageVisible() {
 
 /**
  * One chat: who the visitor is (name, e-mail, page, online/offline, typing), the history, and — for an
- * active chat — the composer and Close. Messages count as read while the chat is on screen.
+ * active chat — the composer and Close. Messages count as read while the chat is on screen. While its live
+ * stream is being retried, a calm notice says the chat may be out of date.
  */
 @Component({
   selector: 'parley-chat-view',
-  imports: [MatButtonModule, MessageListComponent, ComposerComponent],
+  imports: [MatButtonModule, MessageListComponent, ComposerComponent, StaleNoticeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './chat-view.component.html',
   styleUrl: './chat-view.component.css',
