@@ -86,7 +86,7 @@ describe('MessageWriter', () => {
     }
   });
 
-  it('reports idle connections the server closes together in two warning lines (the first, then how many more), and reopens them as statements need them', async () => {
+  it('reports idle connections the server closes together in two warning lines (the first, then how many more), and reopens them', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const name = `parley-test-${randomUUID().slice(0, 8)}`;
@@ -97,7 +97,7 @@ describe('MessageWriter', () => {
       await eventually(() => warn.mock.calls.length > 1, 'the warnings');
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a third line would come now
       expect(warn.mock.calls.map((call) => call[0])).toEqual([
-        'PostgreSQL closed an idle connection of the message writer (terminating connection due to administrator command); connections are reopened as statements need them',
+        'PostgreSQL closed an idle connection of the message writer (terminating connection due to administrator command); connections are reopened in the background',
         'PostgreSQL closed 2 more idle connection(s) of the message writer within 1 s',
       ]);
       const again = await backendsFor(pool, 3);

@@ -1,10 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { GroupedWarning } from '../common/grouped-warning';
-import { isServiceUnavailable } from '../common/service-unavailable';
+import { describeUnavailable, isServiceUnavailable } from '../common/service-unavailable';
 import { APP_CONFIG } from '../config/config.module';
+import { FixedSizePool, REOPEN_MAX_DELAY_MS } from '../database/fixed-size-pool';
 import { POSTGRES_KEEPALIVE } from '../database/keep-alive';
 import { CONNECTION_LIMIT_ADVICE, isTooManyConnections } from '../database/sql';
 import { appendMessage, appendSentMessages, senderOf, type AppendResult, type NewMessage, type SentMessage, type SqlRunner } from './message-store';
@@ -34,28 +34,33 @@ interface Pending {
  * statement, one commit and one WAL flush, so a burst or a pause drains in a few statements instead of a
  * queue of one statement (and one flush) per message (bench/NOTES.md §27, §36).
  *
- * The pool has a fixed size: every connection is opened before the API serves ({@link onModuleInit}) and
- * kept while idle. Opened on demand and closed after 10 s idle (node-postgres' default), connections were
- * opened a dozen at once whenever a pause let statements pile up, each a new PostgreSQL backend to fork
- * and warm while the messages waited, and that turned pauses of tens of ms into stalls of hundreds, about
- * every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the same reason (its README,
- * `minimumIdle`). Connections the server closes (a restart, a failover, `pg_terminate_backend`), and
- * one whose statement failed (node-postgres' `pool.query` closes it), are reopened when statements need
- * them, as before; idle ones lost together are reported in two warning lines (the first, then how many
- * more). Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP
- * keepalive ({@link POSTGRES_KEEPALIVE}).
+ * The pool has a fixed size ({@link FixedSizePool}): every connection is opened before the API serves
+ * ({@link onModuleInit}) and kept while idle. Opened on demand and closed after 10 s idle (node-postgres'
+ * default), connections were opened a dozen at once whenever a pause let statements pile up, each a new
+ * PostgreSQL backend to fork and warm while the messages waited, and that turned pauses of tens of ms into
+ * stalls of hundreds, about every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the
+ * same reason (its README, `minimumIdle`). Connections the server closes (a restart, a failover,
+ * `pg_terminate_backend`), and one whose statement failed (closed, whatever the error, as node-postgres'
+ * `pool.query` does), are reopened in the background at once, one at a time, back to
+ * `MESSAGE_WRITER_CONNECTIONS`, not in a burst when statements need them; while PostgreSQL refuses them or
+ * cannot be reached, tries back off up to {@link REOPEN_MAX_DELAY_MS} apart. Statements wait for a
+ * connection meanwhile, or fail with the connect error while none is open. Idle ones lost together are
+ * reported in two warning lines (the first, then how many more), an outage in one (the first failed try).
+ * Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP keepalive
+ * ({@link POSTGRES_KEEPALIVE}).
  */
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
-  private readonly pool: Pool;
+  private readonly pool: FixedSizePool;
   private readonly size: number;
+  private readonly logger = new Logger(MessageWriter.name);
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
   /** Idle connections lost: the first at once, then one line per LOSS_REPORT_MS for those after it. */
   private readonly losses = new GroupedWarning(
-    new Logger(MessageWriter.name),
+    this.logger,
     LOSS_REPORT_MS,
-    (reason) => `PostgreSQL closed an idle connection of the message writer (${reason}); connections are reopened as statements need them`,
+    (reason) => `PostgreSQL closed an idle connection of the message writer (${reason}); connections are reopened in the background`,
     (count) => `PostgreSQL closed ${count} more idle connection(s) of the message writer within ${LOSS_REPORT_MS / 1000} s`,
   );
 
@@ -66,22 +71,39 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   /** Sessions with a message in a running statement: their next message waits for it. */
   private readonly sessionsWriting = new Set<string>();
   private dispatchQueued = false;
+  /** Tries to reopen a connection that failed in a row (the outage's warning line is written at the first). */
+  private reopenFailures = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly em: EntityManager,
   ) {
     this.size = config.messageWriterConnections;
-    this.pool = new Pool({
-      connectionString: config.databaseUrl,
-      max: this.size,
-      min: this.size, // node-postgres closes idle connections only above `min`
-      application_name: 'parley-message-writer',
-      ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
-    });
-    // An idle connection closed by the server must not crash the process (node-postgres' documented
-    // 'error' event); the pool drops it. Those lost right after it are counted in one line (GroupedWarning).
-    this.pool.on('error', (error) => this.losses.add(error.message));
+    this.pool = new FixedSizePool(
+      {
+        connectionString: config.databaseUrl,
+        application_name: 'parley-message-writer',
+        ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
+      },
+      this.size,
+      {
+        // Those lost right after it are counted in one line (GroupedWarning).
+        idleLost: (error) => this.losses.add(error.message),
+        // One line per outage: the first failure; the tries after it are not written.
+        openFailed: (error) => {
+          if (this.reopenFailures++ === 0) {
+            this.logger.warn(
+              `The message writer could not reopen a connection to PostgreSQL (${describeUnavailable(error)}); ` +
+                `it tries again, at most ${REOPEN_MAX_DELAY_MS / 1000} s apart, until PostgreSQL accepts`,
+            );
+          }
+        },
+        openRecovered: () => {
+          this.logger.log(`The message writer reopened a connection to PostgreSQL after ${this.reopenFailures} failed attempt(s)`);
+          this.reopenFailures = 0;
+        },
+      },
+    );
   }
 
   /**
@@ -92,26 +114,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
    *   does not start; any other failure to open one (unreachable, closed while opening) as it came.
    */
   async onModuleInit(): Promise<void> {
-    const failed: Error[] = [];
-    const opened: Array<{ client: PoolClient; onError: (error: Error) => void; failure?: Error }> = [];
-    // Each is held until all are open: one closed meanwhile must not reach the process as an unhandled 'error'.
-    await Promise.allSettled(
-      Array.from({ length: this.size }, async () => {
-        try {
-          const client = await this.pool.connect();
-          const held: (typeof opened)[number] = { client, onError: (error) => (held.failure ??= error) };
-          client.on('error', held.onError);
-          opened.push(held);
-        } catch (error) {
-          failed.push(error as Error);
-        }
-      }),
-    );
-    for (const { client, onError, failure } of opened) {
-      client.removeListener('error', onError);
-      client.release(failure);
-      if (failure) failed.push(failure);
-    }
+    const failed = await this.pool.openAll();
     if (!failed.length) return;
     await this.onModuleDestroy();
     const refused = failed.filter(isTooManyConnections);
@@ -238,9 +241,10 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     return appendMessage(this.em, asNewMessage(item.message), this.run).then(item.resolve, item.reject);
   }
 
+  /** Stops reopening connections (no timer is left), lets the statements running finish, and closes every connection. */
   async onModuleDestroy(): Promise<void> {
     this.losses.flush();
-    if (!this.pool.ended) await this.pool.end();
+    if (!this.pool.isEnded) await this.pool.end();
   }
 }
 
