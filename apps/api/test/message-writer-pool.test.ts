@@ -3,6 +3,7 @@
 // them (bench/NOTES.md §33); while PostgreSQL is down it tries again with backoff and says so in one line.
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
+import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 import { isServiceUnavailable } from '../src/common/service-unavailable';
 import type { AppConfig } from '../src/config/app-config';
@@ -137,6 +138,19 @@ describe('the message writer keeps its connections (real PostgreSQL)', () => {
         return pids.length === CONNECTIONS && pids.some((pid) => !before.includes(pid)) && pids;
       }, 'the failed connection replaced');
       expect(after.filter((pid) => !before.includes(pid))).toHaveLength(1);
+    });
+
+    it('sends a statement again on a connection that works when the one it got had been ended while idle, not yet noticed', async () => {
+      const before = await writerBackends();
+      // psql, synchronously, waiting until the backends have exited (pg_terminate_backend's timeout, ms): the
+      // event loop does not turn meanwhile, so the writer cannot have read their end before the statement.
+      const admin = new URL(TEST_DATABASE_URL);
+      admin.pathname = '/postgres';
+      const ended = execFileSync('psql', [admin.toString(), '-Atc', `SELECT pg_terminate_backend(pid, 5000) FROM unnest('{${before.join(',')}}'::int[]) AS pid`]);
+      expect(ended.toString().trim().split('\n')).toEqual(before.map(() => 't'));
+      const rows = await api.app.get(MessageWriter).run<{ one: number }>('parley_test_one', 'SELECT 1 AS one', []);
+      expect(rows).toEqual([{ one: 1 }]);
+      await eventually(async () => (await writerBackends()).length === CONNECTIONS, 'the writer back to its size');
     });
   });
 

@@ -1,4 +1,4 @@
-import { Client, type ClientConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { Client, DatabaseError, type ClientConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 
 /** The first wait (ms) before another try after a connection failed to open; it doubles with each failure in a row. */
 export const REOPEN_FIRST_DELAY_MS = 100;
@@ -40,6 +40,29 @@ interface Waiting {
   query: QueryConfig;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
+  /** Connections it was sent on that turned out to be ended already ({@link endedBeforeItRan}). */
+  resent?: number;
+}
+
+/** A node-postgres client that notes whether PostgreSQL bound its running statement. */
+class KeptClient extends Client {
+  /** Whether BindComplete came for the statement running now: PostgreSQL got that far, and may have executed it. */
+  bound = false;
+}
+
+/**
+ * Whether `error`, for a statement on `client`, says the connection had ended before the statement ran,
+ * so it can be sent on another connection without being run twice: PostgreSQL ended the session (an
+ * ErrorResponse of severity FATAL, e.g. SQLSTATE 57P01 from `pg_terminate_backend` or a fast shutdown) and
+ * had not bound the statement (no BindComplete before it). PostgreSQL answers a statement's messages in
+ * order, and executes one (Execute) only after binding it (Bind); it sends BindComplete before executing,
+ * and a FATAL error flushes what was queued before it (PostgreSQL docs, "Frontend/Backend Protocol",
+ * "Extended Query"). The case it covers: a connection ended while idle in the pool whose end node-postgres
+ * had not read yet when the statement was handed to it. A connection lost without a FATAL error (a
+ * crash, a reset) proves nothing, and is not retried.
+ */
+function endedBeforeItRan(client: KeptClient, error: Error): boolean {
+  return !client.bound && error instanceof DatabaseError && error.severity === 'FATAL';
 }
 
 /**
@@ -63,9 +86,9 @@ interface Waiting {
  */
 export class FixedSizePool {
   /** Open connections, idle or busy. */
-  private readonly clients = new Set<Client>();
+  private readonly clients = new Set<KeptClient>();
   /** Idle connections; the one released last is handed out first. */
-  private readonly idle: Client[] = [];
+  private readonly idle: KeptClient[] = [];
   /** Statements waiting for a connection, in the order they came. */
   private waiting: Waiting[] = [];
   /** Connections being opened. */
@@ -142,7 +165,9 @@ export class FixedSizePool {
 
   /**
    * Runs `query` on an idle connection, or on the next one released or opened. Costs no more than
-   * `pg.Pool`'s `query`: one promise, no turn of the event loop when a connection is idle.
+   * `pg.Pool`'s `query`: one promise, no turn of the event loop when a connection is idle. Sent on a
+   * connection PostgreSQL had already ended (while idle, not noticed yet), it is sent again on another, at
+   * most `size` times ({@link endedBeforeItRan}).
    * @throws the driver's error when the statement fails (its connection is then closed and reopened in the
    *   background); when no connection is open and the last try to open one failed, that try's error (e.g.
    *   `connect ECONNREFUSED …`, SQLSTATE 57P03 while PostgreSQL starts, 53300 `too_many_connections`);
@@ -178,10 +203,12 @@ export class FixedSizePool {
     });
   }
 
-  private run(client: Client, statement: Waiting): void {
+  private run(client: KeptClient, statement: Waiting): void {
+    client.bound = false;
     client.query(statement.query, (error: Error | undefined, result: QueryResult) => {
       if (error) {
         this.drop(client);
+        if (endedBeforeItRan(client, error) && (statement.resent ?? 0) < this.size && !this.ended) return this.resend(statement);
         statement.reject(error);
       } else {
         this.release(client);
@@ -190,8 +217,17 @@ export class FixedSizePool {
     });
   }
 
+  /** A statement whose connection had ended before it ran: on the next idle connection, or first in line for one. */
+  private resend(statement: Waiting): void {
+    statement.resent = (statement.resent ?? 0) + 1;
+    const client = this.idle.pop();
+    if (client) return this.run(client, statement);
+    this.waiting.unshift(statement);
+    if (this.clients.size === 0) this.reopenNow();
+  }
+
   /** A connection whose statement succeeded: to the first statement waiting, or idle. */
-  private release(client: Client): void {
+  private release(client: KeptClient): void {
     if (!this.clients.has(client)) return; // lost meanwhile (its 'error' came after the answer)
     const next = this.waiting.shift();
     if (next) return this.run(client, next);
@@ -200,13 +236,13 @@ export class FixedSizePool {
   }
 
   /** A connection just opened: to the first statement waiting, or idle. */
-  private add(client: Client): void {
+  private add(client: KeptClient): void {
     this.clients.add(client);
     this.release(client);
   }
 
   /** Closes `client` (if still open) and forgets it; reopens one in its place unless the pool ends or starts. */
-  private drop(client: Client): void {
+  private drop(client: KeptClient): void {
     if (!this.clients.delete(client)) return;
     const i = this.idle.indexOf(client);
     if (i !== -1) this.idle.splice(i, 1);
@@ -223,15 +259,16 @@ export class FixedSizePool {
   }
 
   /** Opens one client, with an `'error'` listener for all its life: losing it drops it. */
-  private async connect(): Promise<Client> {
-    const client = new Client(this.config);
+  private async connect(): Promise<KeptClient> {
+    const client = new KeptClient(this.config);
     client.on('error', (error) => this.lost(client, error));
+    client.connection.on('bindComplete', () => (client.bound = true));
     await client.connect(); // one that fails closes its socket itself
     return client;
   }
 
   /** node-postgres' `'error'` on an open client: the connection is gone (a statement running on it gets its own error too). */
-  private lost(client: Client, error: Error): void {
+  private lost(client: KeptClient, error: Error): void {
     if (!this.clients.has(client)) return;
     const wasIdle = this.idle.includes(client);
     this.drop(client);
