@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { LocalFirstPubSub } from './local-first-pubsub';
 
 /** Two "instances" on the real Redis: each delivers its own events locally, the other's through Redis. */
@@ -46,5 +47,44 @@ describe('LocalFirstPubSub', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(seenA).toHaveLength(3);
     expect(seenB).toHaveLength(3);
+  });
+
+  it("refuses a subscription whose SUBSCRIBE fails (Redis unreachable) with the client's error, leaves no unhandled rejection and keeps nothing of it", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    // A port nothing listens on.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const unreachable = () => {
+      const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 20 });
+      client.on('error', () => undefined);
+      return client;
+    };
+    const publisher = unreachable();
+    const subscriber = unreachable();
+    try {
+      const pubSub = new LocalFirstPubSub({ publisher, subscriber });
+      const seen: unknown[] = [];
+      // A channel's first SUBSCRIBE alone; then another, with one more that comes while it is in flight.
+      await expect(pubSub.subscribe(channel, (m) => seen.push(m))).rejects.toThrow(/max retries/);
+      const first = pubSub.subscribe(channel, (m) => seen.push(m));
+      const second = pubSub.subscribe(channel, (m) => seen.push(m));
+      await expect(first).rejects.toThrow(/max retries/);
+      await expect(second).rejects.toThrow(/max retries/);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // Node reports an unhandled rejection once the microtasks have run
+      expect(unhandled).toEqual([]);
+
+      const library = pubSub as unknown as { subscriptionMap: object; subsRefsMap: Map<string, unknown>; subsPendingRefsMap: Map<string, unknown> };
+      expect([Object.keys(library.subscriptionMap), [...library.subsRefsMap.keys()], [...library.subsPendingRefsMap.keys()]]).toEqual([[], [], []]);
+      await pubSub.publish(channel, { n: 1 }).catch(() => undefined);
+      expect(seen).toEqual([]); // no local listener left either
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      publisher.disconnect();
+      subscriber.disconnect();
+    }
   });
 });

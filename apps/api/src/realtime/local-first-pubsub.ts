@@ -6,6 +6,17 @@ import { deserializeWithDates, serializeWithDates } from './redis-json';
 type Options = Omit<NonNullable<ConstructorParameters<typeof RedisPubSub>[0]>, 'serializer' | 'deserializer' | 'reviver'>;
 type Listener = (payload: unknown) => void;
 
+/**
+ * The private state of graphql-redis-subscriptions' `RedisPubSub` (2.7.0) that {@link LocalFirstPubSub.subscribe}
+ * mends after a failed `SUBSCRIBE` (no channel options are used, so a trigger is its channel's name).
+ */
+interface LibraryState {
+  currentSubscriptionId: number;
+  subscriptionMap: Record<number, unknown>;
+  subsRefsMap: Map<string, Set<number>>;
+  subsPendingRefsMap: Map<string, { pending: { catch(onRejected: () => void): unknown } }>;
+}
+
 /** An instance id and `|` before the JSON: what this class puts on the wire. */
 const TAGGED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\|/;
 /** What the deserializer answers for this instance's own messages coming back from Redis. */
@@ -68,17 +79,34 @@ export class LocalFirstPubSub extends RedisPubSub {
     await published;
   }
 
+  /**
+   * Subscribes `onMessage` to `trigger`: at once for this instance's own publishes, and through Redis for
+   * the other instances'. Rejects with the Redis client's error when the channel's `SUBSCRIBE` fails (Redis
+   * unreachable: `SERVICE_UNAVAILABLE` to the GraphQL subscriber), leaving nothing of the attempt behind.
+   *
+   * graphql-redis-subscriptions 2.7.0 (the latest) shares the first `SUBSCRIBE` of a channel with the
+   * subscriptions that come while it is in flight through a promise of its own, rejected when that
+   * `SUBSCRIBE` fails and handled by nobody unless another subscription came meanwhile: Node ends the
+   * process on such a rejection. So during a Redis outage the first widget to open a chat stopped the API.
+   * That promise is handled here, and the failed subscription's entries, which the library keeps, removed.
+   */
   override async subscribe<T = unknown>(trigger: string, onMessage: (message: T) => void, options?: unknown): Promise<number> {
     const listener = onMessage as Listener;
     let listeners = this.local.get(trigger);
     if (!listeners) this.local.set(trigger, (listeners = new Set()));
     listeners.add(listener);
+    const library = this as unknown as LibraryState;
+    const attempt = library.currentSubscriptionId; // the id the library gives this subscription
     try {
-      const id = await super.subscribe(trigger, (message: unknown) => message !== OWN && listener(message), options);
+      const subscribed = super.subscribe(trigger, (message: unknown) => message !== OWN && listener(message), options);
+      library.subsPendingRefsMap.get(trigger)?.pending.catch(() => undefined); // the rejection reaches us through `subscribed`
+      const id = await subscribed;
       this.byId.set(id, { trigger, listener });
       return id;
     } catch (error) {
       this.forget(trigger, listener);
+      delete library.subscriptionMap[attempt];
+      if (library.subsRefsMap.get(trigger)?.size === 0 && !library.subsPendingRefsMap.has(trigger)) library.subsRefsMap.delete(trigger);
       throw error;
     }
   }
