@@ -97,7 +97,8 @@ export class ConsoleShellComponent {
 
     const subscriptions = [
       this.connection.reconnected$.subscribe(() => {
-        this.snackBar.open('Reconnected. Chats are up to date.', undefined, { duration: 4000 });
+        // Not "up to date": the streams catch up after this, and say so themselves while they cannot (stale notice).
+        this.snackBar.open('Reconnected.', undefined, { duration: 4000 });
         void this.presence.load().catch(() => undefined);
       }),
       this.router.events.pipe(filter((e) => e instanceof NavigationEnd)).subscribe(() => this.panelOpen.set(false)),
