@@ -20,6 +20,9 @@ describe('waiting queue', () => {
 
   const sql = (text: string, params: unknown[] = []) => api.app.get(EntityManager).fork().getConnection().execute(text, params);
 
+  /** The `count` of each `queueUpdated` snapshot received, in order. */
+  const counts = (items: Array<Record<string, any>>) => items.map((item) => item.queueUpdated.count as number);
+
   async function join(name: string) {
     const visitor = await givenVisitor(api, { name });
     const started = await gqlOk(api.httpUrl, START_SESSION, { input: { content: `${name} here` } }, visitor.token);
@@ -113,7 +116,6 @@ describe('waiting queue', () => {
   it('never pushes an operator an older queue after a newer one (a snapshot published late by another instance)', async () => {
     const operator = await givenOperator(api, { online: true });
     const ws = wsClient(api.wsUrl, operator.token);
-    const counts = (items: Array<Record<string, any>>) => items.map((item) => item.queueUpdated.count as number);
     try {
       const snapshots = record(ws, QUEUE_UPDATED).recorder;
       await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
@@ -137,7 +139,6 @@ describe('waiting queue', () => {
     const other = await startTestApi({ REDIS_PREFIX: api.config.redisPrefix, QUEUE_FALLBACK_WAIT_SECONDS: '90' });
     const operator = await givenOperator(api, { online: true });
     const ws = wsClient(api.wsUrl, operator.token);
-    const counts = (items: Array<Record<string, any>>) => items.map((item) => item.queueUpdated.count as number);
     try {
       const snapshots = record(ws, QUEUE_UPDATED).recorder;
       await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
