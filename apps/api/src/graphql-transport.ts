@@ -15,7 +15,7 @@ import { isServiceUnavailable } from './common/service-unavailable';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
-import { ArrivalOrder, sendsMessage } from './messages/arrival-order';
+import { ArrivalOrder, sendMessageFields } from './messages/arrival-order';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
 import { pushSubscriptions } from './realtime/pushed-subscription';
@@ -27,7 +27,7 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** What this transport keeps per socket beside {@link WsExtra}. */
 interface TransportExtra extends WsExtra {
-  /** The order its `sendMessage` operations arrived in; made with the first. */
+  /** The order its mutations arrived in; made with the first. */
   arrivals?: ArrivalOrder;
 }
 
@@ -37,7 +37,7 @@ type TransportArg = { req?: Request } & Partial<WsContext<{ authToken?: unknown 
  * Builds the GraphQL context for both transports. HTTP: `Authorization: Bearer <token>`.
  * WebSocket: the principal verified from `connectionParams.authToken` when the socket connected, its
  * expiry checked again for every operation, so an expired token stops working on an open socket too, and a
- * `sendMessage` operation's turn among the socket's messages ({@link ArrivalOrder}).
+ * mutation's turn among the socket's mutations ({@link ArrivalOrder}).
  * @param id the graphql-ws operation id (WebSocket only)
  */
 export function graphqlContext(tokens: TokenService) {
@@ -76,16 +76,17 @@ export function graphqlWsOptions(
       // A running subscription keeps its message: share one copy of each operation text between sockets.
       if (typeof payload.query === 'string') (payload as { query: string }).query = internQueryText(payload.query);
       const args = guardrails.check(ctx, payload);
-      // Called in the order the socket's frames arrived: a message takes its place among the socket's messages here.
-      if (!Array.isArray(args) && sendsMessage(args.document, args.operationName)) {
-        const extra = ctx.extra as TransportExtra;
-        (extra.arrivals ??= new ArrivalOrder()).arrive(id);
-      }
-      return args;
+      if (Array.isArray(args)) return args;
+      // Called in the order the socket's frames arrived: a mutation takes its turn here and starts when it comes.
+      const messageFields = sendMessageFields(args.document, args.operationName);
+      if (messageFields === undefined) return args;
+      const extra = ctx.extra as TransportExtra;
+      const waiting = (extra.arrivals ??= new ArrivalOrder()).arrive(id, messageFields);
+      return waiting ? waiting.then(() => args) : args;
     },
     // A subscription whose stream can push is sent event by event rather than pulled by graphql-ws.
     onOperation: (ctx: WsHookContext, id: string, payload: SubscribePayload, args: unknown, result: unknown) => {
-      // Executed: a message refused before the writer (a guard, a rate limit, its input) lets the next ones go.
+      // Executed: the mutations waiting for it may start (also after a message refused before the writer).
       (ctx.extra as TransportExtra).arrivals?.leave(id);
       return pushOperation(ctx, id, payload, args, result);
     },

@@ -3,16 +3,18 @@ import type { SqlRunner } from '../src/messages/message-store';
 import { MessageWriter } from '../src/messages/message-writer';
 import { RateLimitService } from '../src/security/rate-limit.service';
 import { SecurityError } from '../src/security/security.errors';
+import { SessionsService } from '../src/sessions/sessions.service';
 import { errorCode, gqlOk, wsClient, wsExecute, type GqlResult } from './support/api-client';
-import { ACCEPT_SESSION, SEND_MESSAGE, SESSION } from './support/operations';
+import { ACCEPT_SESSION, CLOSE_SESSION, SEND_MESSAGE, SESSION, START_SESSION } from './support/operations';
 import { givenActiveSession, givenOperator, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 import { eventually } from './support/wait-for';
 
 /**
- * A connection's messages reach the writer in the order they were sent (`ArrivalOrder`), though graphql-ws
- * runs a socket's operations side by side and one may be held before the writer longer than the next.
+ * A connection's mutations are applied in the order they were sent (`ArrivalOrder`), though graphql-ws runs a
+ * socket's operations side by side and one may be held on its way longer than the next; messages wait for
+ * earlier messages only until those reach the writer.
  */
-describe('messages sent back to back over one connection', () => {
+describe('mutations sent back to back over one connection', () => {
   let api: TestApi;
   /** What happens to the next rate-limit checks, one entry per check, in the order they are made. */
   let plans: Array<{ hold: number; refuse?: boolean } | undefined>;
@@ -109,5 +111,90 @@ describe('messages sent back to back over one connection', () => {
     expect(statements.map((params) => params[0])).toEqual([first.sessionId, second.sessionId]);
     openGate();
     for (const result of await Promise.all(answers)) expect(result.errors).toBeUndefined();
+  });
+
+  /** Makes the next call of `method` on the sessions service take `ms` longer, as a slow transaction would. */
+  function slowNext(method: 'acceptSession' | 'startSession', ms: number): void {
+    const sessions = api.app.get<SessionsService, Record<string, (...args: unknown[]) => Promise<unknown>>>(SessionsService);
+    const original = sessions[method];
+    sessions[method] = async (...args: unknown[]) => {
+      sessions[method] = original;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return original.apply(api.app.get(SessionsService), args);
+    };
+  }
+
+  /** The contents of a chat session's messages after its first `skip`, in seq order. */
+  async function contentsAfter(sessionId: string, token: string, skip: number): Promise<string[]> {
+    const history = await gqlOk(api.httpUrl, SESSION, { id: sessionId }, token);
+    return history.session.messages.slice(skip).map((m: { content: string }) => m.content);
+  }
+
+  it("writes an operator's messages sent right after acceptSession into the accepted chat, in order", async () => {
+    const { visitor, sessionId } = await givenWaitingSession(api, 'Hello');
+    const operator = await givenOperator(api, { online: true });
+    const socket = await connected(operator.token);
+    slowNext('acceptSession', 100);
+
+    const accepted = wsExecute(socket, ACCEPT_SESSION, { id: sessionId });
+    const results = await Promise.all(['hi', 'how', 'can', 'I help'].map((content) => send(socket, sessionId, content)));
+
+    expect((await accepted).errors).toBeUndefined();
+    expect(results.map((r) => errorCode(r) ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // The visitor's first line and OPERATOR_JOINED come first.
+    expect(await contentsAfter(sessionId, visitor.token, 2)).toEqual(['hi', 'how', 'can', 'I help']);
+  });
+
+  it("stores startSession's message before a sendMessage sent right after it", async () => {
+    const { visitor, sessionId } = await givenWaitingSession(api, 'First');
+    const socket = await connected(visitor.token);
+    slowNext('startSession', 100);
+
+    // startSession on an open chat session appends its content to it.
+    const [started, sent] = await Promise.all([
+      wsExecute(socket, START_SESSION, { input: { content: 'second, via startSession', clientMessageId: 'via-start' } }),
+      send(socket, sessionId, 'third'),
+    ]);
+
+    expect([started.errors, sent.errors]).toEqual([undefined, undefined]);
+    expect(await contentsAfter(sessionId, visitor.token, 1)).toEqual(['second, via startSession', 'third']);
+  });
+
+  it('hands a mutation with two sendMessage fields to the writer whole before the next message', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const socket = await connected(visitor.token);
+    gate = new Promise((resolve) => (openGate = resolve));
+
+    // GraphQL runs a mutation's fields one after the other: the second starts once the first's statement has answered.
+    const two = `mutation($s: ID!) {
+      a: sendMessage(input: { sessionId: $s, content: "A1", clientMessageId: "a1" }) { seq }
+      b: sendMessage(input: { sessionId: $s, content: "A2", clientMessageId: "a2" }) { seq }
+    }`;
+    const both = wsExecute(socket, two, { s: sessionId });
+    await eventually(() => statements.length === 1, "the first field's statement held");
+    const after = send(socket, sessionId, 'B');
+    // Room for B to reach the writer ahead of A2 if it did not wait for the whole mutation.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    openGate();
+
+    expect([(await both).errors, (await after).errors]).toEqual([undefined, undefined]);
+    expect(await contentsAfter(sessionId, visitor.token, 2)).toEqual(['A1', 'A2', 'B']);
+  });
+
+  it('closes a chat session only after the message sent before closeSession is stored', async () => {
+    const { visitor, sessionId } = await givenActiveSession(api);
+    const socket = await connected(visitor.token);
+    gate = new Promise((resolve) => (openGate = resolve));
+
+    const sent = send(socket, sessionId, 'last words');
+    await eventually(() => statements.length === 1, "the message's statement held");
+    const closed = wsExecute(socket, CLOSE_SESSION, { id: sessionId });
+    // Room for closeSession to commit first if it did not wait for the message (it then refuses it SESSION_CLOSED).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    openGate();
+
+    const [message, close] = await Promise.all([sent, closed]);
+    expect([message.errors, close.errors]).toEqual([undefined, undefined]);
+    expect((await contentsAfter(sessionId, visitor.token, 2))[0]).toBe('last words');
   });
 });

@@ -19,6 +19,6 @@ export interface RequestContext {
   ip?: string;
   /** Express request (HTTP only). */
   req?: unknown;
-  /** A `sendMessage` operation's place among its WebSocket connection's messages (WebSocket only). */
+  /** A mutation's turn among its WebSocket connection's mutations (WebSocket only). */
   arrival?: ArrivalTurn;
 }

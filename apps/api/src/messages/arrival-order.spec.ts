@@ -1,80 +1,109 @@
 import { parse } from 'graphql';
-import { ArrivalOrder, sendsMessage } from './arrival-order';
+import { ArrivalOrder, sendMessageFields } from './arrival-order';
 
 /** Lets every promise callback queued so far run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ArrivalOrder', () => {
-  /** Takes turns for `ids`, has those in `waiting` (all by default) wait for theirs, and records when each wait ends. */
-  function arriving(order: ArrivalOrder, ids: string[], waiting = ids) {
-    const through: string[] = [];
-    for (const id of ids) order.arrive(id);
-    const waits = waiting.map((id) => {
-      const reached = order.turnOf(id)!.reached();
-      if (reached === null) through.push(id);
-      else void reached.then(() => through.push(id));
-      return reached;
+  /** Takes turns for `[id, sendMessage fields]` in order and records which may start, and when. */
+  function arriving(order: ArrivalOrder, mutations: Array<[string, number]>) {
+    const started: string[] = [];
+    const waits = mutations.map(([id, fields]) => {
+      const waiting = order.arrive(id, fields);
+      if (waiting === null) started.push(id);
+      else void waiting.then(() => started.push(id));
+      return waiting;
     });
-    return { through, waits };
+    return { started, waits };
   }
 
-  it('lets the oldest turn through at once, without a promise, and each later one once all before it passed', async () => {
+  it('starts the first mutation at once, without a promise, and each later one once those before it allow', async () => {
     const order = new ArrivalOrder();
-    // 3 is refused before it waits for its turn (a guard); 2 and 4 wait.
-    const { through, waits } = arriving(order, ['1', '2', '3', '4'], ['1', '2', '4']);
+    const { started, waits } = arriving(order, [
+      ['accept', 0],
+      ['m1', 1],
+      ['m2', 1],
+    ]);
     expect(waits[0]).toBeNull();
-    expect(through).toEqual(['1']);
+    expect(started).toEqual(['accept']);
 
-    order.turnOf('3')!.pass(); // a later one passing first frees nobody before it
+    order.leave('accept'); // another mutation: the messages after it wait until it has ended
     await settle();
-    expect(through).toEqual(['1']);
-
-    order.turnOf('1')!.pass();
+    expect(started).toEqual(['accept', 'm1']);
+    order.turnOf('m1')!.pass(); // handed to the writer: the next message need not wait for its statement
     await settle();
-    expect(through).toEqual(['1', '2']);
-    order.turnOf('2')!.pass();
-    await settle();
-    expect(through).toEqual(['1', '2', '4']);
+    expect(started).toEqual(['accept', 'm1', 'm2']);
   });
 
-  it('passes a turn when its operation ends, once, and answers null to a turn that passed (a second sendMessage field)', async () => {
+  it('starts any other mutation only once every earlier one has ended, a message handed to the writer included', async () => {
     const order = new ArrivalOrder();
-    const { through } = arriving(order, ['a', 'b']);
-    order.leave('a');
-    order.leave('a');
+    const { started } = arriving(order, [
+      ['m1', 1],
+      ['close', 0],
+    ]);
+    order.turnOf('m1')!.pass();
     await settle();
-    expect(through).toEqual(['a', 'b']);
-    const b = order.turnOf('b')!;
-    b.pass();
-    expect(b.reached()).toBeNull();
-    order.leave('b');
-    expect(order.turnOf('b')).toBeUndefined();
+    expect(started).toEqual(['m1']); // its message is not stored yet
+    order.leave('m1');
+    await settle();
+    expect(started).toEqual(['m1', 'close']);
   });
 
-  it('lets every waiting turn go when the connection closes', async () => {
+  it('hands over a mutation with two sendMessage fields only once both have reached the writer', async () => {
     const order = new ArrivalOrder();
-    const { through } = arriving(order, ['1', '2', '3']);
+    const { started } = arriving(order, [
+      ['two', 2],
+      ['m', 1],
+    ]);
+    order.turnOf('two')!.pass();
+    await settle();
+    expect(started).toEqual(['two']);
+    order.turnOf('two')!.pass();
+    await settle();
+    expect(started).toEqual(['two', 'm']);
+  });
+
+  it('lets a mutation refused before its work (it never passes) free those after it when it ends', async () => {
+    const order = new ArrivalOrder();
+    const { started } = arriving(order, [
+      ['refused', 1],
+      ['m', 1],
+    ]);
+    order.leave('refused');
+    order.leave('refused');
+    await settle();
+    expect(started).toEqual(['refused', 'm']);
+    expect(order.turnOf('refused')).toBeUndefined();
+  });
+
+  it('lets every waiting mutation go when the connection closes', async () => {
+    const order = new ArrivalOrder();
+    const { started } = arriving(order, [
+      ['1', 0],
+      ['2', 1],
+      ['3', 0],
+    ]);
     order.leaveAll();
     await settle();
-    expect(through).toEqual(['1', '2', '3']);
-    order.arrive('4');
-    expect(order.turnOf('4')!.reached()).toBeNull();
+    expect(started).toEqual(['1', '2', '3']);
+    expect(order.arrive('4', 0)).toBeNull();
   });
 });
 
-describe('sendsMessage', () => {
-  it('tells a mutation with a root sendMessage field, directly, aliased or in fragments, from every other operation', () => {
+describe('sendMessageFields', () => {
+  it('counts the root sendMessage fields of a mutation, directly, aliased or in fragments; 0 for another mutation, none for other operations', () => {
     const document = parse(`
       mutation Direct { sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
-      mutation Aliased { sent: sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
+      mutation Two { a: sendMessage(input: { sessionId: "s", content: "a", clientMessageId: "a" }) { id } b: sendMessage(input: { sessionId: "s", content: "b", clientMessageId: "b" }) { id } }
       mutation Inline { ... on Mutation { sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } } }
       mutation Spread { ...Sends }
       fragment Sends on Mutation { sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
       mutation Other { closeSession(sessionId: "s") { id } }
       query Read { session(id: "s") { id } }
+      subscription Follow { sessionEvents(sessionId: "s") { __typename } }
     `);
-    const answers = ['Direct', 'Aliased', 'Inline', 'Spread', 'Other', 'Read', 'Missing'].map((name) => sendsMessage(document, name));
-    expect(answers).toEqual([true, true, true, true, false, false, false]);
-    expect(sendsMessage(parse('mutation { sendMessage(input: $input) { id } }'))).toBe(true);
+    const counts = ['Direct', 'Two', 'Inline', 'Spread', 'Other', 'Read', 'Follow', 'Missing'].map((name) => sendMessageFields(document, name));
+    expect(counts).toEqual([1, 2, 1, 1, 0, undefined, undefined, undefined]);
+    expect(sendMessageFields(parse('mutation { sendMessage(input: $input) { id } }'))).toBe(1);
   });
 });

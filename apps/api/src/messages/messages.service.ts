@@ -29,8 +29,8 @@ export class MessagesService {
    * see `EventsPublisher.announceMessage`).
    * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
    * (also after the session closed, so a client's retry of a delivered message still succeeds).
-   * @param arrival the operation's turn among its WebSocket connection's messages: the message is handed to the
-   *   writer only after those sent before it on that connection (see `ArrivalOrder`); absent over HTTP
+   * @param arrival the operation's turn among its WebSocket connection's mutations (see `ArrivalOrder`), passed
+   *   once the message is handed to the writer; absent over HTTP
    * @throws SessionError `BAD_USER_INPUT` (content empty or over 4,000 code points after trimming; a malformed
    *   `clientMessageId`, see `requireClientMessageId`), `NOT_FOUND`,
    *   `FORBIDDEN` (not your session / not assigned to you), `SESSION_CLOSED`
@@ -42,15 +42,13 @@ export class MessagesService {
     const sender = senderOf(writer);
     // Hot path: authorization, seq and insert in one statement, batched with other sessions' messages.
     if (isSessionId(input.sessionId)) {
-      // The writer keeps one session's messages in the order it is given them: give them in their connection's order.
-      const earlier = arrival?.reached();
-      if (earlier) await earlier;
       const appended = this.writer.append({
         sessionId: input.sessionId,
         content,
         clientMessageId: input.clientMessageId,
         writer,
       });
+      // Handed over: the writer keeps one session's messages in that order, so the connection's next ones may go.
       arrival?.pass();
       const result = await appended;
       if (result) {
