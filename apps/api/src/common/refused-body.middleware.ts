@@ -100,7 +100,8 @@ const logger = new Logger('RefusedBody');
  *   JSON: <the syntax error>`. The GraphQL over HTTP spec (graphql.github.io/graphql-over-http, "Status
  *   Codes", examples "JSON parsing failure", for `application/json` and `application/graphql-response+json`
  *   alike): "Requests that the server cannot interpret SHOULD result in status code 400 (Bad Request)";
- * - a charset other than UTF-8 (`charset.unsupported`; JSON is UTF-8, RFC 8259 §8.1) or a `Content-Encoding`
+ * - a charset body-parser does not read (`charset.unsupported`: any label not starting `utf-`, the alias `utf8`
+ *   included; JSON is UTF-8, RFC 8259 §8.1, though body-parser decodes `utf-16le` and the like) or a `Content-Encoding`
  *   body-parser cannot decode (`encoding.unsupported`): 415 Unsupported Media Type (RFC 9110 §15.5.16), the
  *   latter with `Accept-Encoding: gzip, deflate, br`;
  * - a body shorter or longer than its `Content-Length` (`request.size.invalid`), one aborted by the client
