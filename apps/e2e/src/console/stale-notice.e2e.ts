@@ -55,6 +55,8 @@ describe('console: a live list that may be out of date', () => {
 
   it('Redis unreachable: the queue keeps its rows and says it may be out of date; a fresh snapshot clears it', async () => {
     await join(`Ada ${tag}`);
+    // More than the panel shows at once: the notice must stay in view while the queue is scrolled.
+    for (let i = 1; i <= 10; i++) await join(`Visitor ${i} ${tag}`);
     const notice = page.locator('parley-queue-list [data-testid=stale-notice]');
     const banner = page.getByTestId('connection-banner');
     await queueItem(page, `Ada ${tag}`).waitFor();
@@ -73,6 +75,11 @@ describe('console: a live list that may be out of date', () => {
     expect(await page.locator('parley-queue-list [role=status][aria-live=polite] [data-testid=stale-notice]').count()).toBe(1);
     expect(await banner.count()).toBe(0); // the socket is up: no connection banner, no error
     await queueItem(page, `Ada ${tag}`).waitFor(); // what it had stays on screen
+    await page.locator('parley-queue-list [data-testid=queue-item]').last().scrollIntoViewIfNeeded();
+    const shown = (await notice.boundingBox())!;
+    const panel = (await page.locator('.panel').boundingBox())!;
+    expect(shown.y).toBeGreaterThanOrEqual(panel.y); // sticky at the top of the scrolled panel, not scrolled away
+    expect(shown.y + shown.height).toBeLessThanOrEqual(panel.y + panel.height);
     await page.screenshot({ path: screenshotPath('console-stale-queue.png') });
 
     redis.restore();
