@@ -84,6 +84,22 @@ describe('console: keyboard, contrast and screen sizes', () => {
     await api?.stop();
   });
 
+  it("loads its stylesheet under the API's Content-Security-Policy: no violation, the global styles apply on screen", async () => {
+    // Angular's critical-CSS inlining loads the stylesheet with an inline onload handler (media="print" until
+    // it runs), which the CSP's script-src-attr 'none' blocks: the page then kept only the inlined rules.
+    const fresh = await context.newPage();
+    const violations: string[] = [];
+    fresh.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await fresh.goto(`${api.url}/console/`, { waitUntil: 'networkidle' });
+    const media = await fresh.evaluate(() => Array.from(document.querySelectorAll('link[rel=stylesheet]')).filter((l) => !l.closest('noscript')).map((l) => (l as HTMLLinkElement).media));
+    await fresh.close();
+    expect(violations).toEqual([]);
+    expect(media.length).toBeGreaterThan(0);
+    for (const m of media) expect(['', 'all', 'screen']).toContain(m);
+  });
+
   it('can be worked with the keyboard alone: accept, reply, open and dismiss the close dialog', async () => {
     await queueItem(page, 'Ada Lovelace').waitFor();
     let found = false;
