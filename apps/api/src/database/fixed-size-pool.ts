@@ -29,8 +29,11 @@ export interface FixedSizePoolEvents {
    * waited in the pool); it is dropped and reopened in the background.
    */
   idleLost?(error: Error): void;
-  /** A try to open a connection in the background failed; the next comes in `retryInMs` ms (or sooner, for a statement). */
-  openFailed?(error: Error, retryInMs: number): void;
+  /**
+   * A try to open a connection in the background failed, the `failures`-th in a row (1: an outage begins); the
+   * next comes in `retryInMs` ms (or sooner, for a statement).
+   */
+  openFailed?(error: Error, retryInMs: number, failures: number): void;
   /** A connection opened after `failures` tries in a row had failed: the outage {@link openFailed} reported is over. */
   openRecovered?(failures: number): void;
 }
@@ -299,7 +302,7 @@ export class FixedSizePool {
         if (this.clients.size === 0) for (const statement of this.waiting.splice(0)) statement.reject(error);
         if (this.ended) return this.checkDrained();
         const delay = reopenDelayMs(this.failures);
-        this.events.openFailed?.(error, delay);
+        this.events.openFailed?.(error, delay, this.failures);
         this.retry = setTimeout(() => {
           this.retry = undefined;
           this.reopen();

@@ -52,7 +52,6 @@ interface Pending {
 @Injectable()
 export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   private readonly pool: FixedSizePool;
-  private readonly size: number;
   private readonly logger = new Logger(MessageWriter.name);
   /** Statement texts with `$n` placeholders, by name. */
   private readonly texts = new Map<string, string>();
@@ -71,37 +70,31 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
   /** Sessions with a message in a running statement: their next message waits for it. */
   private readonly sessionsWriting = new Set<string>();
   private dispatchQueued = false;
-  /** Tries to reopen a connection that failed in a row (the outage's warning line is written at the first). */
-  private reopenFailures = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly em: EntityManager,
   ) {
-    this.size = config.messageWriterConnections;
     this.pool = new FixedSizePool(
       {
         connectionString: config.databaseUrl,
         application_name: 'parley-message-writer',
         ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
       },
-      this.size,
+      config.messageWriterConnections,
       {
         // Those lost right after it are counted in one line (GroupedWarning).
         idleLost: (error) => this.losses.add(error.message),
         // One line per outage: the first failure; the tries after it are not written.
-        openFailed: (error) => {
-          if (this.reopenFailures++ === 0) {
+        openFailed: (error, _retryInMs, failures) => {
+          if (failures === 1) {
             this.logger.warn(
               `The message writer could not reopen a connection to PostgreSQL (${describeUnavailable(error)}); ` +
                 `it tries again, at most ${REOPEN_MAX_DELAY_MS / 1000} s apart, until PostgreSQL accepts`,
             );
           }
         },
-        openRecovered: () => {
-          this.logger.log(`The message writer reopened a connection to PostgreSQL after ${this.reopenFailures} failed attempt(s)`);
-          this.reopenFailures = 0;
-        },
+        openRecovered: (failures) => this.logger.log(`The message writer reopened a connection to PostgreSQL after ${failures} failed attempt(s)`),
       },
     );
   }
@@ -120,7 +113,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
     const refused = failed.filter(isTooManyConnections);
     if (!refused.length) throw failed[0];
     throw new Error(
-      `PostgreSQL refused ${refused.length} of the ${this.size} connections for messages (${refused[0].message}): ` +
+      `PostgreSQL refused ${refused.length} of the ${this.pool.size} connections for messages (${refused[0].message}): ` +
         `${CONNECTION_LIMIT_ADVICE} or lower MESSAGE_WRITER_CONNECTIONS`,
     );
   }
@@ -174,7 +167,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
 
   /** Starts statements for pending messages while a connection is free. */
   private dispatch(): void {
-    while (this.writing < this.size && this.pending.length > 0) {
+    while (this.writing < this.pool.size && this.pending.length > 0) {
       const batch = this.nextBatch();
       if (!batch.length) return; // every pending message waits for its session's running statement
       this.writing++;
