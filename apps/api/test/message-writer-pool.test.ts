@@ -1,5 +1,5 @@
 // The message writer keeps MESSAGE_WRITER_CONNECTIONS connections: those PostgreSQL closes, and one whose
-// statement failed, are reopened in the background, one at a time, without waiting for messages to need
+// statement failed (but for a refusal of the statement alone), are reopened in the background, one at a time, without waiting for messages to need
 // them (bench/NOTES.md §33); while PostgreSQL is down it tries again with backoff and says so in one line.
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
@@ -126,13 +126,26 @@ describe('the message writer keeps its connections (real PostgreSQL)', () => {
       expect(after.filter((pid) => before.includes(pid))).toEqual([]);
     });
 
-    it('closes a connection whose statement failed (never handed to the next statement) and replaces it in the background', async () => {
+    it('keeps a connection after PostgreSQL refused its statement alone (an idempotent retry is a unique violation)', async () => {
       const session = await givenActiveSession(api);
-      expect((await send(session, 'twice')).errors).toBeUndefined();
+      const first = await send(session, 'twice');
+      expect(first.errors).toBeUndefined();
       const before = await writerBackends();
-      // The same clientMessageId again: the writer's statement fails (unique violation) and the stored message is answered.
+      // The same clientMessageId again: the writer's statement fails (unique violation, SQLSTATE 23505) and the stored message is answered.
       const again = await send(session, 'twice');
       expect(again.errors).toBeUndefined();
+      expect(again.data?.sendMessage).toEqual(first.data?.sendMessage);
+      for (const id of ['after-1', 'after-2', 'after-3']) expect((await send(session, id)).errors).toBeUndefined();
+      await sleep(300); // a connection closed after the refusal would have been replaced by now
+      expect(await writerBackends()).toEqual(before);
+    });
+
+    it('closes a connection whose statement failed otherwise (never handed to the next statement) and replaces it in the background', async () => {
+      const before = await writerBackends();
+      // SQLSTATE 42P01 undefined_table: not one of the errors that leave a connection as it was.
+      await expect(api.app.get(MessageWriter).run('parley_test_missing', 'SELECT * FROM parley_no_such_table', [])).rejects.toMatchObject({
+        code: '42P01',
+      });
       const after = await eventually(async () => {
         const pids = await writerBackends();
         return pids.length === CONNECTIONS && pids.some((pid) => !before.includes(pid)) && pids;

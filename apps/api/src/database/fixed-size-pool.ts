@@ -69,6 +69,27 @@ function endedBeforeItRan(client: KeptClient, error: Error): boolean {
 }
 
 /**
+ * SQLSTATE classes of an error that ends only the statement (PostgreSQL docs, Appendix A, "PostgreSQL Error
+ * Codes"): 22 data exception, 23 integrity constraint violation, 40 transaction rollback (a serialization
+ * failure or deadlock, the statement rolled back). Plus 57014 query_canceled (a statement timeout or a
+ * cancel request).
+ */
+const STATEMENT_ONLY_CLASSES = new Set(['22', '23', '40']);
+
+/**
+ * Whether PostgreSQL refused the statement alone and left its connection as usable as before: an ErrorResponse
+ * (not a lost connection, not node-postgres' own error) with a SQLSTATE of {@link STATEMENT_ONLY_CLASSES} or
+ * 57014. The pool's statements run outside transactions (each its own), so such an error leaves the session
+ * idle, not in a failed transaction. Decided by SQLSTATE, not by severity, whose text PostgreSQL translates.
+ * Anything else (FATAL errors, protocol errors, 08xxx, 57P0x, an error inside a function PostgreSQL reports
+ * under another class) closes the connection, as before.
+ */
+export function refusedStatementOnly(error: Error): boolean {
+  if (!(error instanceof DatabaseError) || typeof error.code !== 'string') return false;
+  return STATEMENT_ONLY_CLASSES.has(error.code.slice(0, 2)) || error.code === '57014';
+}
+
+/**
  * A pool of `size` node-postgres connections that it keeps: opened together before use ({@link openAll}),
  * never closed while idle, and those lost (closed by the server: a restart, a failover,
  * `pg_terminate_backend`; or closed by the pool after their statement failed) reopened in the background,
@@ -81,11 +102,13 @@ function endedBeforeItRan(client: KeptClient, error: Error): boolean {
  * the part of it the message writer uses (`query`), and it hands out the connection released last, as
  * `pg.Pool` does.
  *
- * A connection whose statement failed is closed, whatever the error, as `pg.Pool`'s `query` does: after
- * some errors (a COMMIT that failed, a protocol error) a connection may be unusable, and telling them apart
- * is not worth the risk. Every connection has an `'error'` listener from the moment it opens until it is
- * gone, so losing one never reaches the process as an unhandled `'error'` (node-postgres: "Error
- * handling", an idle client's error).
+ * A connection whose statement failed is closed, as `pg.Pool`'s `query` closes it after any error, unless
+ * PostgreSQL refused the statement for what it asked ({@link refusedStatementOnly}: a unique violation, a
+ * bad value, a serialization failure, a cancel): the session is then idle and unchanged, and closing it would
+ * cost a backend fork per refusal (an idempotent retry of a message is a unique violation, and a widget
+ * retries each unanswered message after a reconnect). Every connection has an `'error'` listener from the
+ * moment it opens until it is gone, so losing one never reaches the process as an unhandled `'error'`
+ * (node-postgres: "Error handling", an idle client's error).
  */
 export class FixedSizePool {
   /** Open connections, idle or busy. */
@@ -172,7 +195,7 @@ export class FixedSizePool {
    * connection PostgreSQL had already ended (while idle, not noticed yet), it is sent again on another, at
    * most `size` times ({@link endedBeforeItRan}).
    * @throws the driver's error when the statement fails (its connection is then closed and reopened in the
-   *   background); when no connection is open and the last try to open one failed, that try's error (e.g.
+   *   background, unless PostgreSQL refused the statement alone: {@link refusedStatementOnly}); when no connection is open and the last try to open one failed, that try's error (e.g.
    *   `connect ECONNREFUSED …`, SQLSTATE 57P03 while PostgreSQL starts, 53300 `too_many_connections`);
    *   `Error('Cannot use a pool after calling end on the pool')` after {@link end}
    */
@@ -210,6 +233,11 @@ export class FixedSizePool {
     client.bound = false;
     client.query(statement.query, (error: Error | undefined, result: QueryResult) => {
       if (error) {
+        if (refusedStatementOnly(error)) {
+          // node-postgres queues the next statement until this one's ReadyForQuery.
+          this.release(client);
+          return statement.reject(error);
+        }
         this.drop(client);
         if (endedBeforeItRan(client, error) && (statement.resent ?? 0) < this.size && !this.ended) return this.resend(statement);
         statement.reject(error);

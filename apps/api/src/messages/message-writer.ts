@@ -40,8 +40,8 @@ interface Pending {
  * PostgreSQL backend to fork and warm while the messages waited, and that turned pauses of tens of ms into
  * stalls of hundreds, about every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the
  * same reason (its README, `minimumIdle`). Connections the server closes (a restart, a failover,
- * `pg_terminate_backend`), and one whose statement failed (closed, whatever the error, as node-postgres'
- * `pool.query` does), are reopened in the background at once, one at a time, back to
+ * `pg_terminate_backend`), and one whose statement failed (closed, as node-postgres' `pool.query` does,
+ * unless PostgreSQL refused the statement alone, e.g. an idempotent retry's unique violation), are reopened in the background at once, one at a time, back to
  * `MESSAGE_WRITER_CONNECTIONS`, not in a burst when statements need them; while PostgreSQL refuses them or
  * cannot be reached, tries back off up to {@link REOPEN_MAX_DELAY_MS} apart. Statements wait for a
  * connection meanwhile, or fail with the connect error while none is open. Idle ones lost together are
