@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 import { isServiceUnavailable } from '../src/common/service-unavailable';
 import type { AppConfig } from '../src/config/app-config';
-import { MessageWriter } from '../src/messages/message-writer';
+import { ConnectTimeout } from '../src/database/fixed-size-pool';
+import { CONNECT_TIMEOUT_MS, MessageWriter } from '../src/messages/message-writer';
 import { gql } from './support/api-client';
 import { queryServer, TEST_DATABASE_URL } from './support/global-setup';
 import { SEND_MESSAGE } from './support/operations';
@@ -180,6 +181,7 @@ describe('the message writer keeps its connections (real PostgreSQL)', () => {
       pg = await startPrivatePostgres();
     });
     afterAll(async () => {
+      pg?.resume(); // should a test have failed while it was paused
       await Promise.all(writers.map((writer) => writer.onModuleDestroy()));
       await pg?.dispose();
     });
@@ -218,6 +220,28 @@ describe('the message writer keeps its connections (real PostgreSQL)', () => {
         restore();
         info.mockRestore();
         await writer.onModuleDestroy();
+      }
+    });
+
+    it('gives up on a connection a hanging PostgreSQL leaves unanswered after CONNECT_TIMEOUT_MS, as unavailable, and opens it once PostgreSQL answers', async () => {
+      const url = pg.url('postgres');
+      const writer = writerOn(url, 1);
+      pg.pause();
+      try {
+        // Without a limit the try would wait for TCP to give up (minutes): jest's timeout would end the test first.
+        const failed = await writer.onModuleInit().catch((error: unknown) => error);
+        expect(failed).toBeInstanceOf(ConnectTimeout);
+        expect(failed).toMatchObject({ timeoutMs: CONNECT_TIMEOUT_MS, message: `PostgreSQL did not complete a new connection within ${CONNECT_TIMEOUT_MS / 1000} s` });
+        expect(isServiceUnavailable(failed)).toBe(true);
+      } finally {
+        pg.resume();
+      }
+      const again = writerOn(url, 1);
+      try {
+        await again.onModuleInit();
+        expect(await again.run('parley_test_one', 'SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
+      } finally {
+        await again.onModuleDestroy(); // its connection would try to reopen when a later test stops PostgreSQL
       }
     });
 

@@ -38,6 +38,20 @@ export interface FixedSizePoolEvents {
   openRecovered?(failures: number): void;
 }
 
+/**
+ * PostgreSQL did not get a connection ready (TCP connect, startup, authentication) within the pool's
+ * `connectionTimeoutMillis`: a server that hangs, or a host that drops packets. `code` `ETIMEDOUT`, so it
+ * counts as PostgreSQL being unavailable (`isServiceUnavailable`), as a refused connection does.
+ */
+export class ConnectTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  /** @param timeoutMs the `connectionTimeoutMillis` that passed (ms) */
+  constructor(readonly timeoutMs: number) {
+    super(`PostgreSQL did not complete a new connection within ${timeoutMs / 1000} s`);
+    this.name = 'ConnectTimeout';
+  }
+}
+
 /** A statement waiting for a connection. */
 interface Waiting {
   query: QueryConfig;
@@ -132,7 +146,8 @@ export class FixedSizePool {
   private onDrained?: () => void;
 
   /**
-   * @param config node-postgres client options for every connection (`connectionString`, `application_name`, keepalive…)
+   * @param config node-postgres client options for every connection (`connectionString`, `application_name`,
+   *   keepalive, `connectionTimeoutMillis`: ms a connection may take to open, 0 or absent for no limit…)
    * @param size how many connections to keep (≥ 1)
    */
   constructor(
@@ -289,12 +304,21 @@ export class FixedSizePool {
     this.closing.add(closed);
   }
 
-  /** Opens one client, with an `'error'` listener for all its life: losing it drops it. */
+  /**
+   * Opens one client, with an `'error'` listener for all its life: losing it drops it. A connection not ready
+   * within the config's `connectionTimeoutMillis` fails with {@link ConnectTimeout}.
+   */
   private async connect(): Promise<KeptClient> {
     const client = new KeptClient(this.config);
     client.on('error', (error) => this.lost(client, error));
     client.connection.on('bindComplete', () => (client.bound = true));
-    await client.connect(); // one that fails closes its socket itself
+    try {
+      await client.connect(); // one that fails closes its socket itself
+    } catch (error) {
+      // node-postgres' words when connectionTimeoutMillis passed (its Client#connect).
+      if (error instanceof Error && error.message === 'timeout expired') throw new ConnectTimeout(this.config.connectionTimeoutMillis ?? 0);
+      throw error;
+    }
     return client;
   }
 

@@ -11,6 +11,12 @@ import { appendMessage, appendSentMessages, senderOf, type AppendResult, type Ne
 
 /** How long (ms) idle connections lost after a first one (a restart closes them all) are counted into one warning line. */
 const LOSS_REPORT_MS = 1000;
+/**
+ * How long (ms) a new connection may take to open (TCP connect, startup, authentication) before the try
+ * fails as unavailable and the pool backs off: without a limit, a PostgreSQL that hangs, or a host that
+ * drops packets, holds a try (and the statements waiting for it) until TCP gives up, minutes later.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** The most messages one statement stores ({@link MessageWriter.append}). */
 const MAX_BATCH = 100;
 
@@ -41,10 +47,11 @@ interface Pending {
  * stalls of hundreds, about every 10 s (bench/NOTES.md §33). HikariCP recommends a fixed-size pool for the
  * same reason (its README, `minimumIdle`). Connections the server closes (a restart, a failover,
  * `pg_terminate_backend`), and one whose statement failed (closed, as node-postgres' `pool.query` does,
- * unless PostgreSQL refused the statement alone, e.g. an idempotent retry's unique violation), are reopened in the background at once, one at a time, back to
- * `MESSAGE_WRITER_CONNECTIONS`, not in a burst when statements need them; while PostgreSQL refuses them or
- * cannot be reached, tries back off up to {@link REOPEN_MAX_DELAY_MS} apart. Statements wait for a
- * connection meanwhile, or fail with the connect error while none is open. Idle ones lost together are
+ * unless PostgreSQL refused the statement alone, e.g. an idempotent retry's unique violation), are reopened
+ * in the background at once, one at a time, back to `MESSAGE_WRITER_CONNECTIONS`, not in a burst when
+ * statements need them; while PostgreSQL refuses them, cannot be reached or does not complete a connection
+ * within {@link CONNECT_TIMEOUT_MS}, tries back off up to {@link REOPEN_MAX_DELAY_MS} apart. Statements wait
+ * for a connection meanwhile, or fail with the connect error while none is open. Idle ones lost together are
  * reported in two warning lines (the first, then how many more), an outage in one (the first failed try).
  * Connections carry `application_name` `parley-message-writer` (`pg_stat_activity`) and TCP keepalive
  * ({@link POSTGRES_KEEPALIVE}).
@@ -79,6 +86,7 @@ export class MessageWriter implements OnModuleInit, OnModuleDestroy {
       {
         connectionString: config.databaseUrl,
         application_name: 'parley-message-writer',
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         ...POSTGRES_KEEPALIVE, // kept while idle: probed, so no NAT forgets them silently
       },
       config.messageWriterConnections,

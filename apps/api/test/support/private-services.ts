@@ -87,6 +87,13 @@ export interface PrivatePostgres {
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** `pg_ctl start`; resolves when it accepts connections. */
   start(): Promise<void>;
+  /**
+   * Stops the postmaster (SIGSTOP) without ending it: a server that hangs. The kernel still completes TCP
+   * connects into its backlog, and nothing answers them; sessions already open go on. {@link resume} ends it.
+   */
+  pause(): void;
+  /** Lets a {@link pause}d postmaster run again (SIGCONT); nothing when the server is stopped. */
+  resume(): void;
   /** A connected `pg` client on `database` (the caller ends it). */
   client(database: string): Promise<Client>;
   /** Stops the server and deletes the cluster. Safe to call twice. */
@@ -137,11 +144,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await run('pg_ctl', ['start', '-D', data, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30']);
     running = true;
   };
+  const postmaster = () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const entry = {
     // Last resort at process exit (synchronous): kill the postmaster named in its pid file, delete the folder.
     kill: () => {
       try {
-        const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        const pid = postmaster();
+        if (pid > 0) process.kill(pid, 'SIGCONT'); // a paused one would not act on SIGQUIT
         if (pid > 0) process.kill(pid, 'SIGQUIT');
       } catch {
         // not running
@@ -164,6 +173,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url,
     stop,
     start,
+    pause: () => process.kill(postmaster(), 'SIGSTOP'),
+    resume: () => void (running && process.kill(postmaster(), 'SIGCONT')),
     client: async (database) => {
       const client = new Client({ connectionString: url(database) });
       await client.connect();
