@@ -10,10 +10,18 @@ const APOLLO_INPUT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
 ]);
+
+/**
+ * The codes of Apollo's automatic persisted queries protocol (Apollo Server docs, "Automatic persisted
+ * queries"), kept as Apollo words them: `PERSISTED_QUERY_NOT_FOUND` (message `PersistedQueryNotFound`) asks
+ * the client to send the document's text with its hash, `PERSISTED_QUERY_NOT_SUPPORTED` to stop sending
+ * hashes. Apollo Client's `PersistedQueryLink` (and other APQ clients) act on exactly these; any other
+ * answer reads to them as a failed request.
+ */
+const PERSISTED_QUERY_CODES = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
 /**
  * graphql-js' (and graphql-jit's) own errors for an argument that does not fit its type, raised while
@@ -96,6 +104,8 @@ function messageOfValidation(response: unknown): string | undefined {
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
  * - Apollo's parse/validation errors, and graphql's own errors for an argument that does not fit its
  *   type ({@link ARGUMENT_ERROR}) → `BAD_USER_INPUT`;
+ * - Apollo's automatic persisted queries answers ({@link PERSISTED_QUERY_CODES}) stay as they are: they are
+ *   the protocol's requests to the client, not failures;
  * - PostgreSQL or Redis unreachable, restarting or shutting down ({@link isServiceUnavailable}) →
  *   `SERVICE_UNAVAILABLE` with `extensions.retryable: true` (details hidden). Only an error our code or a
  *   driver raised ({@link ownError}) is matched against the outage phrases; the client's request never is:
@@ -129,6 +139,10 @@ export function formatGraphQLError(
   if (isArgumentError(original)) {
     return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PERSISTED_QUERY_CODES.has(code) && ownError(error) === undefined) {
+    return { ...base, extensions: { code } };
+  }
   // Only an error of our own code or a driver may say the service is down: the client's request (an Apollo
   // input code, or graphql-js' own error with nothing beneath it) echoes the client's text, e.g. an
   // operationName or a variable value "Connection terminated", and must never read as a retryable outage.
@@ -140,7 +154,6 @@ export function formatGraphQLError(
       extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
     };
   }
-  const code = formatted.extensions?.code;
   if (typeof code === 'string' && (KNOWN_CODES.has(code) || APOLLO_INPUT_CODES.has(code))) {
     return { ...base, extensions: { ...clientExtensions(formatted), code: APOLLO_INPUT_CODES.has(code) ? ErrorCode.BAD_USER_INPUT : code } };
   }
