@@ -1,6 +1,7 @@
 import { ErrorCode, MAX_MESSAGE_LENGTH } from '@parley/shared';
-import { ChatController } from './chat-controller';
-import { BASE_URL, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
+import { ChatController, EVENTS_SETTLED_MS, retryDelayMs } from './chat-controller';
+import { OperationError } from './transport';
+import { BASE_URL, type FakeTransport, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
 
 type Setup = ReturnType<typeof givenHost> & { net: ReturnType<typeof fakeTransports>; chat: ChatController };
 
@@ -381,6 +382,188 @@ describe('point 5: connection lost', () => {
     t.setState('online');
     await t.answer('SessionState', { session: givenSession() });
     expect((await until(() => t.events())).variables.afterSeq).toBe(1);
+  });
+});
+
+describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Redis or PostgreSQL unreachable)', () => {
+  const unavailable = () => new OperationError('Service unavailable', ErrorCode.SERVICE_UNAVAILABLE);
+  const notice = (s: Setup) => (s.$('.notice')!.hidden ? null : s.$('.notice')!.textContent);
+  const eventSubscriptions = (t: FakeTransport) => t.subscriptions.filter((x) => x.name === 'SessionEvents');
+  /** Lets promise callbacks run under fake timers. */
+  const settle = () => jest.advanceTimersByTimeAsync(0);
+
+  beforeEach(() => jest.spyOn(Math, 'random').mockReturnValue(1)); // the longest wait of each step: 1 s, 2 s, 4 s …
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('waits 1 s to 30 s, doubling, with equal jitter (half fixed, half random)', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 40].map((attempt) => retryDelayMs(attempt, () => 1))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([0, 1, 5, 40].map((attempt) => retryDelayMs(attempt, () => 0))).toEqual([500, 1000, 15000, 15000]);
+  });
+
+  it('subscribes again after the backoff, from the last seq received without a gap, and says meanwhile that it is reconnecting', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push(messageCreated(givenMessage(2, { content: 'first answer' })));
+    await t.push(messageCreated(givenMessage(4, { content: 'seq 3 is still on its way' })));
+    jest.useFakeTimers();
+    const failed = t.events()!;
+    failed.sink.error(unavailable());
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(999);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(eventSubscriptions(t)).toHaveLength(2);
+    expect(failed.closed).toBe(true);
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
+    expect(notice(s)).toBe('Connection lost. Reconnecting…'); // not yet known to work
+    t.events()!.sink.next({ sessionEvents: messageCreated(givenMessage(3, { content: 'caught up' })) });
+    expect(notice(s)).toBeNull();
+    expect(lines(s)).toEqual(['Hello', 'first answer', 'caught up', 'seq 3 is still on its way']);
+  });
+
+  it('waits longer after each failure, up to 30 s, and starts over once events flow again', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    for (const wait of [1000, 2000, 4000, 8000, 16000, 30000, 30000]) {
+      const count = eventSubscriptions(t).length;
+      t.events()!.sink.error(unavailable());
+      await jest.advanceTimersByTimeAsync(wait - 1);
+      expect(eventSubscriptions(t)).toHaveLength(count);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(eventSubscriptions(t)).toHaveLength(count + 1);
+    }
+    t.events()!.sink.next({ sessionEvents: { __typename: 'TypingChanged', senderRole: 'OPERATOR', isTyping: true } });
+    t.events()!.sink.error(unavailable());
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(eventSubscriptions(t)).toHaveLength(9);
+  });
+
+  it('takes a restarted subscription that stays quiet without failing as working again', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.events()!.sink.error(unavailable());
+    await jest.advanceTimersByTimeAsync(1000);
+    t.events()!.sink.error(unavailable());
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(eventSubscriptions(t)).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(EVENTS_SETTLED_MS - 1);
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(notice(s)).toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+    t.events()!.sink.error(unavailable()); // much later: the shortest wait again
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(eventSubscriptions(t)).toHaveLength(4);
+  });
+
+  it('stops retrying when the widget is torn down, leaving no timer behind', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.events()!.sink.error(unavailable());
+    expect(jest.getTimerCount()).toBe(1);
+    s.chat.destroy();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+  });
+
+  it('stops retrying when the chat session closes meanwhile (the visitor ended it)', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.events()!.sink.error(unavailable());
+    expect(jest.getTimerCount()).toBe(1);
+    s.$<HTMLButtonElement>('button.leave')!.click();
+    t.pending('LeaveSession')[0].resolve({ closeSession: givenSession({ status: 'CLOSED', queuePosition: null }) });
+    await settle();
+    expect(s.$('form.rate')).not.toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+    expect(notice(s)).toBeNull();
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+  });
+
+  it('leaves it to the reconnect path when the socket goes offline, and a newer subscription replaces the retry', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.events()!.sink.error(unavailable());
+    expect(jest.getTimerCount()).toBe(1);
+    t.setState('offline');
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession({ status: 'ACTIVE', operator: { name: 'Anna' } }) });
+    await settle();
+    expect(eventSubscriptions(t)).toHaveLength(2); // resubscribed by the reconnect, once
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(eventSubscriptions(t)).toHaveLength(2);
+  });
+
+  it('does not retry an answer a retry would not change (BAD_USER_INPUT), and retries a code it does not know', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.events()!.sink.error(new OperationError('bad afterSeq', ErrorCode.BAD_USER_INPUT));
+    expect(jest.getTimerCount()).toBe(0);
+    expect(notice(s)).toBeNull();
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession() });
+    await settle();
+    t.events()!.sink.error(new OperationError('Unexpected error', 'INTERNAL_SERVER_ERROR'));
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(eventSubscriptions(t)).toHaveLength(3);
+  });
+
+  it('retries a failed resume() after reconnecting, with the same backoff, then listens from the last seq', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    await t.push(messageCreated(givenMessage(2, { content: 'first answer' })));
+    jest.useFakeTimers();
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].reject(unavailable());
+    await settle();
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    expect(t.events()).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(t.pending('SessionState')).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    t.pending('SessionState')[0].reject(unavailable());
+    await settle();
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(t.pending('SessionState')).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    t.pending('SessionState')[0].resolve({ session: givenSession({ status: 'ACTIVE', operator: { name: 'Anna' } }) });
+    await settle();
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
+  });
+
+  it('retries the first resume() of a returning visitor (no chat session known yet)', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = s.net.authed()!;
+    jest.useFakeTimers();
+    t.setState('online');
+    t.pending('LatestSession')[0].reject(unavailable());
+    await settle();
+    await jest.advanceTimersByTimeAsync(1000);
+    const session = givenSession({ status: 'ACTIVE', operator: { name: 'Anna' } });
+    t.pending('LatestSession')[0].resolve({ mySessions: { nodes: [session] } });
+    await settle();
+    t.pending('SessionMessages')[0].resolve({ session: { ...session, messages: [givenMessage(1), givenMessage(2)] } });
+    await settle();
+    expect(lines(s)).toEqual(['message 1', 'message 2']);
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
   });
 });
 

@@ -36,6 +36,17 @@ const TYPING_REPEAT_MS = 4000;
 /** An operator typing indicator without news disappears after this long (ms). */
 const OPERATOR_TYPING_TTL_MS = 8000;
 const MAX_INT = 2147483647;
+/** First wait before restarting live events or `resume()` after a retryable failure (ms); doubles per failure. */
+export const RETRY_BASE_MS = 1000;
+/** The longest wait between such restarts (ms): an outage costs the API one attempt per widget every 15–30 s. */
+export const RETRY_MAX_MS = 30000;
+/**
+ * A restarted events subscription that has not failed for this long counts as working again (ms): the
+ * notice goes and the backoff starts over. graphql-ws does not confirm a subscription, and a quiet chat
+ * may send nothing for minutes, while the API refuses one it cannot serve within a few seconds (its Redis
+ * client gives up a SUBSCRIBE after 3 reconnect attempts, at most 2 s apart). The first event ends it sooner.
+ */
+export const EVENTS_SETTLED_MS = 10000;
 const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, CLOSED: 2 };
 /**
  * The widget's own code for "the API refused the page's signed identity" (bad signature, expired, or
@@ -43,6 +54,29 @@ const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, 
  * e.g. after the page called `Parley.identify` again with a fresh signature.
  */
 export const IDENTITY_REFUSED = 'IDENTITY_REFUSED';
+/**
+ * Answers that a retry would not change: the session, the visitor or the input is wrong, not the moment.
+ * Any other failure of live events or `resume()` (`SERVICE_UNAVAILABLE`, `RATE_LIMITED`, a transport error
+ * without a code, a code this widget does not know) is retried with {@link retryDelayMs}.
+ */
+const FINAL_CODES: ReadonlySet<string | undefined> = new Set([
+  IDENTITY_REFUSED,
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.SESSION_CLOSED,
+]);
+
+/**
+ * Wait before restart `attempt` (0-based) of live events or `resume()` (ms): {@link RETRY_BASE_MS} doubling
+ * up to {@link RETRY_MAX_MS}, with "equal jitter" (half of it fixed, half random), so widgets that lost
+ * their events in the same outage do not all come back in the same second, yet none retries much sooner.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
 
 type SessionEvent = SessionEventsSubscription['sessionEvents'];
 
@@ -79,6 +113,11 @@ function codeOf(error: unknown): string | undefined {
   return error instanceof OperationError ? error.code : undefined;
 }
 
+/** Whether live events or `resume()` should be tried again after `error` (see {@link FINAL_CODES}). */
+function retryable(error: unknown): boolean {
+  return !FINAL_CODES.has(codeOf(error));
+}
+
 /**
  * The chat panel's behaviour: pre-chat step, starting and resuming the visitor's chat session, sending
  * with confirmation and retry, live events with catch-up after reconnecting (`afterSeq` = the last seq
@@ -94,6 +133,12 @@ export class ChatController implements ChatPanel {
   private stopEvents?: () => void;
   private eventsGeneration = 0;
   private resumeGeneration = 0;
+  /** The pending restart of live events or `resume()`, or the wait for a restarted subscription to settle. */
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  /** Restarts since live events last worked: the `attempt` of {@link retryDelayMs}. */
+  private retryAttempt = 0;
+  /** Live events failed and are being restarted: the visitor sees the connection notice meanwhile. */
+  private paused = false;
   private connection: ConnectionState = 'connecting';
   private phase: 'prechat' | 'chat' | 'closed' = 'chat';
   private session: SessionInfo | null = null;
@@ -244,9 +289,15 @@ export class ChatController implements ChatPanel {
       }
       if (generation !== this.resumeGeneration) return;
       if (this.session && this.session.status !== 'CLOSED') this.listenEvents();
+      else this.eventsWork();
       this.flushOutbox();
     } catch (error) {
-      this.handleError(error);
+      if (generation !== this.resumeGeneration || !retryable(error)) this.handleError(error);
+      else {
+        this.retryLater(() => {
+          if (generation === this.resumeGeneration && this.transport === transport) void this.resume();
+        });
+      }
     } finally {
       this.loading = false;
       this.resolveResumed?.();
@@ -258,26 +309,69 @@ export class ChatController implements ChatPanel {
     const transport = this.transport;
     const session = this.session;
     if (!transport || !session) return;
+    const restart = this.paused;
     this.dropEvents();
     const generation = this.eventsGeneration;
+    if (restart) {
+      // Live events count as paused until this subscription proves itself (an event, or no failure for a while).
+      this.paused = true;
+      this.retryTimer = setTimeout(() => this.eventsWork(), EVENTS_SETTLED_MS);
+    }
     this.stopEvents = transport.subscribe(
       SessionEventsDocument,
       { sessionId: session.id, afterSeq: this.contiguousSeq },
       {
         next: (data) => {
-          if (generation === this.eventsGeneration) this.onEvent(data.sessionEvents);
+          if (generation !== this.eventsGeneration) return;
+          if (this.paused || this.retryAttempt) this.eventsWork();
+          this.onEvent(data.sessionEvents);
         },
         error: (error) => {
-          if (generation === this.eventsGeneration) this.handleError(error);
+          if (generation !== this.eventsGeneration) return;
+          if (!retryable(error)) return this.handleError(error);
+          // From the last contiguous seq again: the API's catch-up with afterSeq fills what was missed meanwhile.
+          this.retryLater(() => {
+            if (generation === this.eventsGeneration && this.session?.status !== 'CLOSED') this.listenEvents();
+          });
         },
       },
     );
   }
 
+  /**
+   * Runs `again` after {@link retryDelayMs} (the next, longer one each time until live events work again),
+   * showing the connection notice meanwhile. Only while online: the reconnect path resumes by itself.
+   * {@link dropEvents} cancels it (offline, teardown, another or a closed chat session).
+   */
+  private retryLater(again: () => void): void {
+    clearTimeout(this.retryTimer);
+    if (this.connection !== 'online') return;
+    this.paused = true;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      again();
+    }, retryDelayMs(this.retryAttempt++));
+    this.render();
+  }
+
+  /** Live events work (again): the notice goes, and the next failure waits the shortest backoff again. */
+  private eventsWork(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAttempt = 0;
+    if (!this.paused) return;
+    this.paused = false;
+    this.render();
+  }
+
+  /** Ends the live events subscription and any restart of it (or of `resume()`) that is pending. */
   private dropEvents(): void {
     this.eventsGeneration++;
     this.stopEvents?.();
     this.stopEvents = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.paused = false;
   }
 
   private teardown(): void {
@@ -304,6 +398,7 @@ export class ChatController implements ChatPanel {
     this.hasEarlier = false;
     this.loading = false;
     this.connection = 'connecting';
+    this.retryAttempt = 0;
     this.unread = -1;
     this.setOperatorTyping(false);
     clearTimeout(this.typingTimer);
@@ -758,7 +853,8 @@ export class ChatController implements ChatPanel {
   private render(): void {
     const session = this.session;
     const t = this.t;
-    this.view.setNotice(this.transport && this.connection === 'offline' ? t.connectionLost : null);
+    // Live events paused (failing and being restarted) read to the visitor as a lost connection: no news arrives.
+    this.view.setNotice(this.transport && (this.connection === 'offline' || this.paused) ? t.connectionLost : null);
     const status = session?.status;
     this.view.setSubtitle(
       status === 'WAITING'
