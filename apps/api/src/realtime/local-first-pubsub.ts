@@ -1,10 +1,26 @@
 import { Logger } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { randomUUID } from 'node:crypto';
+import { asError } from '../common/as-error';
+import { GroupedWarning } from '../common/grouped-warning';
+import { ServiceUnavailableError } from '../common/service-unavailable';
 import { deserializeWithDates, serializeWithDates } from './redis-json';
 
 type Options = Omit<NonNullable<ConstructorParameters<typeof RedisPubSub>[0]>, 'serializer' | 'deserializer' | 'reviver'>;
 type Listener = (payload: unknown) => void;
+
+/** What {@link LocalFirstPubSub.subscribe} takes: graphql-redis-subscriptions' channel options, and a deadline. */
+export interface SubscribeOptions {
+  /**
+   * How long (ms) Redis has to confirm the channel's `SUBSCRIBE` before the subscription fails with
+   * `SERVICE_UNAVAILABLE` (retryable); none when left out (the subscription waits for Redis' answer).
+   */
+  confirmWithinMs?: number;
+  [libraryOption: string]: unknown;
+}
+
+/** How long (ms) subscriptions Redis did not confirm after a first one are counted into one warning line. */
+const UNCONFIRMED_REPORT_MS = 10_000;
 
 /**
  * The private state of graphql-redis-subscriptions' `RedisPubSub` (2.7.0) that {@link LocalFirstPubSub.subscribe}
@@ -45,6 +61,13 @@ export class LocalFirstPubSub extends RedisPubSub {
   private readonly logger = new Logger('PubSub');
   private readonly local = new Map<string, Set<Listener>>();
   private readonly byId = new Map<number, { trigger: string; listener: Listener }>();
+  /** Subscriptions given up on because Redis did not confirm them in time: the first of a burst at once, then one count line per {@link UNCONFIRMED_REPORT_MS}. */
+  private readonly unconfirmed = new GroupedWarning(
+    this.logger,
+    UNCONFIRMED_REPORT_MS,
+    (within) => `Redis (subscriber) did not confirm a SUBSCRIBE within ${within} (hanging?); the subscription was refused SERVICE_UNAVAILABLE`,
+    (count) => `${count} more subscription(s) refused SERVICE_UNAVAILABLE within ${UNCONFIRMED_REPORT_MS / 1000} s: Redis did not confirm their SUBSCRIBE in time`,
+  );
 
   constructor(options: Options) {
     const instanceId = randomUUID();
@@ -81,8 +104,18 @@ export class LocalFirstPubSub extends RedisPubSub {
 
   /**
    * Subscribes `onMessage` to `trigger`: at once for this instance's own publishes, and through Redis for
-   * the other instances'. Rejects with the Redis client's error when the channel's `SUBSCRIBE` fails (Redis
-   * unreachable: `SERVICE_UNAVAILABLE` to the GraphQL subscriber), leaving nothing of the attempt behind.
+   * the other instances'. Resolves with the subscription's id once Redis has confirmed the channel's
+   * `SUBSCRIBE`. Rejects with the Redis client's error when that `SUBSCRIBE` fails (Redis unreachable:
+   * `SERVICE_UNAVAILABLE` to the GraphQL subscriber), leaving nothing of the attempt behind.
+   *
+   * With `confirmWithinMs`, a `SUBSCRIBE` Redis has not confirmed within that many ms (a Redis that hangs
+   * without closing the connection: a stalled server, a partition) rejects with a {@link ServiceUnavailableError}
+   * (`extensions.code` `SERVICE_UNAVAILABLE`, `retryable: true`), so a subscriber is told to retry instead of
+   * waiting in silence for as long as the hang lasts. The listener is dropped from the local registry then;
+   * the library keeps its entry for the `SUBSCRIBE` still in flight (no more than an empty closure), and
+   * when Redis confirms it after all, the subscription is released here (`UNSUBSCRIBE` when it was the
+   * channel's last); when the `SUBSCRIBE` fails instead, its entries are removed as above. One timer per
+   * call, cleared on confirmation; nothing per event.
    *
    * graphql-redis-subscriptions 2.7.0 (the latest) shares the first `SUBSCRIBE` of a channel with the
    * subscriptions that come while it is in flight through a promise of its own, rejected when that
@@ -90,25 +123,53 @@ export class LocalFirstPubSub extends RedisPubSub {
    * process on such a rejection. So during a Redis outage the first widget to open a chat stopped the API.
    * That promise is handled here, and the failed subscription's entries, which the library keeps, removed.
    */
-  override async subscribe<T = unknown>(trigger: string, onMessage: (message: T) => void, options?: unknown): Promise<number> {
+  override async subscribe<T = unknown>(trigger: string, onMessage: (message: T) => void, options: SubscribeOptions = {}): Promise<number> {
+    const { confirmWithinMs, ...libraryOptions } = options;
     const listener = onMessage as Listener;
     let listeners = this.local.get(trigger);
     if (!listeners) this.local.set(trigger, (listeners = new Set()));
     listeners.add(listener);
     const library = this as unknown as LibraryState;
     const attempt = library.currentSubscriptionId; // the id the library gives this subscription
+    // What the library's entry calls: cleared when the attempt is given up, so that entry holds nothing of the subscriber.
+    let target: Listener | undefined = listener;
+    let subscribed: Promise<number>;
     try {
-      const subscribed = super.subscribe(trigger, (message: unknown) => message !== OWN && listener(message), options);
-      library.subsPendingRefsMap.get(trigger)?.pending.catch(() => undefined); // the rejection reaches us through `subscribed`
-      const id = await subscribed;
-      this.byId.set(id, { trigger, listener });
-      return id;
+      subscribed = super.subscribe(trigger, (message: unknown) => message !== OWN && target?.(message), libraryOptions);
     } catch (error) {
-      this.forget(trigger, listener);
-      delete library.subscriptionMap[attempt];
-      if (library.subsRefsMap.get(trigger)?.size === 0 && !library.subsPendingRefsMap.has(trigger)) library.subsRefsMap.delete(trigger);
+      this.forget(trigger, listener); // its trigger transform threw, before the library kept anything
       throw error;
     }
+    library.subsPendingRefsMap.get(trigger)?.pending.catch(() => undefined); // the rejection reaches us through `subscribed`
+    return new Promise<number>((resolve, reject) => {
+      const deadline =
+        confirmWithinMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              target = undefined;
+              this.forget(trigger, listener);
+              this.unconfirmed.add(`${confirmWithinMs / 1000} s`);
+              reject(new ServiceUnavailableError(`Redis did not confirm the subscription within ${confirmWithinMs / 1000} s; retry`));
+            }, confirmWithinMs);
+      subscribed.then(
+        (id) => {
+          if (target === undefined) {
+            super.unsubscribe(id); // confirmed after the subscriber was told it failed: nobody holds this id
+            return;
+          }
+          clearTimeout(deadline);
+          this.byId.set(id, { trigger, listener });
+          resolve(id);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          if (target !== undefined) this.forget(trigger, listener);
+          delete library.subscriptionMap[attempt];
+          if (library.subsRefsMap.get(trigger)?.size === 0 && !library.subsPendingRefsMap.has(trigger)) library.subsRefsMap.delete(trigger);
+          reject(asError(error)); // nothing when the deadline has already rejected
+        },
+      );
+    });
   }
 
   override unsubscribe(subId: number): void {

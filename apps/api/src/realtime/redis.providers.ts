@@ -58,7 +58,9 @@ export function createRedisClient(
 /**
  * How long (ms) the {@link REDIS_RATE_LIMITS} client waits for Redis to answer a command before failing it with
  * ioredis' `Command timed out`: far beyond a healthy Redis' answer, short enough that a message does not
- * wait long on one that hangs.
+ * wait long on one that hangs. Also how long a subscription (`sessionEvents`, `queueUpdated`) waits for Redis
+ * to confirm its channel's `SUBSCRIBE` before it fails with `SERVICE_UNAVAILABLE`, retryable (`ChannelStream`):
+ * the subscriber connection itself has no command timeout, its `SUBSCRIBE`s stay in force for as long as it is open.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 2000;
 

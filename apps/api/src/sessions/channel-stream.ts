@@ -2,9 +2,12 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { asError } from '../common/as-error';
 import { EventSink, PushableEvents } from '../common/pushable-events';
 import type { SubscriptionMetrics } from '../metrics/metrics.service';
+import type { SubscribeOptions } from '../realtime/local-first-pubsub';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../realtime/redis.providers';
 
 /** What a {@link ChannelStream} needs from the rest of the API. */
 export interface ChannelSource {
+  /** The API's is a `LocalFirstPubSub`, which honours the deadline {@link ChannelStream.open} gives the `SUBSCRIBE`. */
   pubSub: RedisPubSub;
   /** The Redis channel (see `Topics`). */
   topic: string;
@@ -23,7 +26,11 @@ export interface ChannelSource {
  * channel (a replay, a current state) and a catch-up after Redis comes back. The base of
  * `SessionEventStream` and `QueueSnapshotStream`:
  *
- * 1. {@link open} subscribes to the channel first; events arriving from then on go to {@link onEvent},
+ * 1. {@link open} subscribes to the channel first; events arriving from then on go to {@link onEvent}.
+ *    A `SUBSCRIBE` Redis has not confirmed within {@link REDIS_COMMAND_TIMEOUT_MS} (2000 ms: a Redis that
+ *    hangs) fails the stream with `SERVICE_UNAVAILABLE` (retryable), as a Redis that refuses connections does,
+ *    so the client retries instead of waiting in silence for its history; the subscription, should Redis
+ *    confirm it later, is released by the pub/sub (`LocalFirstPubSub.subscribe`).
  * 2. then runs the subclass's `begin` task, which may {@link deliver} events before any live one;
  * 3. after every resubscription (Redis lost and back) runs its `catchUp` task.
  *
@@ -55,13 +62,17 @@ export abstract class ChannelStream<T> implements PushableEvents<T> {
 
   /**
    * Starts the stream (call once, at the end of the subclass's constructor): subscribes to the channel,
-   * then runs `begin`; runs `catchUp` after each resubscription.
+   * then runs `begin`; runs `catchUp` after each resubscription. The stream fails with the Redis client's
+   * error when the `SUBSCRIBE` fails, and with a `ServiceUnavailableError` (`extensions.code`
+   * `SERVICE_UNAVAILABLE`, `retryable: true`) when Redis has not confirmed it within
+   * {@link REDIS_COMMAND_TIMEOUT_MS} ms; `begin` does not run then.
    */
   protected open(begin: () => Promise<void>, catchUp: () => Promise<void>): void {
     const { pubSub, topic, metrics } = this.channel;
     metrics?.opened();
     this.enqueue(async () => {
-      const id = await pubSub.subscribe<T>(topic, (event) => this.onEvent(event));
+      const options: SubscribeOptions = { confirmWithinMs: REDIS_COMMAND_TIMEOUT_MS };
+      const id = await pubSub.subscribe<T>(topic, (event) => this.onEvent(event), options);
       if (this.closed) pubSub.unsubscribe(id);
       else this.subscriptionId = id;
     });

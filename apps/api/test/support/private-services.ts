@@ -28,7 +28,15 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: no persistence); resolves when it answers PING. */
   start(): Promise<void>;
-  /** Stops it for good. Safe to call twice. */
+  /**
+   * Stops the server (SIGSTOP) without ending it: a Redis that hangs. The kernel still completes TCP connects
+   * into its backlog and takes what clients send, and nothing answers; connections stay open. {@link resume}
+   * ends it (call it in `afterAll` too: a paused server is ended only by {@link kill} or {@link dispose}).
+   */
+  pause(): void;
+  /** Lets a {@link pause}d server run again (SIGCONT): it then answers what was sent meanwhile. Nothing when it is not running. */
+  resume(): void;
+  /** Stops it for good (SIGKILL, which ends a paused server too). Safe to call twice. */
   dispose(): Promise<void>;
 }
 
@@ -71,6 +79,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     kill: stop,
     start,
+    pause: () => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('private Redis is not running');
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
+    },
     dispose: async () => {
       await stop();
       started.delete(entry);
