@@ -65,7 +65,7 @@ export class LocalFirstPubSub extends RedisPubSub {
   private readonly unconfirmed = new GroupedWarning(
     this.logger,
     UNCONFIRMED_REPORT_MS,
-    (within) => `Redis (subscriber) did not confirm a SUBSCRIBE within ${within} (hanging?); the subscription was refused SERVICE_UNAVAILABLE`,
+    (within) => `Redis (subscriber) did not confirm a SUBSCRIBE within ${within} (hanging, or down for a while); the subscription was refused SERVICE_UNAVAILABLE`,
     (count) => `${count} more subscription(s) refused SERVICE_UNAVAILABLE within ${UNCONFIRMED_REPORT_MS / 1000} s: Redis did not confirm their SUBSCRIBE in time`,
   );
 
@@ -111,11 +111,13 @@ export class LocalFirstPubSub extends RedisPubSub {
    * With `confirmWithinMs`, a `SUBSCRIBE` Redis has not confirmed within that many ms (a Redis that hangs
    * without closing the connection: a stalled server, a partition) rejects with a {@link ServiceUnavailableError}
    * (`extensions.code` `SERVICE_UNAVAILABLE`, `retryable: true`), so a subscriber is told to retry instead of
-   * waiting in silence for as long as the hang lasts. The listener is dropped from the local registry then;
-   * the library keeps its entry for the `SUBSCRIBE` still in flight (no more than an empty closure), and
-   * when Redis confirms it after all, the subscription is released here (`UNSUBSCRIBE` when it was the
-   * channel's last); when the `SUBSCRIBE` fails instead, its entries are removed as above. One timer per
-   * call, cleared on confirmation; nothing per event.
+   * waiting in silence for as long as the hang lasts. It also bounds the wait while Redis is down: ioredis
+   * rejects a queued command only every `maxRetriesPerRequest` + 1 reconnection attempts, with
+   * `createRedisClient`'s settings up to 8 s apart. At the deadline the listener leaves the local registry;
+   * the library keeps its entry for the `SUBSCRIBE` in flight, which then holds nothing of the subscriber;
+   * should Redis confirm it after all, the subscription is released here (`UNSUBSCRIBE` when it was the
+   * channel's last), and should it fail, its entries are removed as above. One timer per call, cleared on
+   * confirmation; nothing per event.
    *
    * graphql-redis-subscriptions 2.7.0 (the latest) shares the first `SUBSCRIBE` of a channel with the
    * subscriptions that come while it is in flight through a promise of its own, rejected when that
