@@ -15,7 +15,7 @@ import { isServiceUnavailable } from './common/service-unavailable';
 import { executeCompiled, subscribeCompiled } from './common/compiled-execution';
 import { internQueryText } from './common/graphql-document-cache';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
-import { ArrivalOrder, sendMessageFields } from './messages/arrival-order';
+import { ArrivalOrder, mutationShape } from './messages/arrival-order';
 import { PresenceService } from './presence/presence.service';
 import { GraphqlWsServer, serveGraphqlWs } from './realtime/graphql-ws-server';
 import { pushSubscriptions } from './realtime/pushed-subscription';
@@ -78,10 +78,10 @@ export function graphqlWsOptions(
       const args = guardrails.check(ctx, payload);
       if (Array.isArray(args)) return args;
       // Called in the order the socket's frames arrived: a mutation takes its turn here and starts when it comes.
-      const messageFields = sendMessageFields(args.document, args.operationName);
-      if (messageFields === undefined) return args;
+      const shape = mutationShape(args.document, args.operationName);
+      if (shape === undefined) return args;
       const extra = ctx.extra as TransportExtra;
-      const waiting = (extra.arrivals ??= new ArrivalOrder()).arrive(id, messageFields);
+      const waiting = (extra.arrivals ??= new ArrivalOrder()).arrive(id, shape);
       return waiting ? waiting.then(() => args) : args;
     },
     // A subscription whose stream can push is sent event by event rather than pulled by graphql-ws.

@@ -1,15 +1,19 @@
 import { parse } from 'graphql';
-import { ArrivalOrder, sendMessageFields } from './arrival-order';
+import { ArrivalOrder, MutationShape, mutationShape } from './arrival-order';
 
 /** Lets every promise callback queued so far run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ArrivalOrder', () => {
-  /** Takes turns for `[id, sendMessage fields]` in order and records which may start, and when. */
-  function arriving(order: ArrivalOrder, mutations: Array<[string, number]>) {
+  /** `n` sendMessage fields, or (0) one other root field, or the shape as given. */
+  const shapeOf = (fields: number | MutationShape): MutationShape =>
+    typeof fields !== 'number' ? fields : fields > 0 ? { messages: fields, others: 0 } : { messages: 0, others: 1 };
+
+  /** Takes turns for `[id, sendMessage fields or shape]` in order and records which may start, and when. */
+  function arriving(order: ArrivalOrder, mutations: Array<[string, number | MutationShape]>) {
     const started: string[] = [];
     const waits = mutations.map(([id, fields]) => {
-      const waiting = order.arrive(id, fields);
+      const waiting = order.arrive(id, shapeOf(fields));
       if (waiting === null) started.push(id);
       else void waiting.then(() => started.push(id));
       return waiting;
@@ -49,6 +53,45 @@ describe('ArrivalOrder', () => {
     expect(started).toEqual(['m1', 'close']);
   });
 
+  it('lets every later mutation start once an earlier one of one other field has passed (committed), before it has ended', async () => {
+    const order = new ArrivalOrder();
+    const { started } = arriving(order, [
+      ['accept', 0],
+      ['greeting', 1],
+      ['close', 0],
+    ]);
+    order.turnOf('accept')!.pass(); // the assignment is committed; its events and the queue broadcast still run
+    await settle();
+    expect(started).toEqual(['accept', 'greeting']); // close waits for the greeting to be stored, not just handed over
+    order.turnOf('greeting')!.pass();
+    await settle();
+    expect(started).toEqual(['accept', 'greeting']);
+    order.leave('greeting');
+    await settle();
+    expect(started).toEqual(['accept', 'greeting', 'close']);
+  });
+
+  it('holds the mutations after an operation of several root fields, not all sendMessage, until it has ended, whatever it passes', async () => {
+    const order = new ArrivalOrder();
+    const { started } = arriving(order, [
+      ['both', { messages: 1, others: 1 }],
+      ['m', 1],
+      ['accepts', { messages: 0, others: 2 }],
+    ]);
+    order.turnOf('both')!.pass();
+    order.turnOf('both')!.pass();
+    await settle();
+    expect(started).toEqual(['both']);
+    order.leave('both');
+    await settle();
+    expect(started).toEqual(['both', 'm']);
+    order.leave('m');
+    await settle();
+    expect(started).toEqual(['both', 'm', 'accepts']);
+    order.turnOf('accepts')!.pass();
+    expect(order.arrive('after', shapeOf(1))).not.toBeNull(); // behind 'accepts', which has not ended
+  });
+
   it('hands over a mutation with two sendMessage fields only once both have reached the writer', async () => {
     const order = new ArrivalOrder();
     const { started } = arriving(order, [
@@ -86,12 +129,12 @@ describe('ArrivalOrder', () => {
     order.leaveAll();
     await settle();
     expect(started).toEqual(['1', '2', '3']);
-    expect(order.arrive('4', 0)).toBeNull();
+    expect(order.arrive('4', shapeOf(0))).toBeNull();
   });
 });
 
-describe('sendMessageFields', () => {
-  it('counts the root sendMessage fields of a mutation, directly, aliased or in fragments; 0 for another mutation, none for other operations', () => {
+describe('mutationShape', () => {
+  it('counts the root sendMessage fields of a mutation and its other root fields, directly, aliased or in fragments; none for other operations', () => {
     const document = parse(`
       mutation Direct { sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
       mutation Two { a: sendMessage(input: { sessionId: "s", content: "a", clientMessageId: "a" }) { id } b: sendMessage(input: { sessionId: "s", content: "b", clientMessageId: "b" }) { id } }
@@ -99,11 +142,22 @@ describe('sendMessageFields', () => {
       mutation Spread { ...Sends }
       fragment Sends on Mutation { sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
       mutation Other { closeSession(sessionId: "s") { id } }
+      mutation Mixed { acceptSession(sessionId: "s") { id } sendMessage(input: { sessionId: "s", content: "c", clientMessageId: "m" }) { id } }
       query Read { session(id: "s") { id } }
       subscription Follow { sessionEvents(sessionId: "s") { __typename } }
     `);
-    const counts = ['Direct', 'Two', 'Inline', 'Spread', 'Other', 'Read', 'Follow', 'Missing'].map((name) => sendMessageFields(document, name));
-    expect(counts).toEqual([1, 2, 1, 1, 0, undefined, undefined, undefined]);
-    expect(sendMessageFields(parse('mutation { sendMessage(input: $input) { id } }'))).toBe(1);
+    const shapes = ['Direct', 'Two', 'Inline', 'Spread', 'Other', 'Mixed', 'Read', 'Follow', 'Missing'].map((name) => mutationShape(document, name));
+    expect(shapes).toEqual([
+      { messages: 1, others: 0 },
+      { messages: 2, others: 0 },
+      { messages: 1, others: 0 },
+      { messages: 1, others: 0 },
+      { messages: 0, others: 1 },
+      { messages: 1, others: 1 },
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(mutationShape(parse('mutation { sendMessage(input: $input) { id } }'))).toEqual({ messages: 1, others: 0 });
   });
 });

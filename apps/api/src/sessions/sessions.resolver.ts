@@ -2,6 +2,7 @@ import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graph
 import { Allow, CurrentPrincipal } from '../auth/auth.decorators';
 import type { OperatorPrincipal, Principal, RequestContext, VisitorPrincipal } from '../auth/principal';
 import { ChatSessionStatus } from '../common/enums';
+import type { ArrivalTurn } from '../messages/arrival-order';
 import { StartSessionInput } from './dto/session.inputs';
 import { ChatSessionModel, ChatSessionPageModel } from './models/chat-session.model';
 import { QueueService } from './queue.service';
@@ -31,7 +32,7 @@ export class SessionsResolver {
   ): Promise<ChatSessionModel> {
     // Counted together, so a first message refused gives the start back (not the RateLimit guard).
     await this.limits.consume(input?.content != null ? ['startSession', 'sendMessage'] : 'startSession', context);
-    return this.sessionsService.startSession(principal.visitorId, input ?? {});
+    return this.sessionsService.startSession(principal.visitorId, input ?? {}, context.arrival);
   }
 
   @Query(() => ChatSessionModel, {
@@ -89,8 +90,9 @@ export class SessionsResolver {
   acceptSession(
     @CurrentPrincipal() principal: OperatorPrincipal,
     @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Context('arrival') arrival: ArrivalTurn | undefined,
   ): Promise<ChatSessionModel> {
-    return this.sessionsService.acceptSession(principal.operatorId, sessionId);
+    return this.sessionsService.acceptSession(principal.operatorId, sessionId, arrival);
   }
 
   @Mutation(() => ChatSessionModel, {
@@ -102,9 +104,10 @@ export class SessionsResolver {
   closeSession(
     @CurrentPrincipal() principal: Principal,
     @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Context('arrival') arrival: ArrivalTurn | undefined,
     @Args('resolution', { type: () => String, nullable: true }) resolution?: string,
   ): Promise<ChatSessionModel> {
-    return this.sessionsService.closeSession(principal, sessionId, resolution);
+    return this.sessionsService.closeSession(principal, sessionId, resolution, arrival);
   }
 
   @Mutation(() => Boolean, {

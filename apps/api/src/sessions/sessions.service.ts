@@ -6,6 +6,7 @@ import { Principal } from '../auth/principal';
 import { RequestError } from '../common/domain-error';
 import { ChatSessionStatus, SenderRole, SystemEvent } from '../common/enums';
 import { sql } from '../database/sql';
+import type { ArrivalTurn } from '../messages/arrival-order';
 import { appendMessage } from '../messages/message-store';
 import { MessageModel } from '../messages/models/message.model';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -87,11 +88,13 @@ export class SessionsService {
    * One open session per visitor is enforced by the partial unique index, so racing calls get the same one.
    * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
    * A new session is handed to notifications (operators hear of it when none is online, or when it waits long).
+   * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
+   *   the session and its message are stored, before they are published; absent over HTTP
    * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long; a malformed
    *   `clientMessageId`, see {@link requireClientMessageId}): nothing is created.
    * @throws RequestError `UNAUTHENTICATED` when the token's visitor is not stored.
    */
-  async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }): Promise<ChatSessionModel> {
+  async startSession(visitorId: string, input: { content?: string; clientMessageId?: string }, arrival?: ArrivalTurn): Promise<ChatSessionModel> {
     const content = input.content === undefined || input.content === null ? undefined : requireText(input.content, MAX_MESSAGE_LENGTH, 'content');
     const clientMessageId = input.clientMessageId === undefined || input.clientMessageId === null ? randomUUID() : requireClientMessageId(input.clientMessageId);
     const em = this.em.fork();
@@ -113,7 +116,7 @@ export class SessionsService {
     if (!session) {
       // Either the visitor is not stored, or its open session was closed in between: then open a new one.
       await assertVisitorStored(em, visitorId);
-      return this.startSession(visitorId, input);
+      return this.startSession(visitorId, input, arrival);
     }
     let message: MessageModel | undefined;
     if (content !== undefined) {
@@ -126,6 +129,7 @@ export class SessionsService {
       if (result?.created) message = result.message;
       if (result) session.lastSeq = Math.max(session.lastSeq, result.message.seq);
     }
+    arrival?.pass(); // stored: the connection's next mutations may start while this one announces it
     if (message) await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message });
     if (created || message) await this.queue.broadcast();
     if (created) await this.notifications.sessionQueued(session.id);
@@ -215,10 +219,12 @@ export class SessionsService {
   /**
    * Atomically assigns a WAITING session to the operator: a conditional UPDATE, so when operators race
    * exactly one wins. The winner's session gets a SYSTEM line; one `OperatorJoined` is published.
+   * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
+   *   the assignment is committed, before it is published and the queue broadcast; absent over HTTP
    * @throws SessionError `NOT_FOUND`, `SESSION_ALREADY_TAKEN` (another operator was first, or it was
    *   already yours), `SESSION_CLOSED`
    */
-  async acceptSession(operatorId: string, sessionId: string): Promise<ChatSessionModel> {
+  async acceptSession(operatorId: string, sessionId: string, arrival?: ArrivalTurn): Promise<ChatSessionModel> {
     const em = this.em.fork();
     await loadSession(em, sessionId); // NOT_FOUND before anything else
     const operator = await em.findOneOrFail(Operator, operatorId);
@@ -242,6 +248,7 @@ export class SessionsService {
       if (current.status === ChatSessionStatus.CLOSED) throw SessionError.closed(sessionId);
       throw SessionError.alreadyTaken(sessionId);
     }
+    arrival?.pass(); // committed: the connection's next mutations (a greeting into this chat) may start
     await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: system.message });
     await this.events.publishSessionEvent({ __typename: 'OperatorJoined', sessionId, operator: toOperatorModel(operator) });
     await this.queue.broadcast();
@@ -252,9 +259,11 @@ export class SessionsService {
    * Closes a session. Operators: the assigned operator closes an ACTIVE session; any operator may close a
    * WAITING one (spam, duplicates); `resolution` is required. Visitors close their own session (leaving);
    * `resolution` is optional for them. A SYSTEM line records it; `SessionClosed` is published.
+   * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
+   *   the close is committed, before it is published; absent over HTTP
    * @throws SessionError `NOT_FOUND`, `FORBIDDEN`, `SESSION_CLOSED`, `BAD_USER_INPUT`
    */
-  async closeSession(principal: Principal, sessionId: string, rawResolution?: string | null): Promise<ChatSessionModel> {
+  async closeSession(principal: Principal, sessionId: string, rawResolution?: string | null, arrival?: ArrivalTurn): Promise<ChatSessionModel> {
     const em = this.em.fork();
     const session = await loadSession(em, sessionId);
     assertCanRead(principal, session);
@@ -290,6 +299,7 @@ export class SessionsService {
       return { closedAt: new Date(Number(rows[0].closed_at_ms)), system: system! };
     });
     if (!result) throw SessionError.closed(sessionId); // closed or re-assigned meanwhile
+    arrival?.pass(); // committed: the connection's next mutations may start while it is announced
     await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: result.system.message });
     await this.events.publishSessionEvent({
       __typename: 'SessionClosed',
