@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
-import { createCommandsRedisClient, createPublisherRedisClient, createRateLimitRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, settleUnsubscribes } from './redis.providers';
+import { createPublisherRedisClient, createRateLimitRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, settleUnsubscribes } from './redis.providers';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
@@ -19,7 +19,7 @@ async function connected(client: Redis): Promise<Redis> {
 @Global()
 @Module({
   providers: [
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createCommandsRedisClient(config.redisUrl)) },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRedisClient(config.redisUrl, 'commands')) },
     { provide: REDIS_DIRECT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createPublisherRedisClient(config.redisUrl)) },
     { provide: REDIS_RATE_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRateLimitRedisClient(config.redisUrl)) },
     {

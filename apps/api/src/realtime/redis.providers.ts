@@ -1,10 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 
-/**
- * Injection token of the shared ioredis client for commands (presence, queue versions, health), whose
- * commands fail after {@link REDIS_COMMAND_TIMEOUT_MS} ({@link createCommandsRedisClient}).
- */
+/** Injection token of the shared ioredis client for commands (presence, queue, jobs' bookkeeping). */
 export const REDIS = Symbol('REDIS');
 /**
  * Injection token of the ioredis client for the `PUBLISH` every message and event makes (graphql-redis-
@@ -59,26 +56,13 @@ export function createRedisClient(
 }
 
 /**
- * How long (ms) the {@link REDIS_RATE_LIMITS} and {@link REDIS} clients wait for Redis to answer a command before failing it with
+ * How long (ms) the {@link REDIS_RATE_LIMITS} client waits for Redis to answer a command before failing it with
  * ioredis' `Command timed out`: far beyond a healthy Redis' answer, short enough that a message does not
  * wait long on one that hangs. Also how long a subscription (`sessionEvents`, `queueUpdated`) waits for Redis
  * to confirm its channel's `SUBSCRIBE` before it fails with `SERVICE_UNAVAILABLE`, retryable (`ChannelStream`):
  * the subscriber connection itself has no command timeout, its `SUBSCRIBE`s stay in force for as long as it is open.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 2000;
-
-/**
- * The {@link REDIS} client: auto-pipelined, and its commands fail with ioredis' `Command timed out`
- * (`SERVICE_UNAVAILABLE` to a client, `isServiceUnavailable`) after {@link REDIS_COMMAND_TIMEOUT_MS}: when
- * Redis hangs without closing the connection, a query that reads presence, a chat started or accepted (the
- * queue's version), a readiness check and the shutdown's `QUIT` answer or end instead of waiting for as long
- * as the hang lasts. A command that timed out may still run once Redis resumes; those sent here (presence
- * marks, a version that only grows) come to no harm from that. Nothing blocking runs on it (BullMQ and the
- * subscriber have connections of their own).
- */
-export function createCommandsRedisClient(url: string): Redis {
-  return createRedisClient(url, 'commands', { commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
-}
 
 /** The {@link REDIS_DIRECT} client: without auto-pipelining, and no command timeout (a publish waits for a Redis that hangs). */
 export function createPublisherRedisClient(url: string): Redis {
