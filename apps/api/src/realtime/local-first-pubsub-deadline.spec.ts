@@ -104,6 +104,20 @@ describe('LocalFirstPubSub: a SUBSCRIBE not confirmed within its deadline', () =
     await waitUntil(async () => (await subscribers(channel)) === 0);
   });
 
+  it('keeps a subscription Redis confirmed in time while the event loop was stalled past the deadline (due timers run before the sockets are read)', async () => {
+    const channel = `stall-${randomUUID()}`;
+    const pubSub = await instance();
+    const seen: unknown[] = [];
+    const subscribing = pubSub.subscribe(channel, (m) => seen.push(m), { confirmWithinMs: 200 });
+    await new Promise((resolve) => setImmediate(resolve)); // the SUBSCRIBE is on the wire
+    const stallUntil = Date.now() + 400; // a busy event loop: Redis answers meanwhile, nobody reads it
+    while (Date.now() < stallUntil);
+    const id = await subscribing;
+    await pubSub.publish(channel, { n: 1 });
+    expect(seen).toEqual([{ n: 1 }]);
+    pubSub.unsubscribe(id);
+  });
+
   it('resolves as before when Redis confirms in time, and the deadline then fires nothing', async () => {
     const channel = `hang-${randomUUID()}`;
     const pubSub = await instance();

@@ -144,17 +144,22 @@ export class LocalFirstPubSub extends RedisPubSub {
     }
     library.subsPendingRefsMap.get(trigger)?.pending.catch(() => undefined); // the rejection reaches us through `subscribed`
     return new Promise<number>((resolve, reject) => {
-      const deadline =
-        confirmWithinMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              target = undefined;
-              this.forget(trigger, listener);
-              this.unconfirmed.add(`${confirmWithinMs / 1000} s`);
-              reject(new ServiceUnavailableError(`Redis did not confirm the subscription within ${confirmWithinMs / 1000} s; retry`));
-            }, confirmWithinMs);
+      /** Whether Redis has answered the `SUBSCRIBE` (confirmed or failed). */
+      let answered = false;
+      const giveUp = () => {
+        if (answered) return;
+        target = undefined;
+        this.forget(trigger, listener);
+        this.unconfirmed.add(`${(confirmWithinMs ?? 0) / 1000} s`);
+        reject(new ServiceUnavailableError(`Redis did not confirm the subscription within ${(confirmWithinMs ?? 0) / 1000} s; retry`));
+      };
+      // Given up after the I/O of the loop's turn in which the deadline fires (setImmediate): after a stall of
+      // the event loop longer than the deadline, Node runs due timers before it reads the sockets, and the
+      // confirmation that came meanwhile must win.
+      const deadline = confirmWithinMs === undefined ? undefined : setTimeout(() => setImmediate(giveUp), confirmWithinMs);
       subscribed.then(
         (id) => {
+          answered = true;
           if (target === undefined) {
             super.unsubscribe(id); // confirmed after the subscriber was told it failed: nobody holds this id
             return;
@@ -164,6 +169,7 @@ export class LocalFirstPubSub extends RedisPubSub {
           resolve(id);
         },
         (error: unknown) => {
+          answered = true;
           clearTimeout(deadline);
           if (target !== undefined) this.forget(trigger, listener);
           delete library.subscriptionMap[attempt];
