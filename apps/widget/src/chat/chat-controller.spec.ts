@@ -565,6 +565,84 @@ describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Red
     expect(lines(s)).toEqual(['message 1', 'message 2']);
     expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
   });
+
+  it('loads the history page a failed first resume() lost before listening, so old messages do not reach the host page as new ones', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = s.net.authed()!;
+    jest.useFakeTimers();
+    t.setState('online');
+    const session = givenSession({ status: 'ACTIVE', operator: { name: 'Anna' }, queuePosition: null });
+    t.pending('LatestSession')[0].resolve({ mySessions: { nodes: [session] } });
+    await settle();
+    t.pending('SessionMessages')[0].reject(unavailable());
+    await settle();
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(t.pending('SessionState')).toHaveLength(0);
+    const history = [1, 2, 3].map((seq) => givenMessage(seq));
+    const page = t.pending('SessionMessages')[0];
+    expect(page.variables).toEqual({ id: 'session-1', beforeSeq: 2147483647, first: 50 });
+    page.resolve({ session: { ...session, messages: history } });
+    await settle();
+    expect(lines(s)).toEqual(['message 1', 'message 2', 'message 3']);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 3 });
+    t.events()!.sink.next({ sessionEvents: messageCreated(history[2]) }); // a replayed one is dropped
+    t.events()!.sink.next({ sessionEvents: messageCreated(givenMessage(4, { content: 'new' })) });
+    expect(s.host.emit.mock.calls.filter(([name]) => name === 'message').map(([, m]) => m.seq)).toEqual([4]);
+    expect(notice(s)).toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('loads that lost history page after a reconnect too, instead of refreshing only the state', async () => {
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = s.net.authed()!;
+    jest.useFakeTimers();
+    t.setState('online');
+    const session = givenSession();
+    t.pending('LatestSession')[0].resolve({ mySessions: { nodes: [session] } });
+    await settle();
+    t.pending('SessionMessages')[0].reject(unavailable());
+    await settle();
+    t.setState('offline');
+    expect(jest.getTimerCount()).toBe(0);
+    t.setState('online');
+    await settle();
+    expect(t.pending('SessionState')).toHaveLength(0);
+    t.pending('SessionMessages')[0].resolve({ session: { ...session, messages: [givenMessage(1), givenMessage(2)] } });
+    await settle();
+    expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
+    expect(s.host.emit).not.toHaveBeenCalledWith('message', expect.anything());
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(eventSubscriptions(t)).toHaveLength(1);
+    expect(notice(s)).toBeNull();
+  });
+
+  it('starts the backoff over after a reconnect, even when the chat stays quiet afterwards', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    for (const wait of [1000, 2000, 4000, 8000, 16000]) {
+      t.events()!.sink.error(unavailable());
+      await jest.advanceTimersByTimeAsync(wait);
+    }
+    expect(eventSubscriptions(t)).toHaveLength(6);
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession() });
+    await settle();
+    expect(eventSubscriptions(t)).toHaveLength(7);
+    expect(notice(s)).toBeNull();
+    await jest.advanceTimersByTimeAsync(10 * 60000);
+    t.events()!.sink.error(unavailable());
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(999);
+    expect(eventSubscriptions(t)).toHaveLength(7);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(eventSubscriptions(t)).toHaveLength(8);
+  });
 });
 
 describe('point 6: closing, rating, a new chat', () => {

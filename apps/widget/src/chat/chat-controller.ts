@@ -135,7 +135,7 @@ export class ChatController implements ChatPanel {
   private resumeGeneration = 0;
   /** The pending restart of live events or `resume()`, or the wait for a restarted subscription to settle. */
   private retryTimer?: ReturnType<typeof setTimeout>;
-  /** Restarts since live events last worked: the `attempt` of {@link retryDelayMs}. */
+  /** Restarts since live events last worked or the socket last (re)connected: the `attempt` of {@link retryDelayMs}. */
   private retryAttempt = 0;
   /** Live events failed and are being restarted: the visitor sees the connection notice meanwhile. */
   private paused = false;
@@ -146,6 +146,12 @@ export class ChatController implements ChatPanel {
   private readonly outbox = new Map<string, Outgoing>();
   /** Highest seq such that every message from the first loaded one up to it has been received. */
   private contiguousSeq = 0;
+  /**
+   * The current chat session's latest history page has been loaded (or it started here, with nothing before
+   * its first message). Until then live events must not start: from `afterSeq` 0 they would replay the history
+   * as new messages to the host page.
+   */
+  private historyLoaded = false;
   private firstSeq = 0;
   private hasEarlier = false;
   private loading = false;
@@ -262,12 +268,19 @@ export class ChatController implements ChatPanel {
         if (state !== 'online') this.dropEvents();
         this.render();
       },
-      connected: () => void this.resume(),
+      connected: () => {
+        // A fresh connection starts the backoff over: failures before it tell nothing about this one.
+        this.retryAttempt = 0;
+        void this.resume();
+      },
       rejected: () => this.reset(),
     });
   }
 
-  /** After each (re)connection: find or refresh the chat session, listen from the last seq, resend the outbox. */
+  /**
+   * After each (re)connection: find or refresh the chat session (with its latest history page if that never
+   * arrived), listen from the last seq, resend the outbox.
+   */
   private async resume(): Promise<void> {
     const transport = this.transport;
     if (!transport) return;
@@ -278,15 +291,15 @@ export class ChatController implements ChatPanel {
         const latest = await transport.request(LatestSessionDocument, {}).result;
         if (generation !== this.resumeGeneration) return;
         const node = latest.mySessions.nodes[0];
-        if (node && !this.session && (node.status !== 'CLOSED' || node.id === stored.sessionId)) {
-          this.adopt(node, false);
-          await this.loadHistory(true);
-        }
-      } else {
+        if (node && !this.session && (node.status !== 'CLOSED' || node.id === stored.sessionId)) this.adopt(node, false);
+      } else if (this.historyLoaded) {
         const { session } = await transport.request(SessionStateDocument, { id: this.session.id }).result;
         if (generation !== this.resumeGeneration) return;
         this.applyState(session);
       }
+      // Also when an earlier attempt (or connection) found the session but lost its history page: the page
+      // brings the session's state too, and live events then continue from its end.
+      if (this.session && !this.historyLoaded) await this.loadHistory(true);
       if (generation !== this.resumeGeneration) return;
       if (this.session && this.session.status !== 'CLOSED') this.listenEvents();
       else this.eventsWork();
@@ -435,6 +448,7 @@ export class ChatController implements ChatPanel {
       this.contiguousSeq = 0;
       this.firstSeq = 0;
       this.hasEarlier = false;
+      this.historyLoaded = fresh;
       this.session = {
         id: state.id,
         status: state.status,
@@ -548,6 +562,7 @@ export class ChatController implements ChatPanel {
     }).result;
     if (this.session !== session) return;
     if (initial) {
+      this.historyLoaded = true;
       // The latest page is contiguous: live events continue from its end.
       const last = state.messages[state.messages.length - 1];
       this.contiguousSeq = Math.max(this.contiguousSeq, last?.seq ?? 0);
