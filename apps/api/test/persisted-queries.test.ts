@@ -71,4 +71,19 @@ describe('automatic persisted queries over HTTP (Apollo Client)', () => {
     const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
     expect(body.errors).toEqual([{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }]);
   });
+
+  it('answers a hash that does not match its text, or a version other than 1, 400 BAD_USER_INPUT with what is wrong', async () => {
+    const visitor = await givenVisitor(api);
+    const post = async (persistedQuery: unknown) => {
+      const response = await fetch(`${api.httpUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${visitor.token}` },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery } }),
+      });
+      return [response.status, await response.json()];
+    };
+    const refusal = (message: string) => [400, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }];
+    expect(await post({ version: 1, sha256Hash: 'b'.repeat(64) })).toEqual(refusal('provided sha does not match query'));
+    expect(await post({ version: 2, sha256Hash: 'b'.repeat(64) })).toEqual(refusal('Unsupported persisted query version'));
+  });
 });

@@ -31,6 +31,17 @@ const PERSISTED_QUERY_CODES = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_Q
  */
 const ARGUMENT_ERROR = /^Argument "[^"]+" (?:has invalid value|of non-null type|of required type)/;
 
+/**
+ * Apollo Server's own refusals of a request that carry an HTTP 4xx status and no code, e.g. its automatic
+ * persisted queries' "provided sha does not match query" and "Unsupported persisted query version": the
+ * client's error, raised for the request itself (no `originalError`).
+ */
+function isApolloRequestRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError !== undefined || error.extensions?.code !== undefined) return false;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 function isArgumentError(error: unknown): boolean {
   return error instanceof GraphQLError && error.originalError === undefined && ARGUMENT_ERROR.test(error.message);
 }
@@ -102,7 +113,8 @@ function messageOfValidation(response: unknown): string | undefined {
  * `extensions.code` from {@link ErrorCode}:
  * - a {@link DomainError} keeps its code and details;
  * - Nest validation (`ValidationPipe`, HTTP 400) → `BAD_USER_INPUT`; 401 → `UNAUTHENTICATED`; 403 → `FORBIDDEN`;
- * - Apollo's parse/validation errors, and graphql's own errors for an argument that does not fit its
+ * - Apollo's parse/validation errors, its refusals of a request with an HTTP 4xx status and no code
+ *   ({@link isApolloRequestRefusal}), and graphql's own errors for an argument that does not fit its
  *   type ({@link ARGUMENT_ERROR}) → `BAD_USER_INPUT`;
  * - Apollo's automatic persisted queries answers ({@link PERSISTED_QUERY_CODES}) stay as they are: they are
  *   the protocol's requests to the client, not failures;
@@ -136,7 +148,7 @@ export function formatGraphQLError(
       return { ...base, message: messageOfValidation(original.getResponse()) ?? formatted.message, extensions: { code } };
     }
   }
-  if (isArgumentError(original)) {
+  if (isArgumentError(original) || isApolloRequestRefusal(error)) {
     return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code;
