@@ -210,8 +210,9 @@ export class FixedSizePool {
    * connection PostgreSQL had already ended (while idle, not noticed yet), it is sent again on another, at
    * most `size` times ({@link endedBeforeItRan}).
    * @throws the driver's error when the statement fails (its connection is then closed and reopened in the
-   *   background, unless PostgreSQL refused the statement alone: {@link refusedStatementOnly}); when no connection is open and the last try to open one failed, that try's error (e.g.
-   *   `connect ECONNREFUSED …`, SQLSTATE 57P03 while PostgreSQL starts, 53300 `too_many_connections`);
+   *   background, unless PostgreSQL refused the statement alone: {@link refusedStatementOnly}); when no
+   *   connection is open and the last try to open one failed, that try's error (e.g. `connect ECONNREFUSED …`,
+   *   {@link ConnectTimeout}, SQLSTATE 57P03 while PostgreSQL starts, 53300 `too_many_connections`);
    *   `Error('Cannot use a pool after calling end on the pool')` after {@link end}
    */
   query<Row extends QueryResultRow = QueryResultRow>(query: QueryConfig): Promise<QueryResult<Row>> {
