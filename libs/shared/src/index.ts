@@ -1,3 +1,4 @@
 export * from './lib/error-codes';
 export * from './lib/limits';
 export * from './lib/content';
+export * from './lib/backoff';

@@ -1,3 +1,4 @@
+import { equalJitterBackoffMs } from '@parley/shared';
 import { Client, DatabaseError, type ClientConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 
 /** The first wait (ms) before another try after a connection failed to open; it doubles with each failure in a row. */
@@ -13,13 +14,12 @@ export const STATEMENT_RETRY_AFTER_MS = 250;
 
 /**
  * How long (ms) to wait before the next try after `failures` (≥ 1) tries in a row failed: exponential
- * backoff from {@link REOPEN_FIRST_DELAY_MS}, capped at {@link REOPEN_MAX_DELAY_MS}, with "equal jitter"
- * (half of it fixed, half random; AWS Architecture Blog, "Exponential Backoff And Jitter"), so that API
- * processes that lost their connections together (a PostgreSQL restart) do not all come back at once.
+ * backoff from {@link REOPEN_FIRST_DELAY_MS}, capped at {@link REOPEN_MAX_DELAY_MS}, with equal jitter
+ * (`equalJitterBackoffMs`), so that API processes that lost their connections together (a PostgreSQL
+ * restart) do not all come back at once.
  */
 export function reopenDelayMs(failures: number, random: () => number = Math.random): number {
-  const capped = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_FIRST_DELAY_MS * 2 ** Math.min(failures - 1, 30));
-  return Math.round(capped / 2 + random() * (capped / 2));
+  return equalJitterBackoffMs(failures - 1, REOPEN_FIRST_DELAY_MS, REOPEN_MAX_DELAY_MS, random);
 }
 
 /** What a {@link FixedSizePool} tells its owner (all optional). */

@@ -1,4 +1,4 @@
-import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, normalizeText } from '@parley/shared';
+import { equalJitterBackoffMs, ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, normalizeText } from '@parley/shared';
 import { graphqlWsUrl } from '../common/config';
 import type { ChatPanel, WidgetHost } from '../common/host';
 import { adoptStyles } from '../common/styles';
@@ -70,12 +70,12 @@ const FINAL_CODES: ReadonlySet<string | undefined> = new Set([
 
 /**
  * Wait before restart `attempt` (0-based) of live events or `resume()` (ms): {@link RETRY_BASE_MS} doubling
- * up to {@link RETRY_MAX_MS}, with "equal jitter" (half of it fixed, half random), so widgets that lost
- * their events in the same outage do not all come back in the same second, yet none retries much sooner.
+ * up to {@link RETRY_MAX_MS}, with equal jitter (`equalJitterBackoffMs`: half of it fixed, half random), so
+ * widgets that lost their events in the same outage do not all come back in the same second, yet none
+ * retries much sooner.
  */
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return equalJitterBackoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS, random);
 }
 
 type SessionEvent = SessionEventsSubscription['sessionEvents'];
