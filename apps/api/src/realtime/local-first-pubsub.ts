@@ -146,17 +146,18 @@ export class LocalFirstPubSub extends RedisPubSub {
     return new Promise<number>((resolve, reject) => {
       /** Whether Redis has answered the `SUBSCRIBE` (confirmed or failed). */
       let answered = false;
-      const giveUp = () => {
+      const giveUp = (withinMs: number) => {
         if (answered) return;
         target = undefined;
         this.forget(trigger, listener);
-        this.unconfirmed.add(`${(confirmWithinMs ?? 0) / 1000} s`);
-        reject(new ServiceUnavailableError(`Redis did not confirm the subscription within ${(confirmWithinMs ?? 0) / 1000} s; retry`));
+        const within = `${withinMs / 1000} s`;
+        this.unconfirmed.add(within);
+        reject(new ServiceUnavailableError(`Redis did not confirm the subscription within ${within}; retry`));
       };
       // Given up after the I/O of the loop's turn in which the deadline fires (setImmediate): after a stall of
       // the event loop longer than the deadline, Node runs due timers before it reads the sockets, and the
       // confirmation that came meanwhile must win.
-      const deadline = confirmWithinMs === undefined ? undefined : setTimeout(() => setImmediate(giveUp), confirmWithinMs);
+      const deadline = confirmWithinMs === undefined ? undefined : setTimeout(() => setImmediate(giveUp, confirmWithinMs), confirmWithinMs);
       subscribed.then(
         (id) => {
           answered = true;
