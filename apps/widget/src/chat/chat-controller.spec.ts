@@ -548,6 +548,34 @@ describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Red
     expect(t.events()!.variables).toEqual({ sessionId: 'session-1', afterSeq: 2 });
   });
 
+  it('takes the notice down when a restarted resume() or events subscription ends in an answer a retry would not change', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].reject(unavailable());
+    await settle();
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    await jest.advanceTimersByTimeAsync(1000);
+    t.pending('SessionState')[0].reject(new OperationError('bad id', ErrorCode.BAD_USER_INPUT));
+    await settle();
+    expect(notice(s)).toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession() });
+    await settle();
+    t.events()!.sink.error(unavailable());
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(eventSubscriptions(t)).toHaveLength(3);
+    expect(notice(s)).toBe('Connection lost. Reconnecting…');
+    t.events()!.sink.error(new OperationError('bad afterSeq', ErrorCode.BAD_USER_INPUT));
+    expect(notice(s)).toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('retries the first resume() of a returning visitor (no chat session known yet)', async () => {
     localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
     const s = mount();

@@ -305,7 +305,8 @@ export class ChatController implements ChatPanel {
       else this.eventsWork();
       this.flushOutbox();
     } catch (error) {
-      if (generation !== this.resumeGeneration || !retryable(error)) this.handleError(error);
+      if (generation !== this.resumeGeneration) this.handleError(error);
+      else if (!retryable(error)) this.giveUp(error);
       else {
         this.retryLater(() => {
           if (generation === this.resumeGeneration && this.transport === transport) void this.resume();
@@ -341,7 +342,7 @@ export class ChatController implements ChatPanel {
         },
         error: (error) => {
           if (generation !== this.eventsGeneration) return;
-          if (!retryable(error)) return this.handleError(error);
+          if (!retryable(error)) return this.giveUp(error);
           // From the last contiguous seq again: the API's catch-up with afterSeq fills what was missed meanwhile.
           this.retryLater(() => {
             if (generation === this.eventsGeneration && this.session?.status !== 'CLOSED') this.listenEvents();
@@ -367,7 +368,10 @@ export class ChatController implements ChatPanel {
     this.render();
   }
 
-  /** Live events work (again): the notice goes, and the next failure waits the shortest backoff again. */
+  /**
+   * Live events work (again), or their restarts ended ({@link giveUp}): the notice goes, and the next failure
+   * waits the shortest backoff again.
+   */
   private eventsWork(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -375,6 +379,15 @@ export class ChatController implements ChatPanel {
     if (!this.paused) return;
     this.paused = false;
     this.render();
+  }
+
+  /**
+   * A restart of live events or `resume()` ended in an answer a retry would not change: no restart is pending
+   * any more, so the connection notice goes before the error is handled (which may show its own).
+   */
+  private giveUp(error: unknown): void {
+    this.eventsWork();
+    this.handleError(error);
   }
 
   /** Ends the live events subscription and any restart of it (or of `resume()`) that is pending. */
