@@ -385,12 +385,13 @@ describe('point 5: connection lost', () => {
   });
 });
 
+const unavailable = () => new OperationError('Service unavailable', ErrorCode.SERVICE_UNAVAILABLE);
+/** Lets promise callbacks run under fake timers. */
+const settle = () => jest.advanceTimersByTimeAsync(0);
+
 describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Redis or PostgreSQL unreachable)', () => {
-  const unavailable = () => new OperationError('Service unavailable', ErrorCode.SERVICE_UNAVAILABLE);
   const notice = (s: Setup) => (s.$('.notice')!.hidden ? null : s.$('.notice')!.textContent);
   const eventSubscriptions = (t: FakeTransport) => t.subscriptions.filter((x) => x.name === 'SessionEvents');
-  /** Lets promise callbacks run under fake timers. */
-  const settle = () => jest.advanceTimersByTimeAsync(0);
 
   beforeEach(() => jest.spyOn(Math, 'random').mockReturnValue(1)); // the longest wait of each step: 1 s, 2 s, 4 s …
   afterEach(() => {
@@ -670,6 +671,92 @@ describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Red
     expect(eventSubscriptions(t)).toHaveLength(7);
     await jest.advanceTimersByTimeAsync(1);
     expect(eventSubscriptions(t)).toHaveLength(8);
+  });
+});
+
+describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_LIMITED, the connection lost)', () => {
+  beforeEach(() => jest.spyOn(Math, 'random').mockReturnValue(1)); // the longest wait of each step: 1 s, 2 s, 4 s …
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+  const sends = (t: FakeTransport) => t.pending('SendMessage');
+
+  it('sends a message that failed for a reason a retry may change again by itself, with the same clientMessageId, after the backoff', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'Still there?');
+    const first = sends(t)[0];
+    first.reject(unavailable());
+    await settle();
+    expect(statusOf(s, 'Still there?')).toBe('Not sent');
+    expect(s.$('.log button.retry')).not.toBeNull();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(statusOf(s, 'Still there?')).toBe('Sending…');
+    const second = sends(t)[0];
+    expect(second.variables.input).toEqual(first.variables.input);
+    second.reject(new OperationError('Too many requests', ErrorCode.RATE_LIMITED));
+    await settle();
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    const third = sends(t)[0];
+    third.resolve({ sendMessage: givenMessage(2, { senderRole: 'VISITOR', senderName: null, content: 'Still there?', clientMessageId: first.variables.input.clientMessageId }) });
+    await settle();
+    expect(statusOf(s, 'Still there?')).toBe('Sent');
+    expect(s.host.store.read().outbox).toBeUndefined();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('does not send again by itself what a retry would not change, nor what only timed out (it may still arrive)', async () => {
+    const s = mount({ sendTimeoutMs: 5000 });
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'bad');
+    sends(t)[0].reject(new OperationError('content is empty', ErrorCode.BAD_USER_INPUT));
+    await settle();
+    expect(statusOf(s, 'bad')).toBe('Not sent');
+    typeAndSend(s, 'slow');
+    const slow = sends(t)[0];
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(statusOf(s, 'slow')).toBe('Not sent');
+    await jest.advanceTimersByTimeAsync(10 * 60000);
+    expect(sends(t)).toEqual([slow]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('sends it at once when the socket reconnects, and leaves it to the reconnect while offline', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'Hello again');
+    const first = sends(t)[0];
+    t.setState('offline');
+    first.reject(new OperationError('Socket closed'));
+    await settle();
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(sends(t)).toHaveLength(0);
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession() });
+    await settle();
+    expect(sends(t)).toHaveLength(1);
+    expect(sends(t)[0].variables.input).toEqual(first.variables.input);
+  });
+
+  it('Retry sends it at once, and the automatic redelivery does not send it a second time', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'Now');
+    sends(t)[0].reject(unavailable());
+    await settle();
+    s.$<HTMLButtonElement>('.log button.retry')!.click();
+    expect(sends(t)).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(sends(t)).toHaveLength(1);
   });
 });
 

@@ -98,7 +98,12 @@ interface SessionInfo {
 interface Outgoing extends OutboxEntry {
   delivery: DeliveryState;
   op?: Pending<unknown>;
+  /** The send timeout while `sending`; the automatic redelivery while `failed` and {@link redeliver} is set. */
   timer?: ReturnType<typeof setTimeout>;
+  /** Failed for a reason a retry may change (see {@link FINAL_CODES}): sent again by itself, as well as on Retry. */
+  redeliver?: boolean;
+  /** Automatic redeliveries so far: the `attempt` of {@link retryDelayMs}. */
+  redeliveries?: number;
 }
 
 /** What {@link ChatController} needs. */
@@ -639,6 +644,7 @@ export class ChatController implements ChatPanel {
     entry.op?.cancel();
     entry.op = undefined;
     entry.delivery = 'sending';
+    entry.redeliver = false;
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       if (this.outbox.get(entry.clientMessageId) === entry && entry.delivery === 'sending') {
@@ -753,14 +759,37 @@ export class ChatController implements ChatPanel {
     const code = codeOf(error);
     entry.delivery = code === ErrorCode.SESSION_CLOSED ? 'refused' : 'failed';
     if (code === ErrorCode.SESSION_CLOSED) this.refreshState();
+    else if (retryable(error)) this.redeliverLater(entry);
     else this.handleError(error);
     this.render();
   }
 
-  /** Sends every restored outbox entry that is not in flight (after a reload or reconnecting). */
+  /**
+   * A message that failed for a reason a retry may change (the API or its database unavailable, a rate limit,
+   * the connection lost) is sent again by itself, with the same `clientMessageId` (the API stores it once):
+   * after {@link retryDelayMs} while online (or while there is no visitor yet, whose creation it tries again),
+   * at once when the socket reconnects ({@link flushOutbox}). It shows
+   * as not sent, with Retry, meanwhile; Retry sends it at once.
+   */
+  private redeliverLater(entry: Outgoing): void {
+    entry.redeliver = true;
+    if (this.transport && this.connection !== 'online') return; // the reconnect sends it
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (this.outbox.get(entry.clientMessageId) === entry && entry.delivery === 'failed' && entry.redeliver) void this.deliver(entry);
+    }, retryDelayMs(entry.redeliveries ?? 0));
+    entry.redeliveries = (entry.redeliveries ?? 0) + 1;
+  }
+
+  /**
+   * Sends every restored outbox entry that is not in flight (after a reload or reconnecting), and at once
+   * every one waiting for its automatic redelivery ({@link redeliverLater}).
+   */
   private flushOutbox(): void {
     for (const entry of this.outbox.values()) {
-      if (entry.delivery === 'sending' && !entry.op && entry.timer === undefined) void this.deliver(entry);
+      if ((entry.delivery === 'sending' && !entry.op && entry.timer === undefined) || (entry.delivery === 'failed' && entry.redeliver)) {
+        void this.deliver(entry);
+      }
     }
   }
 

@@ -11,12 +11,18 @@ export interface WidgetApi {
   stop(): Promise<void>;
 }
 
-/** Starts the built API on a fresh database `parley_e2e_widget_<random>`. */
-export async function startWidgetApi(extraEnv: Record<string, string> = {}): Promise<WidgetApi> {
+/**
+ * Starts the built API on a fresh database `parley_e2e_widget_<random>`.
+ * @param databasePort where the API reaches PostgreSQL, when not at {@link E2E_DATABASE_URL}'s port (a TCP
+ *   proxy in front of it, to cut the database away); the database is still dropped at that URL.
+ */
+export async function startWidgetApi(extraEnv: Record<string, string> = {}, databasePort?: number): Promise<WidgetApi> {
   const url = new URL(E2E_DATABASE_URL);
   const name = `parley_e2e_widget_${randomUUID().slice(0, 8)}`;
   url.pathname = `/${name}`;
-  const api = await startApi({ DATABASE_URL: url.toString(), ...extraEnv });
+  const apiUrl = new URL(url);
+  if (databasePort !== undefined) apiUrl.port = String(databasePort);
+  const api = await startApi({ DATABASE_URL: apiUrl.toString(), ...extraEnv });
   return {
     api,
     async stop() {
