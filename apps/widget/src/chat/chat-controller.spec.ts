@@ -711,6 +711,19 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('waits at least as long as a rate limit asks (retryAfterSeconds) before sending again', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'Hurry');
+    sends(t)[0].reject(new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 12000));
+    await settle();
+    await jest.advanceTimersByTimeAsync(11999);
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(sends(t)).toHaveLength(1);
+  });
+
   it('does not send again by itself what a retry would not change, nor what only timed out (it may still arrive)', async () => {
     const s = mount({ sendTimeoutMs: 5000 });
     const t = await startChat(s);

@@ -759,7 +759,7 @@ export class ChatController implements ChatPanel {
     const code = codeOf(error);
     entry.delivery = code === ErrorCode.SESSION_CLOSED ? 'refused' : 'failed';
     if (code === ErrorCode.SESSION_CLOSED) this.refreshState();
-    else if (retryable(error)) this.redeliverLater(entry);
+    else if (retryable(error)) this.redeliverLater(entry, error instanceof OperationError ? error.retryAfterMs : undefined);
     else this.handleError(error);
     this.render();
   }
@@ -768,16 +768,17 @@ export class ChatController implements ChatPanel {
    * A message that failed for a reason a retry may change (the API or its database unavailable, a rate limit,
    * the connection lost) is sent again by itself, with the same `clientMessageId` (the API stores it once):
    * after {@link retryDelayMs} while online (or while there is no visitor yet, whose creation it tries again),
-   * at once when the socket reconnects ({@link flushOutbox}). It shows
-   * as not sent, with Retry, meanwhile; Retry sends it at once.
+   * at once when the socket reconnects ({@link flushOutbox}). It shows as not sent, with Retry, meanwhile;
+   * Retry sends it at once.
+   * @param notBeforeMs a rate limit's `retryAfterSeconds` in ms: the automatic redelivery waits at least this long.
    */
-  private redeliverLater(entry: Outgoing): void {
+  private redeliverLater(entry: Outgoing, notBeforeMs = 0): void {
     entry.redeliver = true;
     if (this.transport && this.connection !== 'online') return; // the reconnect sends it
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       if (this.outbox.get(entry.clientMessageId) === entry && entry.delivery === 'failed' && entry.redeliver) void this.deliver(entry);
-    }, retryDelayMs(entry.redeliveries ?? 0));
+    }, Math.max(retryDelayMs(entry.redeliveries ?? 0), notBeforeMs));
     entry.redeliveries = (entry.redeliveries ?? 0) + 1;
   }
 

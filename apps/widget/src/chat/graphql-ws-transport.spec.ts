@@ -11,15 +11,19 @@ import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { backoffMs, graphqlWsTransport } from './graphql-ws-transport';
 import type { ConnectionState, Transport, TypedDocument } from './transport';
 
-const schema = buildSchema('type Query { hello: String! failing: String }');
+const schema = buildSchema('type Query { hello: String! failing: String limited: String }');
 const rootValue = {
   hello: () => 'world',
   failing: () => {
     throw new GraphQLError('Closed', { extensions: { code: 'SESSION_CLOSED' } });
   },
+  limited: () => {
+    throw new GraphQLError('Too many requests', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 7 } });
+  },
 };
 const HELLO = '{ hello }' as TypedDocument<{ hello: string }, Record<string, never>>;
 const FAILING = '{ failing }' as TypedDocument<{ failing: string }, Record<string, never>>;
+const LIMITED = '{ limited }' as TypedDocument<{ limited: string }, Record<string, never>>;
 
 /** A real graphql-ws server (the same library as the API) accepting only the token "good". */
 async function startServer() {
@@ -74,11 +78,12 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 describe('graphqlWsTransport (against a real graphql-ws server)', () => {
-  it('runs operations over the socket and maps GraphQL errors to their extensions.code', async () => {
+  it('runs operations over the socket and maps GraphQL errors to their extensions.code (and a rate limit\'s retryAfterSeconds)', async () => {
     const transport = graphqlWsTransport(server.url, 'good');
     const { seen } = watch(transport);
     await expect(transport.request(HELLO, {}).result).resolves.toEqual({ hello: 'world' });
     await expect(transport.request(FAILING, {}).result).rejects.toMatchObject({ name: 'OperationError', code: 'SESSION_CLOSED', message: 'Closed' });
+    await expect(transport.request(LIMITED, {}).result).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 7000 });
     expect(seen.connected).toBe(1);
     transport.dispose();
   });

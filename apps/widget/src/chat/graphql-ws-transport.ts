@@ -15,9 +15,13 @@ type Listener = Parameters<Transport['listen']>[0];
 
 function toOperationError(error: unknown): OperationError {
   if (Array.isArray(error) && error.length > 0) {
-    const first = error[0] as { message?: string; extensions?: { code?: unknown } };
-    const code = first.extensions?.code;
-    return new OperationError(first.message ?? 'GraphQL error', typeof code === 'string' ? code : undefined);
+    const first = error[0] as { message?: string; extensions?: { code?: unknown; retryAfterSeconds?: unknown } };
+    const { code, retryAfterSeconds } = first.extensions ?? {};
+    return new OperationError(
+      first.message ?? 'GraphQL error',
+      typeof code === 'string' ? code : undefined,
+      typeof retryAfterSeconds === 'number' ? retryAfterSeconds * 1000 : undefined,
+    );
   }
   if (error instanceof Error) return new OperationError(error.message);
   return new OperationError('The connection failed');

@@ -14,6 +14,8 @@ export class OperationError extends Error {
     message: string,
     /** `extensions.code` from `@parley/shared` `ErrorCode`; undefined for a network failure. */
     readonly code?: string,
+    /** `extensions.retryAfterSeconds` of a `RATE_LIMITED` answer, in ms: no retry is allowed sooner. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'OperationError';
