@@ -5,7 +5,18 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventsPublisher } from './events.publisher';
 import { PubSubReconnects } from './pub-sub-reconnects';
-import { createPublisherRedisClient, createRateLimitRedisClient, createRedisClient, PUB_SUB, REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, settleUnsubscribes } from './redis.providers';
+import {
+  createPublisherRedisClient,
+  createRateLimitRedisClient,
+  createReadsRedisClient,
+  createRedisClient,
+  PUB_SUB,
+  REDIS,
+  REDIS_DIRECT,
+  REDIS_RATE_LIMITS,
+  REDIS_READS,
+  settleUnsubscribes,
+} from './redis.providers';
 import { LocalFirstPubSub } from './local-first-pubsub';
 import { Topics } from './topics';
 
@@ -20,6 +31,7 @@ async function connected(client: Redis): Promise<Redis> {
 @Module({
   providers: [
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRedisClient(config.redisUrl, 'commands')) },
+    { provide: REDIS_READS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createReadsRedisClient(config.redisUrl)) },
     { provide: REDIS_DIRECT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createPublisherRedisClient(config.redisUrl)) },
     { provide: REDIS_RATE_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connected(createRateLimitRedisClient(config.redisUrl)) },
     {
@@ -36,11 +48,12 @@ async function connected(client: Redis): Promise<Redis> {
     },
     EventsPublisher,
   ],
-  exports: [REDIS, REDIS_DIRECT, REDIS_RATE_LIMITS, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
+  exports: [REDIS, REDIS_READS, REDIS_DIRECT, REDIS_RATE_LIMITS, PUB_SUB, Topics, EventsPublisher, PubSubReconnects],
 })
 export class RealtimeModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_READS) private readonly reads: Redis,
     @Inject(REDIS_DIRECT) private readonly direct: Redis,
     @Inject(REDIS_RATE_LIMITS) private readonly rateLimits: Redis,
     @Inject(PUB_SUB) private readonly pubSub: RedisPubSub,
@@ -55,6 +68,6 @@ export class RealtimeModule implements OnApplicationShutdown {
       () => undefined,
       () => client.disconnect(),
     );
-    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis), close(this.direct), close(this.rateLimits)]);
+    await Promise.all([close(this.pubSub.getSubscriber() as Redis), close(this.redis), close(this.reads), close(this.direct), close(this.rateLimits)]);
   }
 }

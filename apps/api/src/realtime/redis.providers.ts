@@ -1,8 +1,20 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 
-/** Injection token of the shared ioredis client for commands (presence, queue, jobs' bookkeeping). */
+/**
+ * Injection token of the shared ioredis client for commands (presence, queue, jobs' bookkeeping). No command
+ * timeout: a write given up on would still run once a Redis that hangs resumes, its reply (and what the API
+ * does with it, e.g. report a presence change) lost; reads that have an answer for "unknown now" go through
+ * {@link REDIS_READS} instead.
+ */
 export const REDIS = Symbol('REDIS');
+/**
+ * Injection token of the ioredis client for reads whose callers answer without them when Redis does not
+ * answer in time (presence: `ChatSession.visitorPresence`, wait estimates, notifications): its commands fail
+ * after {@link REDIS_COMMAND_TIMEOUT_MS} ({@link createReadsRedisClient}). Reads only: never a write, nor a
+ * read whose answer reports a write (that one must wait like the write).
+ */
+export const REDIS_READS = Symbol('REDIS_READS');
 /**
  * Injection token of the ioredis client for the `PUBLISH` every message and event makes (graphql-redis-
  * subscriptions' publisher). Without auto-pipelining: ioredis builds a `Pipeline` per tick for
@@ -56,8 +68,8 @@ export function createRedisClient(
 }
 
 /**
- * How long (ms) the {@link REDIS_RATE_LIMITS} client waits for Redis to answer a command before failing it with
- * ioredis' `Command timed out`: far beyond a healthy Redis' answer, short enough that a message does not
+ * How long (ms) the {@link REDIS_RATE_LIMITS} and {@link REDIS_READS} clients wait for Redis to answer a command
+ * before failing it with ioredis' `Command timed out`: far beyond a healthy Redis' answer, short enough that a message does not
  * wait long on one that hangs. Also how long a subscription (`sessionEvents`, `queueUpdated`) waits for Redis
  * to confirm its channel's `SUBSCRIBE` before it fails with `SERVICE_UNAVAILABLE`, retryable (`ChannelStream`):
  * the subscriber connection itself has no command timeout, its `SUBSCRIBE`s stay in force for as long as it is open.
@@ -77,6 +89,19 @@ export function createPublisherRedisClient(url: string): Redis {
  */
 export function createRateLimitRedisClient(url: string): Redis {
   return createRedisClient(url, 'rate limits', { autoPipelining: false, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+}
+
+/**
+ * The {@link REDIS_READS} client, whose commands fail with `Command timed out` after
+ * {@link REDIS_COMMAND_TIMEOUT_MS} (also while it is disconnected and they wait in its offline queue): when
+ * Redis hangs without closing the connection, a read's caller gets that error within 2 s and answers
+ * without it, instead of waiting for as long as the hang lasts. A late reply is dropped; the connection
+ * stays open and serves the next reads once Redis answers again. Without auto-pipelining: ioredis sends an
+ * auto-pipeline only once the one before it on the connection has settled, and a command's timeout starts
+ * when it is sent, so a read made while a hanging one is in flight would wait up to twice as long.
+ */
+export function createReadsRedisClient(url: string): Redis {
+  return createRedisClient(url, 'reads', { autoPipelining: false, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
 }
 
 /**
