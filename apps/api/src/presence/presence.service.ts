@@ -9,8 +9,9 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Turns } from '../common/turns';
 import { Operator } from '../operators/operator.entity';
-import { REDIS } from '../realtime/redis.providers';
+import { REDIS, REDIS_READS } from '../realtime/redis.providers';
 import { ParticipantKind, PresenceStore } from './presence-store';
+import { presenceReadError, UnknownPresence } from './unknown-presence';
 
 /** Emitted on this instance when an operator's presence (as others see it) may have changed. */
 export interface PresenceChange {
@@ -49,6 +50,12 @@ const REFRESH_TURN_MS = 250;
  *
  * Changes are reported on {@link changes} (operators) and {@link visitorChanges} on the instance that saw
  * them; listeners fan them out through Redis pub/sub.
+ *
+ * Writes (and the reads that report what a write changed) go through the shared `REDIS` client, without a
+ * timeout: while Redis hangs they wait, and the change is reported once it answers. The public reads
+ * ({@link onlineCount}, {@link operatorPresence}, {@link visitorPresence}) go through `REDIS_READS` and fail
+ * after `REDIS_COMMAND_TIMEOUT_MS` instead; their callers decide what to answer without them
+ * ({@link readOr}).
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, BeforeApplicationShutdown {
@@ -57,7 +64,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   /** Visitor presence changes seen by this instance. */
   readonly visitorChanges = new Subject<VisitorPresenceChange>();
   private readonly logger = new Logger(PresenceService.name);
+  /** On the shared client: writes, and the reads that report them. */
   private readonly store: PresenceStore;
+  /** On the deadline-bound client: the public reads. */
+  private readonly reads: PresenceStore;
+  private readonly unknown = new UnknownPresence(this.logger);
   private readonly ttlMs: number;
   private readonly sockets = new Map<object, LocalSocket>();
   private readonly refreshMs: number;
@@ -71,9 +82,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     private readonly em: EntityManager,
     @Inject(REDIS) redis: Redis,
+    @Inject(REDIS_READS) reads: Redis,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.store = new PresenceStore(redis, config.redisPrefix);
+    this.reads = new PresenceStore(reads, config.redisPrefix);
     this.ttlMs = config.presenceTtlSeconds * 1000;
     this.refreshMs = Math.max(100, Math.floor(this.ttlMs / 3));
     this.turns = new Turns(Math.round(this.refreshMs / REFRESH_TURN_MS));
@@ -90,6 +103,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     clearInterval(this.timer);
     for (const connection of [...this.sockets.keys()]) this.drop(connection);
     await this.settled();
+    this.unknown.flush();
   }
 
   /** Resolves when the Redis work started so far (and any it started meanwhile) has finished. */
@@ -107,26 +121,59 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     return operator;
   }
 
-  /** How many operators are ONLINE and live, across all instances. */
+  /**
+   * How many operators are ONLINE and live, across all instances.
+   * @throws ServiceUnavailableError (`SERVICE_UNAVAILABLE`, retryable) when Redis has not answered within
+   *   `REDIS_COMMAND_TIMEOUT_MS` (2000 ms); the Redis client's error when it is unreachable.
+   */
   onlineCount(): Promise<number> {
-    return this.store.count(this.store.onlineKey);
+    return this.bounded(this.reads.count(this.reads.onlineKey));
   }
 
   /**
    * The operator's presence as visitors see it: ONLINE while counted online; AWAY while they chose AWAY and
    * their console is connected; otherwise OFFLINE.
    * @param chosen the operator's stored choice, when the caller already has it.
+   * @throws as {@link onlineCount} (each of its one or two Redis reads has its own `REDIS_COMMAND_TIMEOUT_MS`).
    */
-  async operatorPresence(operatorId: string, chosen?: Presence): Promise<Presence> {
-    if (await this.store.has(this.store.onlineKey, operatorId)) return Presence.ONLINE;
-    const choice = chosen ?? (await this.em.fork().findOne(Operator, operatorId, { fields: ['presence'] }))?.presence;
-    if (choice !== Presence.AWAY) return Presence.OFFLINE;
-    return (await this.store.has(this.store.connectedKey('operator'), operatorId)) ? Presence.AWAY : Presence.OFFLINE;
+  operatorPresence(operatorId: string, chosen?: Presence): Promise<Presence> {
+    return this.bounded(this.presenceOf(this.reads, operatorId, chosen));
   }
 
-  /** ONLINE while a widget of the visitor is connected (any tab, any instance), else OFFLINE. */
-  async visitorPresence(visitorId: string): Promise<Presence.ONLINE | Presence.OFFLINE> {
-    return (await this.store.has(this.store.connectedKey('visitor'), visitorId)) ? Presence.ONLINE : Presence.OFFLINE;
+  /**
+   * ONLINE while a widget of the visitor is connected (any tab, any instance), else OFFLINE.
+   * @throws as {@link onlineCount}.
+   */
+  visitorPresence(visitorId: string): Promise<Presence.ONLINE | Presence.OFFLINE> {
+    return this.bounded(this.reads.has(this.reads.connectedKey('visitor'), visitorId)).then((live) => (live ? Presence.ONLINE : Presence.OFFLINE));
+  }
+
+  /**
+   * For callers that have an answer when presence cannot be read now: `read`'s answer (one of the reads
+   * above), or `fallback` when it failed because Redis did not answer within `REDIS_COMMAND_TIMEOUT_MS`
+   * or is unreachable. That is logged as one warning line naming the reason and `consequence`; the ones
+   * after it are counted in one line per 10 s (`UnknownPresence`).
+   * @param consequence what the caller answers instead, the same words every time, e.g.
+   *   `visitorPresence answered OFFLINE`
+   * @throws `read`'s error when it is another one (a bug, not an outage).
+   */
+  readOr<T>(read: Promise<T>, fallback: T, consequence: string): Promise<T> {
+    return this.unknown.or(read, fallback, consequence);
+  }
+
+  /** {@link operatorPresence} read through `store`. */
+  private async presenceOf(store: PresenceStore, operatorId: string, chosen?: Presence): Promise<Presence> {
+    if (await store.has(store.onlineKey, operatorId)) return Presence.ONLINE;
+    const choice = chosen ?? (await this.em.fork().findOne(Operator, operatorId, { fields: ['presence'] }))?.presence;
+    if (choice !== Presence.AWAY) return Presence.OFFLINE;
+    return (await store.has(store.connectedKey('operator'), operatorId)) ? Presence.AWAY : Presence.OFFLINE;
+  }
+
+  /** `read`, whose timeout is worded for its caller ({@link presenceReadError}). */
+  private bounded<T>(read: Promise<T>): Promise<T> {
+    return read.catch((error: unknown) => {
+      throw presenceReadError(error);
+    });
   }
 
   /**
@@ -187,8 +234,12 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       : this.store.remove(this.store.onlineKey, operatorId);
   }
 
+  /**
+   * Reports the operator's presence after a write changed it. Read on the shared client, which waits for a
+   * Redis that hangs like the write did: a read given up on here would lose the change.
+   */
   private async report(operatorId: string, chosen?: Presence): Promise<void> {
-    this.changes.next({ operatorId, presence: await this.operatorPresence(operatorId, chosen) });
+    this.changes.next({ operatorId, presence: await this.presenceOf(this.store, operatorId, chosen) });
   }
 
   /**
