@@ -47,11 +47,18 @@ export class NotificationsService implements OnModuleInit {
    * job when no operator is online now, and a `long-wait` job due after `NOTIFY_WAITING_THRESHOLD_SECONDS`
    * (it sends only if the session still waits then). Job ids derive from the session, so a second call
    * adds nothing. Never throws: the session is already stored, so a failure to enqueue is logged.
+   *
+   * When Redis cannot tell whether an operator is online (no answer within `REDIS_COMMAND_TIMEOUT_MS`,
+   * 2000 ms, or unreachable), nobody is assumed online and `new-session` is enqueued too, with one warning
+   * line (grouped, `PresenceService.readOr`): a notice operators did not need costs a glance, a missing one
+   * leaves a visitor unheard until `long-wait`. (The jobs themselves are added through BullMQ, which waits
+   * for a Redis that hangs.)
    */
   async sessionQueued(sessionId: string): Promise<void> {
     if (this.targets.length === 0) return;
     try {
-      const nobodyOnline = (await this.presence.onlineCount()) === 0;
+      const operatorsOnline = await this.presence.readOr(this.presence.onlineCount(), 0, 'new-session notifications sent as if nobody were online');
+      const nobodyOnline = operatorsOnline === 0;
       const job = (event: NotificationEvent, target: ChannelTarget, delay: number) => {
         const data: NotificationJobData = { event, sessionId, target };
         return { name: event, data, opts: { jobId: notificationJobId(data), delay } };

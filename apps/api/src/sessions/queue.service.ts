@@ -201,10 +201,21 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     this.broadcast().catch((error: Error) => this.logger.warn(`Queue broadcast failed: ${error.message}`));
   }
 
-  /** What wait estimates are made from: operators ONLINE now (across instances) and recent waits, read once. */
+  /**
+   * What wait estimates are made from: operators ONLINE now (across instances) and recent waits, read once.
+   *
+   * When Redis cannot tell how many operators are online (no answer within `REDIS_COMMAND_TIMEOUT_MS`,
+   * 2000 ms, or unreachable), one is assumed, with one warning line (grouped, `PresenceService.readOr`): a
+   * waiting visitor's `session` (its queue position) and `startSession` back to its open chat, and the
+   * operators' `waitingSessions`, are still answered, with the longest estimate anyone online would give
+   * (the median recent wait, or `QUEUE_FALLBACK_WAIT_SECONDS` without history, times the position) and
+   * `operatorsOnline` 1. Not 0: the widget would then tell the visitor that nobody is online (a `null`
+   * estimate), which is nearly always wrong. The next broadcast after Redis answers again publishes the
+   * real figure.
+   */
   private async estimator(): Promise<{ operatorsOnline: number; place: (position: number) => QueuePlace }> {
     const [operatorsOnline, rows] = await Promise.all([
-      this.presence.onlineCount(),
+      this.presence.readOr(this.presence.onlineCount(), 1, 'wait estimates assume one operator online'),
       sql<{ wait: string }>(
         this.em.fork(),
         `SELECT EXTRACT(EPOCH FROM accepted_at - queued_at) AS wait FROM chat_session
