@@ -14,7 +14,7 @@ import { launchBrowser, screenshotPath } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
-import { waitForText, WidgetOnPage } from './support/widget-page';
+import { refusedOperations, waitForText, WidgetOnPage } from './support/widget-page';
 
 let database: TcpProxy;
 let server: WidgetApi;
@@ -43,18 +43,7 @@ it('PostgreSQL unreachable: the visitor’s message shows as not sent and is sen
   context = await browser.newContext({ viewport: { width: 420, height: 720 } });
   const page = await context.newPage();
   // The visitor's socket as the browser sees it: each sendMessage the API refuses SERVICE_UNAVAILABLE.
-  const sends = new Set<string>();
-  const refusals: string[] = [];
-  page.on('websocket', (socket) => {
-    socket.on('framesent', ({ payload }) => {
-      const frame = JSON.parse(String(payload)) as { id?: string; type: string; payload?: { query?: string } };
-      if (frame.type === 'subscribe' && frame.payload?.query?.includes('sendMessage(')) sends.add(frame.id!);
-    });
-    socket.on('framereceived', ({ payload }) => {
-      const frame = JSON.parse(String(payload)) as { id?: string };
-      if (frame.id && sends.has(frame.id) && String(payload).includes('"SERVICE_UNAVAILABLE"')) refusals.push(frame.id);
-    });
-  });
+  const refusals = refusedOperations(page, 'sendMessage(');
   await page.goto(`${server.api.url}/demo`);
   const w = new WidgetOnPage(page);
   await w.open();

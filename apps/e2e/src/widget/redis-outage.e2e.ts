@@ -16,7 +16,7 @@ import { launchBrowser, screenshotPath } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
-import { waitForText, waitHidden, WidgetOnPage } from './support/widget-page';
+import { refusedOperations, waitForText, waitHidden, WidgetOnPage } from './support/widget-page';
 
 /** A `redis-server` of this test's own on a free port, without persistence (it comes back empty, like a crash). */
 interface PrivateRedis {
@@ -81,18 +81,7 @@ it('Redis stopped: the refused events subscription is retried with a notice; Red
   context = await browser.newContext({ viewport: { width: 420, height: 720 } });
   const page = await context.newPage();
   // The visitor's socket as the browser sees it: every sessionEvents subscription the API refuses SERVICE_UNAVAILABLE.
-  const subscriptions = new Set<string>();
-  const refusals: string[] = [];
-  page.on('websocket', (socket) => {
-    socket.on('framesent', ({ payload }) => {
-      const frame = JSON.parse(String(payload)) as { id?: string; type: string; payload?: { query?: string } };
-      if (frame.type === 'subscribe' && frame.payload?.query?.includes('sessionEvents(')) subscriptions.add(frame.id!);
-    });
-    socket.on('framereceived', ({ payload }) => {
-      const frame = JSON.parse(String(payload)) as { id?: string; type: string };
-      if (frame.id && subscriptions.has(frame.id) && String(payload).includes('"SERVICE_UNAVAILABLE"')) refusals.push(frame.id);
-    });
-  });
+  const refusals = refusedOperations(page, 'sessionEvents(');
   await page.goto(`${proxy.url}/demo`);
   const w = new WidgetOnPage(page);
   await w.open();

@@ -92,3 +92,24 @@ export async function waitForText(locator: Locator, expected: string | RegExp, t
 export async function waitHidden(locator: Locator, timeoutMs = 15000): Promise<void> {
   await locator.first().waitFor({ state: 'hidden', timeout: timeoutMs });
 }
+
+/**
+ * Records, from the frames the browser sees on the page's WebSockets, every answer `SERVICE_UNAVAILABLE`
+ * to an operation whose document contains `field` (e.g. `sessionEvents(`, `sendMessage(`): the operation's
+ * id once per refusal. Set up before the page opens its sockets; read `new Set(ids).size` for attempts.
+ */
+export function refusedOperations(page: Page, field: string): string[] {
+  const operations = new Set<string>();
+  const refusals: string[] = [];
+  page.on('websocket', (socket) => {
+    socket.on('framesent', ({ payload }) => {
+      const frame = JSON.parse(String(payload)) as { id?: string; type: string; payload?: { query?: string } };
+      if (frame.type === 'subscribe' && frame.payload?.query?.includes(field)) operations.add(frame.id!);
+    });
+    socket.on('framereceived', ({ payload }) => {
+      const frame = JSON.parse(String(payload)) as { id?: string };
+      if (frame.id && operations.has(frame.id) && String(payload).includes('"SERVICE_UNAVAILABLE"')) refusals.push(frame.id);
+    });
+  });
+  return refusals;
+}
