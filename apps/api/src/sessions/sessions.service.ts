@@ -88,6 +88,8 @@ export class SessionsService {
    * One open session per visitor is enforced by the partial unique index, so racing calls get the same one.
    * `content`, when given, is sent as a visitor message (idempotent on `clientMessageId`).
    * A new session is handed to notifications (operators hear of it when none is online, or when it waits long).
+   * Answers once the session and its message are stored: the message, the queue broadcast and the notification
+   * jobs go to Redis in the background, so a Redis that is down or hangs neither fails nor holds up the answer.
    * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
    *   the session and its message are stored, before they are published; absent over HTTP
    * @throws SessionError `BAD_USER_INPUT` (content empty after trimming, or too long; a malformed
@@ -130,9 +132,14 @@ export class SessionsService {
       if (result) session.lastSeq = Math.max(session.lastSeq, result.message.seq);
     }
     arrival?.pass(); // stored: the connection's next mutations may start while this one announces it
-    if (message) await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId: session.id, message });
-    if (created || message) await this.queue.broadcast();
-    if (created) await this.notifications.sessionQueued(session.id);
+    // Announced without waiting for Redis, as sendMessage's messages are: a Redis that is down or hangs must
+    // neither fail the request after the chat was stored (the visitor's retry would find it created and
+    // announce nothing, so no operator would be notified of it) nor hold the answer for as long as it lasts.
+    // Each logs its own failure; the queue is broadcast again at its next change and once Redis is back, and
+    // the notification jobs are added when Redis answers again (BullMQ queues the command meanwhile).
+    if (message) this.events.announceMessage({ __typename: 'MessageCreated', sessionId: session.id, message });
+    if (created || message) this.queue.broadcastInBackground();
+    if (created) void this.notifications.sessionQueued(session.id);
     return this.queue.toModel(session);
   }
 
