@@ -53,7 +53,7 @@ const REFRESH_TURN_MS = 250;
  *
  * Writes (and the reads that report what a write changed) go through the shared `REDIS` client, without a
  * timeout: while Redis hangs they wait, and the change is reported once it answers. The public reads
- * ({@link onlineCount}, {@link operatorPresence}, {@link visitorPresence}) go through `REDIS_READS` and fail
+ * ({@link onlineCount}, {@link visitorPresence}) go through `REDIS_READS` and fail
  * after `REDIS_COMMAND_TIMEOUT_MS` instead; their callers decide what to answer without them
  * ({@link readOr}).
  */
@@ -131,16 +131,6 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /**
-   * The operator's presence as visitors see it: ONLINE while counted online; AWAY while they chose AWAY and
-   * their console is connected; otherwise OFFLINE.
-   * @param chosen the operator's stored choice, when the caller already has it.
-   * @throws as {@link onlineCount} (each of its one or two Redis reads has its own `REDIS_COMMAND_TIMEOUT_MS`).
-   */
-  operatorPresence(operatorId: string, chosen?: Presence): Promise<Presence> {
-    return this.bounded(this.presenceOf(this.reads, operatorId, chosen));
-  }
-
-  /**
    * ONLINE while a widget of the visitor is connected (any tab, any instance), else OFFLINE.
    * @throws as {@link onlineCount}.
    */
@@ -161,12 +151,16 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     return this.unknown.or(read, fallback, consequence);
   }
 
-  /** {@link operatorPresence} read through `store`. */
-  private async presenceOf(store: PresenceStore, operatorId: string, chosen?: Presence): Promise<Presence> {
-    if (await store.has(store.onlineKey, operatorId)) return Presence.ONLINE;
+  /**
+   * The operator's presence as visitors see it: ONLINE while counted online; AWAY while they chose AWAY and
+   * their console is connected; otherwise OFFLINE.
+   * @param chosen the operator's stored choice, when the caller already has it.
+   */
+  private async operatorPresence(operatorId: string, chosen?: Presence): Promise<Presence> {
+    if (await this.store.has(this.store.onlineKey, operatorId)) return Presence.ONLINE;
     const choice = chosen ?? (await this.em.fork().findOne(Operator, operatorId, { fields: ['presence'] }))?.presence;
     if (choice !== Presence.AWAY) return Presence.OFFLINE;
-    return (await store.has(store.connectedKey('operator'), operatorId)) ? Presence.AWAY : Presence.OFFLINE;
+    return (await this.store.has(this.store.connectedKey('operator'), operatorId)) ? Presence.AWAY : Presence.OFFLINE;
   }
 
   /** `read`, whose timeout is worded for its caller ({@link presenceReadError}). */
@@ -239,7 +233,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
    * Redis that hangs like the write did: a read given up on here would lose the change.
    */
   private async report(operatorId: string, chosen?: Presence): Promise<void> {
-    this.changes.next({ operatorId, presence: await this.presenceOf(this.store, operatorId, chosen) });
+    this.changes.next({ operatorId, presence: await this.operatorPresence(operatorId, chosen) });
   }
 
   /**
