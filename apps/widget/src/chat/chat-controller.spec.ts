@@ -724,14 +724,17 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(sends(t)).toHaveLength(1);
   });
 
-  it('does not send again by itself what a retry would not change, nor what only timed out (it may still arrive)', async () => {
+  it('does not send again by itself what a retry would not change, an error of the API, nor what only timed out (it may still arrive)', async () => {
     const s = mount({ sendTimeoutMs: 5000 });
     const t = await startChat(s);
     jest.useFakeTimers();
     typeAndSend(s, 'bad');
     sends(t)[0].reject(new OperationError('content is empty', ErrorCode.BAD_USER_INPUT));
+    typeAndSend(s, 'broken');
+    sends(t)[0].reject(new OperationError('Unexpected error', 'INTERNAL_SERVER_ERROR'));
     await settle();
     expect(statusOf(s, 'bad')).toBe('Not sent');
+    expect(statusOf(s, 'broken')).toBe('Not sent');
     typeAndSend(s, 'slow');
     const slow = sends(t)[0];
     await jest.advanceTimersByTimeAsync(5000);
@@ -741,25 +744,66 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('sends it at once when the socket reconnects, and leaves it to the reconnect while offline', async () => {
+  it('sends them again in the order they were written, whichever failed first', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'A');
+    sends(t)[0].reject(unavailable());
+    await settle();
+    await jest.advanceTimersByTimeAsync(1000);
+    sends(t)[0].reject(unavailable()); // A's second failure: the next resend in 2 s
+    await settle();
+    typeAndSend(s, 'B');
+    sends(t)[0].reject(unavailable());
+    await settle();
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(sends(t).map((x) => x.variables.input.content)).toEqual(['A', 'B']);
+  });
+
+  it('starts the chat with the first message written when creating the visitor failed for both', async () => {
+    const s = mount();
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')?.click();
+    jest.useFakeTimers();
+    typeAndSend(s, 'First');
+    const anonymous = s.net.anonymous()!;
+    typeAndSend(s, 'Second');
+    // Were each message's resend timed on its own, jitter could send Second first (here 1 s, then 0.5 s).
+    jest.spyOn(Math, 'random').mockReturnValueOnce(1).mockReturnValueOnce(0);
+    anonymous.pending('CreateVisitor')[0].reject(unavailable());
+    await settle();
+    expect([statusOf(s, 'First'), statusOf(s, 'Second')]).toEqual(['Not sent', 'Not sent']);
+    await jest.advanceTimersByTimeAsync(1000);
+    s.net.anonymous()!.pending('CreateVisitor')[0].resolve({ createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+    await settle();
+    const t = s.net.authed()!;
+    t.setState('online');
+    t.pending('LatestSession')[0].resolve({ mySessions: { nodes: [] } });
+    await settle();
+    expect(t.pending('StartSession').map((x) => x.variables.input.content)).toEqual(['First']);
+  });
+
+  it('sends it again at once when the socket reconnects, without waiting for the backoff', async () => {
     const s = mount();
     const t = await startChat(s);
     jest.useFakeTimers();
     typeAndSend(s, 'Hello again');
     const first = sends(t)[0];
-    t.setState('offline');
-    first.reject(new OperationError('Socket closed'));
+    first.reject(unavailable());
     await settle();
-    await jest.advanceTimersByTimeAsync(60000);
-    expect(sends(t)).toHaveLength(0);
+    t.setState('offline');
     t.setState('online');
     t.pending('SessionState')[0].resolve({ session: givenSession() });
     await settle();
     expect(sends(t)).toHaveLength(1);
     expect(sends(t)[0].variables.input).toEqual(first.variables.input);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(sends(t)).toHaveLength(1);
   });
 
-  it('Retry sends it at once, and the automatic redelivery does not send it a second time', async () => {
+  it('Retry sends it at once, and the automatic resend does not send it a second time', async () => {
     const s = mount();
     const t = await startChat(s);
     jest.useFakeTimers();

@@ -1,4 +1,13 @@
-import { equalJitterBackoffMs, ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_URL_LENGTH, MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, normalizeText } from '@parley/shared';
+import {
+  equalJitterBackoffMs,
+  ErrorCode,
+  MAX_MESSAGE_LENGTH,
+  MAX_PAGE_URL_LENGTH,
+  MAX_RATING_COMMENT_LENGTH,
+  MAX_VISITOR_NAME_LENGTH,
+  normalizeText,
+  RETRYABLE_ERROR_CODES,
+} from '@parley/shared';
 import { graphqlWsUrl } from '../common/config';
 import type { ChatPanel, WidgetHost } from '../common/host';
 import { adoptStyles } from '../common/styles';
@@ -98,12 +107,10 @@ interface SessionInfo {
 interface Outgoing extends OutboxEntry {
   delivery: DeliveryState;
   op?: Pending<unknown>;
-  /** The send timeout while `sending`; the automatic redelivery while `failed` and {@link redeliver} is set. */
+  /** The send timeout while `sending`. */
   timer?: ReturnType<typeof setTimeout>;
-  /** Failed for a reason a retry may change (see {@link FINAL_CODES}): sent again by itself, as well as on Retry. */
+  /** Failed for a reason that may pass ({@link mayPass}): sent again by itself, as well as on Retry. */
   redeliver?: boolean;
-  /** Automatic redeliveries so far: the `attempt` of {@link retryDelayMs}. */
-  redeliveries?: number;
 }
 
 /** What {@link ChatController} needs. */
@@ -121,6 +128,16 @@ function codeOf(error: unknown): string | undefined {
 /** Whether live events or `resume()` should be tried again after `error` (see {@link FINAL_CODES}). */
 function retryable(error: unknown): boolean {
   return !FINAL_CODES.has(codeOf(error));
+}
+
+/**
+ * Whether a message refused with `error` is sent again by itself: the API said so (`RETRYABLE_ERROR_CODES`:
+ * `SERVICE_UNAVAILABLE`, `RATE_LIMITED`), or no answer came (the connection failed). Any other refusal,
+ * `INTERNAL_SERVER_ERROR` included, waits for the visitor's Retry.
+ */
+function mayPass(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === undefined || (RETRYABLE_ERROR_CODES as readonly string[]).includes(code);
 }
 
 /**
@@ -142,6 +159,12 @@ export class ChatController implements ChatPanel {
   private retryTimer?: ReturnType<typeof setTimeout>;
   /** Restarts since live events last worked or the socket last (re)connected: the `attempt` of {@link retryDelayMs}. */
   private retryAttempt = 0;
+  /** The pending automatic resend of the messages that failed for a reason that may pass ({@link redeliverLater}). */
+  private redeliveryTimer?: ReturnType<typeof setTimeout>;
+  /** Automatic resends since a message was last stored: the `attempt` of {@link retryDelayMs}. */
+  private redeliveryAttempt = 0;
+  /** No automatic resend before this time (Unix ms): what a rate limit's `retryAfterSeconds` asked. */
+  private redeliverNotBefore = 0;
   /** Live events failed and are being restarted: the visitor sees the connection notice meanwhile. */
   private paused = false;
   private connection: ConnectionState = 'connecting';
@@ -422,6 +445,10 @@ export class ChatController implements ChatPanel {
       entry.op?.cancel();
     }
     this.outbox.clear();
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
+    this.redeliveryAttempt = 0;
+    this.redeliverNotBefore = 0;
     this.messages.clear();
     this.session = null;
     this.contiguousSeq = 0;
@@ -660,6 +687,7 @@ export class ChatController implements ChatPanel {
           clearTimeout(entry.timer);
           entry.delivery = 'sent';
         }
+        this.redeliveryAttempt = 0;
         return this.render();
       }
       const session = this.session;
@@ -669,6 +697,7 @@ export class ChatController implements ChatPanel {
       });
       entry.op = op;
       const { sendMessage } = await op.result;
+      this.redeliveryAttempt = 0;
       if (this.session === session) this.addMessages([sendMessage], true);
     } catch (error) {
       this.sendFailed(entry, error);
@@ -759,39 +788,45 @@ export class ChatController implements ChatPanel {
     const code = codeOf(error);
     entry.delivery = code === ErrorCode.SESSION_CLOSED ? 'refused' : 'failed';
     if (code === ErrorCode.SESSION_CLOSED) this.refreshState();
-    else if (retryable(error)) this.redeliverLater(entry, error instanceof OperationError ? error.retryAfterMs : undefined);
-    else this.handleError(error);
+    else if (mayPass(error)) {
+      entry.redeliver = true;
+      this.redeliverLater(error instanceof OperationError ? error.retryAfterMs : undefined);
+    } else this.handleError(error);
     this.render();
   }
 
   /**
-   * A message that failed for a reason a retry may change (the API or its database unavailable, a rate limit,
-   * the connection lost) is sent again by itself, with the same `clientMessageId` (the API stores it once):
-   * after {@link retryDelayMs} while online (or while there is no visitor yet, whose creation it tries again),
-   * at once when the socket reconnects ({@link flushOutbox}). It shows as not sent, with Retry, meanwhile;
-   * Retry sends it at once.
-   * @param notBeforeMs a rate limit's `retryAfterSeconds` in ms: the automatic redelivery waits at least this long.
+   * Messages that failed for a reason that may pass ({@link mayPass}) are sent again by themselves, with
+   * their own `clientMessageId` (the API stores each once): all of them together, in the order they were
+   * written, so the first starts the chat session and `seq` follows that order. After {@link retryDelayMs}
+   * (the attempt counted since a message was last stored) and never before a rate limit's wait, or at once
+   * when the socket reconnects ({@link flushOutbox}). They show as not sent, with Retry, meanwhile.
+   * @param notBeforeMs a rate limit's `retryAfterSeconds` in ms: no automatic resend sooner.
    */
-  private redeliverLater(entry: Outgoing, notBeforeMs = 0): void {
-    entry.redeliver = true;
-    if (this.transport && this.connection !== 'online') return; // the reconnect sends it
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      if (this.outbox.get(entry.clientMessageId) === entry && entry.delivery === 'failed' && entry.redeliver) void this.deliver(entry);
-    }, Math.max(retryDelayMs(entry.redeliveries ?? 0), notBeforeMs));
-    entry.redeliveries = (entry.redeliveries ?? 0) + 1;
+  private redeliverLater(notBeforeMs = 0): void {
+    if (notBeforeMs) this.redeliverNotBefore = Math.max(this.redeliverNotBefore, Date.now() + notBeforeMs);
+    if (this.redeliveryTimer !== undefined) return;
+    const wait = Math.max(retryDelayMs(this.redeliveryAttempt++), this.redeliverNotBefore - Date.now());
+    this.redeliveryTimer = setTimeout(() => this.redeliver(), wait);
+  }
+
+  /** Sends every message waiting for its automatic resend, in the order written (unless a rate limit's wait is not over). */
+  private redeliver(): void {
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
+    if (Date.now() < this.redeliverNotBefore) return this.redeliverLater();
+    for (const entry of this.outbox.values()) if (entry.delivery === 'failed' && entry.redeliver) void this.deliver(entry);
   }
 
   /**
-   * Sends every restored outbox entry that is not in flight (after a reload or reconnecting), and at once
-   * every one waiting for its automatic redelivery ({@link redeliverLater}).
+   * Sends every restored outbox entry that is not in flight (after a reload or reconnecting), then every one
+   * waiting for its automatic resend ({@link redeliver}).
    */
   private flushOutbox(): void {
     for (const entry of this.outbox.values()) {
-      if ((entry.delivery === 'sending' && !entry.op && entry.timer === undefined) || (entry.delivery === 'failed' && entry.redeliver)) {
-        void this.deliver(entry);
-      }
+      if (entry.delivery === 'sending' && !entry.op && entry.timer === undefined) void this.deliver(entry);
     }
+    this.redeliver();
   }
 
   private persistOutbox(): void {
