@@ -26,7 +26,7 @@ export class MessagesService {
 
   /**
    * Stores the message with the session's next seq, then announces `MessageCreated` (without waiting for Redis;
-   * see `EventsPublisher.announceMessage`).
+   * see `EventsPublisher.announce`).
    * Idempotent on `clientMessageId`: a retry returns the stored message and publishes nothing
    * (also after the session closed, so a client's retry of a delivered message still succeeds).
    * @param arrival the operation's turn among its WebSocket connection's mutations (see `ArrivalOrder`), passed
@@ -54,7 +54,7 @@ export class MessagesService {
       if (result) {
         if (result.created) {
           this.metrics.messageStored(sender.senderRole);
-          this.events.announceMessage({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
+          this.events.announce({ __typename: 'MessageCreated', sessionId: input.sessionId, message: result.message });
         }
         return result.message;
       }
@@ -78,7 +78,7 @@ export class MessagesService {
     if (!result) throw SessionError.closed(session.id); // closed between the check and the write
     if (result.created) {
       this.metrics.messageStored(sender.senderRole);
-      this.events.announceMessage({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
+      this.events.announce({ __typename: 'MessageCreated', sessionId: session.id, message: result.message });
     }
     return result.message;
   }

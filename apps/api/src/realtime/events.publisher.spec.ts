@@ -89,7 +89,7 @@ describe('EventsPublisher', () => {
       await proxy.close(); // Redis is gone: every publish fails once ioredis has given up on it
       const sessionId = randomUUID();
       for (let seq = 1; seq <= 5; seq++) {
-        events.announceMessage({
+        events.announce({
           __typename: 'MessageCreated',
           sessionId,
           message: { id: randomUUID(), sessionId, seq, senderRole: SenderRole.VISITOR, senderName: null, content: `m${seq}`, systemEvent: null, clientMessageId: null, sentAt: new Date() },
@@ -102,7 +102,7 @@ describe('EventsPublisher', () => {
         expect.stringMatching(
           new RegExp(`^Message [1-5] of session ${sessionId} not published to Redis \\(.+\\); other instances catch up from PostgreSQL$`),
         ),
-        '4 more message(s) not published to Redis within 1 s; other instances catch up from PostgreSQL',
+        '4 more event(s) not published to Redis within 1 s; other instances catch up from PostgreSQL',
       ]);
     } finally {
       warn.mockRestore();

@@ -7,7 +7,7 @@ import { GroupedWarning } from '../common/grouped-warning';
 import { PUB_SUB } from './redis.providers';
 import { Topics } from './topics';
 
-/** How long (ms) messages not published after a first one are counted into one warning line. */
+/** How long (ms) events not published after a first one are counted into one warning line. */
 export const UNPUBLISHED_REPORT_MS = 1000;
 
 /**
@@ -16,12 +16,12 @@ export const UNPUBLISHED_REPORT_MS = 1000;
  */
 @Injectable()
 export class EventsPublisher implements OnModuleDestroy {
-  /** Messages not published: the first at once, then one line per {@link UNPUBLISHED_REPORT_MS} for those after it. */
+  /** Events not published: the first at once, then one line per {@link UNPUBLISHED_REPORT_MS} for those after it. */
   private readonly unpublished = new GroupedWarning(
     new Logger('EventsPublisher'),
     UNPUBLISHED_REPORT_MS,
     (detail) => `${detail}; other instances catch up from PostgreSQL`,
-    (count) => `${count} more message(s) not published to Redis within ${UNPUBLISHED_REPORT_MS / 1000} s; other instances catch up from PostgreSQL`,
+    (count) => `${count} more event(s) not published to Redis within ${UNPUBLISHED_REPORT_MS / 1000} s; other instances catch up from PostgreSQL`,
   );
 
   constructor(
@@ -53,18 +53,21 @@ export class EventsPublisher implements OnModuleDestroy {
   }
 
   /**
-   * Publishes a stored message without waiting for Redis' reply: this instance's subscribers have it
-   * before this returns (`LocalFirstPubSub`), other instances a moment later; the sender's answer thus
-   * leaves in the same write as this instance's deliveries (bench/NOTES.md). A message is already committed
-   * with its seq, so a lost event costs no message: every `sessionEvents` stream fills seq gaps from
-   * PostgreSQL and catches up by itself when Redis is back. A failure is never thrown: the first of a burst is
-   * logged at once, those after it counted in one line per {@link UNPUBLISHED_REPORT_MS} (an outage fails
-   * every message).
+   * Publishes an event about committed data without waiting for Redis' reply: this instance's subscribers
+   * have it before this returns (`LocalFirstPubSub`), other instances a moment later; a sender's answer thus
+   * leaves in the same write as this instance's deliveries (bench/NOTES.md). What an event announces is
+   * already stored, so a lost one costs nothing stored: a message (`MessageCreated`, also the system line
+   * beside `OperatorJoined` and `SessionClosed`) has its seq, and every `sessionEvents` stream fills seq gaps
+   * from PostgreSQL and catches up by itself when Redis is back; a chat's state is read again by clients
+   * that resume. Events of one call to this, or of calls in a row, reach Redis in that order (one
+   * connection). A failure is never thrown: the first of a burst is logged at once, those after it counted
+   * in one line per {@link UNPUBLISHED_REPORT_MS} (an outage fails every event).
    */
-  announceMessage(event: Extract<SessionEventPayload, { __typename: 'MessageCreated' }>): void {
-    this.publishSessionEvent(event).catch((error: Error) =>
-      this.unpublished.add(`Message ${event.message.seq} of session ${event.sessionId} not published to Redis (${error.message})`),
-    );
+  announce(event: SessionEventPayload): void {
+    this.publishSessionEvent(event).catch((error: Error) => {
+      const what = event.__typename === 'MessageCreated' ? `Message ${event.message.seq}` : event.__typename;
+      this.unpublished.add(`${what} of session ${event.sessionId} not published to Redis (${error.message})`);
+    });
   }
 
   /**

@@ -137,7 +137,7 @@ export class SessionsService {
     // announce nothing, so no operator would be notified of it) nor hold the answer for as long as it lasts.
     // Each logs its own failure; the queue is broadcast again at its next change and once Redis is back, and
     // the notification jobs are added when Redis answers again (BullMQ queues the command meanwhile).
-    if (message) this.events.announceMessage({ __typename: 'MessageCreated', sessionId: session.id, message });
+    if (message) this.events.announce({ __typename: 'MessageCreated', sessionId: session.id, message });
     if (created || message) this.queue.broadcastInBackground();
     if (created) void this.notifications.sessionQueued(session.id);
     return this.queue.toModel(session);
@@ -226,6 +226,8 @@ export class SessionsService {
   /**
    * Atomically assigns a WAITING session to the operator: a conditional UPDATE, so when operators race
    * exactly one wins. The winner's session gets a SYSTEM line; one `OperatorJoined` is published.
+   * Answers once committed: the events and the queue broadcast go to Redis in the background, so a Redis that
+   * is down or hangs neither fails the accept after the fact nor holds up the answer.
    * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
    *   the assignment is committed, before it is published and the queue broadcast; absent over HTTP
    * @throws SessionError `NOT_FOUND`, `SESSION_ALREADY_TAKEN` (another operator was first, or it was
@@ -256,9 +258,10 @@ export class SessionsService {
       throw SessionError.alreadyTaken(sessionId);
     }
     arrival?.pass(); // committed: the connection's next mutations (a greeting into this chat) may start
-    await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: system.message });
-    await this.events.publishSessionEvent({ __typename: 'OperatorJoined', sessionId, operator: toOperatorModel(operator) });
-    await this.queue.broadcast();
+    // Announced without waiting for Redis (see startSession): the chat is this operator's now, whatever Redis does.
+    this.events.announce({ __typename: 'MessageCreated', sessionId, message: system.message });
+    this.events.announce({ __typename: 'OperatorJoined', sessionId, operator: toOperatorModel(operator) });
+    this.queue.broadcastInBackground();
     return this.queue.toModel(await loadSession(this.em.fork(), sessionId));
   }
 
@@ -266,6 +269,8 @@ export class SessionsService {
    * Closes a session. Operators: the assigned operator closes an ACTIVE session; any operator may close a
    * WAITING one (spam, duplicates); `resolution` is required. Visitors close their own session (leaving);
    * `resolution` is optional for them. A SYSTEM line records it; `SessionClosed` is published.
+   * Answers once committed: the events (and the queue broadcast, for a waiting one) go to Redis in the
+   * background, as {@link acceptSession}'s.
    * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
    *   the close is committed, before it is published; absent over HTTP
    * @throws SessionError `NOT_FOUND`, `FORBIDDEN`, `SESSION_CLOSED`, `BAD_USER_INPUT`
@@ -307,15 +312,10 @@ export class SessionsService {
     });
     if (!result) throw SessionError.closed(sessionId); // closed or re-assigned meanwhile
     arrival?.pass(); // committed: the connection's next mutations may start while it is announced
-    await this.events.publishSessionEvent({ __typename: 'MessageCreated', sessionId, message: result.system.message });
-    await this.events.publishSessionEvent({
-      __typename: 'SessionClosed',
-      sessionId,
-      resolution,
-      closedBy,
-      closedAt: result.closedAt,
-    });
-    if (wasWaiting) await this.queue.broadcast();
+    // Announced without waiting for Redis (see startSession): the chat is closed, whatever Redis does.
+    this.events.announce({ __typename: 'MessageCreated', sessionId, message: result.system.message });
+    this.events.announce({ __typename: 'SessionClosed', sessionId, resolution, closedBy, closedAt: result.closedAt });
+    if (wasWaiting) this.queue.broadcastInBackground();
     return this.queue.toModel(await loadSession(this.em.fork(), sessionId));
   }
 

@@ -1,15 +1,16 @@
-// Fault: Redis is down, or hangs, when a visitor starts a chat. The chat and its first message are stored in
-// PostgreSQL, and `startSession` answers with them instead of failing after the fact (SERVICE_UNAVAILABLE,
-// whose retry found the chat already created and announced nothing: no operator was ever notified of it)
-// or waiting for as long as Redis does. The announcements go out in the background: once Redis answers
-// again, the new chat's notification jobs are there.
+// Fault: Redis is down, or hangs, when a visitor starts a chat or an operator accepts or closes one. What was
+// asked is committed in PostgreSQL, and the mutation answers with it instead of failing after the fact
+// (SERVICE_UNAVAILABLE: a visitor's retry found the chat already created and announced nothing, so no
+// operator was ever notified of it; an operator's retried accept was told SESSION_ALREADY_TAKEN) or waiting
+// for as long as Redis does. The announcements go out in the background: once Redis answers again, the new
+// chat's notification jobs are there.
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { NotificationChannel, NotificationEvent, NotificationJobData, notificationJobId, NOTIFICATIONS_QUEUE } from '../src/notifications/notification-jobs';
 import { gql, GqlResult } from './support/api-client';
 import { FakeTelegram } from './support/notification-sinks';
 import { PrivateRedis, startPrivateRedis } from './support/private-services';
-import { givenVisitor, startTestApi, TestApi } from './support/test-app';
+import { givenOperator, givenVisitor, givenWaitingSession, startTestApi, TestApi } from './support/test-app';
 import { eventually, withTimeout } from './support/wait-for';
 
 jest.setTimeout(60_000);
@@ -18,7 +19,7 @@ const START_SESSION = 'mutation($input: StartSessionInput) { startSession(input:
 /** The Telegram chat notifications go to. */
 const CHAT = '42';
 
-describe('fault: Redis down or hanging when a visitor starts a chat', () => {
+describe('fault: Redis down or hanging while chats start, are accepted and closed', () => {
   let redis: PrivateRedis;
   let telegram: FakeTelegram;
   let api: TestApi;
@@ -58,6 +59,19 @@ describe('fault: Redis down or hanging when a visitor starts a chat', () => {
     expect(chat).toMatchObject({ status: 'WAITING', messages: [{ seq: 1, content: 'Is anyone there?' }] });
     await redis.start();
     await eventually(() => notified(chat.id), 'the new-session notification job', 15_000);
+  });
+
+  it('Redis stopped: an operator accepts a waiting chat and closes it, each answered as committed', async () => {
+    const operator = await givenOperator(api);
+    const { sessionId } = await givenWaitingSession(api, 'Can you help?');
+    await redis.kill();
+    const accept = gql(api.httpUrl, 'mutation($id: ID!) { acceptSession(sessionId: $id) { id status operator { id } } }', { id: sessionId }, operator.token);
+    const accepted: GqlResult = await withTimeout(accept, 8000, 'acceptSession to answer');
+    expect(accepted).toEqual({ data: { acceptSession: { id: sessionId, status: 'ACTIVE', operator: { id: operator.id } } } });
+    const close = gql(api.httpUrl, 'mutation($id: ID!) { closeSession(sessionId: $id, resolution: "Answered") { id status } }', { id: sessionId }, operator.token);
+    const closed: GqlResult = await withTimeout(close, 8000, 'closeSession to answer');
+    expect(closed).toEqual({ data: { closeSession: { id: sessionId, status: 'CLOSED' } } });
+    await redis.start();
   });
 
   it('Redis hangs: the chat is answered within seconds, not when the hang ends, and notified after it', async () => {
