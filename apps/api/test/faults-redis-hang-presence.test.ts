@@ -151,6 +151,9 @@ describe('fault: Redis hangs while presence is read', () => {
     const { sessionId } = await givenWaitingSession(api, 'queued while an operator is online');
     const queue = api.app.get<Queue<NotificationJobData>>(getQueueToken(NOTIFICATIONS_QUEUE));
     const newSession = notificationJobId({ event: NotificationEvent.NEW_SESSION, sessionId, target: { channel: NotificationChannel.TELEGRAM, chatId: CHAT } });
+    // The chat's jobs are added together, after startSession answered: once the long-wait one is there, a new-session one would be too.
+    const longWait = notificationJobId({ event: NotificationEvent.LONG_WAIT, sessionId, target: { channel: NotificationChannel.TELEGRAM, chatId: CHAT } });
+    await eventually(async () => (await queue.getJob(longWait)) !== undefined, 'the long-wait job');
     expect(await queue.getJob(newSession)).toBeUndefined(); // an operator is online: no new-session notice
     warn.mockClear();
 

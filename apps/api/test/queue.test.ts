@@ -95,7 +95,8 @@ describe('waiting queue', () => {
 
   it('first gives a subscribing operator the queue as it is: a visitor already waiting shows with no further change', async () => {
     const operator = await givenOperator(api, { online: true });
-    const waiting = await join('Early'); // settles once its broadcast, and any before it, is published
+    const waiting = await join('Early');
+    await api.app.get(QueueService).broadcast(); // settles once a broadcast started after the join (and any before it) is published
     // From here on no snapshot is published (the operator's socket arriving would broadcast one): only the
     // subscription's first snapshot can show the visitor.
     const broadcasts = jest.spyOn(api.app.get(QueueService), 'broadcast').mockResolvedValue(undefined);
