@@ -724,6 +724,39 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(sends(t)).toHaveLength(1);
   });
 
+  it('sends those waiting at once when another message is stored, and the backoff starts over', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'A');
+    sends(t)[0].reject(unavailable());
+    await settle();
+    typeAndSend(s, 'B');
+    const b = sends(t)[0];
+    b.resolve({ sendMessage: givenMessage(2, { senderRole: 'VISITOR', senderName: null, content: 'B', clientMessageId: b.variables.input.clientMessageId }) });
+    await settle();
+    expect(sends(t).map((x) => x.variables.input.content)).toEqual(['A']);
+  });
+
+  it('a reconnect during a rate limit\'s wait sends nothing early', async () => {
+    const s = mount();
+    const t = await startChat(s);
+    jest.useFakeTimers();
+    typeAndSend(s, 'Hurry');
+    sends(t)[0].reject(new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 20000));
+    await settle();
+    await jest.advanceTimersByTimeAsync(5000);
+    t.setState('offline');
+    t.setState('online');
+    t.pending('SessionState')[0].resolve({ session: givenSession() });
+    await settle();
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(14999);
+    expect(sends(t)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(sends(t)).toHaveLength(1);
+  });
+
   it('does not send again by itself what a retry would not change, an error of the API, nor what only timed out (it may still arrive)', async () => {
     const s = mount({ sendTimeoutMs: 5000 });
     const t = await startChat(s);

@@ -687,7 +687,7 @@ export class ChatController implements ChatPanel {
           clearTimeout(entry.timer);
           entry.delivery = 'sent';
         }
-        this.redeliveryAttempt = 0;
+        this.delivered();
         return this.render();
       }
       const session = this.session;
@@ -697,7 +697,7 @@ export class ChatController implements ChatPanel {
       });
       entry.op = op;
       const { sendMessage } = await op.result;
-      this.redeliveryAttempt = 0;
+      this.delivered();
       if (this.session === session) this.addMessages([sendMessage], true);
     } catch (error) {
       this.sendFailed(entry, error);
@@ -810,12 +810,27 @@ export class ChatController implements ChatPanel {
     this.redeliveryTimer = setTimeout(() => this.redeliver(), wait);
   }
 
-  /** Sends every message waiting for its automatic resend, in the order written (unless a rate limit's wait is not over). */
+  /**
+   * Sends every message waiting for its automatic resend now, in the order written; while a rate limit's
+   * wait lasts, once it is over instead. Nothing when none waits.
+   */
   private redeliver(): void {
+    const waiting = [...this.outbox.values()].filter((entry) => entry.delivery === 'failed' && entry.redeliver);
+    if (waiting.length === 0) return;
     clearTimeout(this.redeliveryTimer);
+    const rateLimitedMs = this.redeliverNotBefore - Date.now();
+    if (rateLimitedMs > 0) {
+      this.redeliveryTimer = setTimeout(() => this.redeliver(), rateLimitedMs);
+      return;
+    }
     this.redeliveryTimer = undefined;
-    if (Date.now() < this.redeliverNotBefore) return this.redeliverLater();
-    for (const entry of this.outbox.values()) if (entry.delivery === 'failed' && entry.redeliver) void this.deliver(entry);
+    for (const entry of waiting) void this.deliver(entry);
+  }
+
+  /** A message was stored: the backoff starts over, and those still waiting for their resend go now. */
+  private delivered(): void {
+    this.redeliveryAttempt = 0;
+    this.redeliver();
   }
 
   /**

@@ -11,12 +11,13 @@ import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { backoffMs, graphqlWsTransport } from './graphql-ws-transport';
 import type { ConnectionState, Transport, TypedDocument } from './transport';
 
-const schema = buildSchema('type Query { hello: String! failing: String limited: String }');
+const schema = buildSchema('type Query { hello: String! failing: String limited: String slow: String }');
 const rootValue = {
   hello: () => 'world',
   failing: () => {
     throw new GraphQLError('Closed', { extensions: { code: 'SESSION_CLOSED' } });
   },
+  slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 200)),
   limited: () => {
     throw new GraphQLError('Too many requests', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 7 } });
   },
@@ -24,6 +25,7 @@ const rootValue = {
 const HELLO = '{ hello }' as TypedDocument<{ hello: string }, Record<string, never>>;
 const FAILING = '{ failing }' as TypedDocument<{ failing: string }, Record<string, never>>;
 const LIMITED = '{ limited }' as TypedDocument<{ limited: string }, Record<string, never>>;
+const SLOW = '{ slow }' as TypedDocument<{ slow: string }, Record<string, never>>;
 
 /** A real graphql-ws server (the same library as the API) accepting only the token "good". */
 async function startServer() {
@@ -85,6 +87,23 @@ describe('graphqlWsTransport (against a real graphql-ws server)', () => {
     await expect(transport.request(FAILING, {}).result).rejects.toMatchObject({ name: 'OperationError', code: 'SESSION_CLOSED', message: 'Closed' });
     await expect(transport.request(LIMITED, {}).result).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 7000 });
     expect(seen.connected).toBe(1);
+    transport.dispose();
+  });
+
+  it('never settles a request once cancelled, though graphql-ws completes it', async () => {
+    const transport = graphqlWsTransport(server.url, 'good');
+    await transport.request(HELLO, {}).result; // connected
+    const slow = transport.request(SLOW, {});
+    let settled = 'no';
+    slow.result.then(
+      () => (settled = 'resolved'),
+      (error: Error) => (settled = `rejected: ${error.message}`),
+    );
+    await new Promise((r) => setTimeout(r, 20)); // the request is on its way
+    slow.cancel();
+    await new Promise((r) => setTimeout(r, 400)); // past the answer it would have had
+    expect(settled).toBe('no');
+    await expect(transport.request(HELLO, {}).result).resolves.toEqual({ hello: 'world' });
     transport.dispose();
   });
 

@@ -99,22 +99,34 @@ export function graphqlWsTransport(url: string, token: string | undefined): Tran
 
   return {
     request<R, V>(document: TypedDocument<R, V>, variables: V): Pending<R> {
-      let cancel = () => undefined as void;
+      let unsubscribe = () => undefined as void;
+      // graphql-ws completes an operation it was told to stop: without this its result would fail ("No data")
+      // after cancel(), where a Pending's promise never settles, and a caller would act on a stale answer.
+      let cancelled = false;
       const result = new Promise<R>((resolve, reject) => {
         let data: R | undefined;
-        cancel = client.subscribe<R>(
+        unsubscribe = client.subscribe<R>(
           { query: document.toString(), variables: variables as Record<string, unknown> },
           {
             next: (value) => {
+              if (cancelled) return;
               if (value.errors?.length) reject(toOperationError(value.errors));
               else data = value.data as R;
             },
-            error: (error) => reject(toOperationError(error)),
-            complete: () => (data === undefined ? reject(new OperationError('No data')) : resolve(data)),
+            error: (error) => void (cancelled || reject(toOperationError(error))),
+            complete: () => {
+              if (!cancelled) void (data === undefined ? reject(new OperationError('No data')) : resolve(data));
+            },
           },
         );
       });
-      return { result, cancel: () => cancel() };
+      return {
+        result,
+        cancel: () => {
+          cancelled = true;
+          unsubscribe();
+        },
+      };
     },
     subscribe<R, V>(document: TypedDocument<R, V>, variables: V, sink: SubscriptionSink<R>): () => void {
       return client.subscribe<R>(
