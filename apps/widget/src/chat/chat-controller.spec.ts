@@ -681,11 +681,21 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     jest.restoreAllMocks();
   });
   const sends = (t: FakeTransport) => t.pending('SendMessage');
-
-  it('sends a message that failed for a reason a retry may change again by itself, with the same clientMessageId, after the backoff', async () => {
-    const s = mount();
+  /** A chat started with real timers; fake ones from then on. */
+  async function chatting(options: Parameters<typeof mount>[0] = {}): Promise<{ s: Setup; t: FakeTransport }> {
+    const s = mount(options);
     const t = await startChat(s);
     jest.useFakeTimers();
+    return { s, t };
+  }
+  /** Refuses the oldest pending `sendMessage` with `error` and lets the widget take it in. */
+  async function refuseSend(t: FakeTransport, error: Error = unavailable()) {
+    sends(t)[0].reject(error);
+    await settle();
+  }
+
+  it('sends a message that failed for a reason a retry may change again by itself, with the same clientMessageId, after the backoff', async () => {
+    const { s, t } = await chatting();
     typeAndSend(s, 'Still there?');
     const first = sends(t)[0];
     first.reject(unavailable());
@@ -712,12 +722,9 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('waits at least as long as a rate limit asks (retryAfterSeconds) before sending again', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'Hurry');
-    sends(t)[0].reject(new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 12000));
-    await settle();
+    await refuseSend(t, new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 12000));
     await jest.advanceTimersByTimeAsync(11999);
     expect(sends(t)).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
@@ -725,12 +732,9 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('sends those waiting at once when another message is stored, and the backoff starts over', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'A');
-    sends(t)[0].reject(unavailable());
-    await settle();
+    await refuseSend(t);
     typeAndSend(s, 'B');
     const b = sends(t)[0];
     b.resolve({ sendMessage: givenMessage(2, { senderRole: 'VISITOR', senderName: null, content: 'B', clientMessageId: b.variables.input.clientMessageId }) });
@@ -739,12 +743,9 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('a reconnect during a rate limit\'s wait sends nothing early', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'Hurry');
-    sends(t)[0].reject(new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 20000));
-    await settle();
+    await refuseSend(t, new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 20000));
     await jest.advanceTimersByTimeAsync(5000);
     t.setState('offline');
     t.setState('online');
@@ -758,14 +759,11 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('does not send again by itself what a retry would not change, an error of the API, nor what only timed out (it may still arrive)', async () => {
-    const s = mount({ sendTimeoutMs: 5000 });
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting({ sendTimeoutMs: 5000 });
     typeAndSend(s, 'bad');
     sends(t)[0].reject(new OperationError('content is empty', ErrorCode.BAD_USER_INPUT));
     typeAndSend(s, 'broken');
-    sends(t)[0].reject(new OperationError('Unexpected error', 'INTERNAL_SERVER_ERROR'));
-    await settle();
+    await refuseSend(t, new OperationError('Unexpected error', 'INTERNAL_SERVER_ERROR'));
     expect(statusOf(s, 'bad')).toBe('Not sent');
     expect(statusOf(s, 'broken')).toBe('Not sent');
     typeAndSend(s, 'slow');
@@ -778,18 +776,13 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('sends them again in the order they were written, whichever failed first', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'A');
-    sends(t)[0].reject(unavailable());
-    await settle();
+    await refuseSend(t);
     await jest.advanceTimersByTimeAsync(1000);
-    sends(t)[0].reject(unavailable()); // A's second failure: the next resend in 2 s
-    await settle();
+    await refuseSend(t); // A's second failure: the next resend in 2 s
     typeAndSend(s, 'B');
-    sends(t)[0].reject(unavailable());
-    await settle();
+    await refuseSend(t);
     await jest.advanceTimersByTimeAsync(1999);
     expect(sends(t)).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
@@ -819,9 +812,7 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('sends it again at once when the socket reconnects, without waiting for the backoff', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'Hello again');
     const first = sends(t)[0];
     first.reject(unavailable());
@@ -837,12 +828,9 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
   });
 
   it('Retry sends it at once, and the automatic resend does not send it a second time', async () => {
-    const s = mount();
-    const t = await startChat(s);
-    jest.useFakeTimers();
+    const { s, t } = await chatting();
     typeAndSend(s, 'Now');
-    sends(t)[0].reject(unavailable());
-    await settle();
+    await refuseSend(t);
     s.$<HTMLButtonElement>('.log button.retry')!.click();
     expect(sends(t)).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(60000);
