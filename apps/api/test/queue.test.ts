@@ -6,7 +6,7 @@ import { Topics } from '../src/realtime/topics';
 import { QueueService } from '../src/sessions/queue.service';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
-import { givenOperator, givenVisitor, resetDatabase, startTestApi, TestApi } from './support/test-app';
+import { givenOperator, givenVisitor, queueAnnounced, resetDatabase, startTestApi, TestApi } from './support/test-app';
 import { eventually } from './support/wait-for';
 
 describe('waiting queue', () => {
@@ -96,7 +96,7 @@ describe('waiting queue', () => {
   it('first gives a subscribing operator the queue as it is: a visitor already waiting shows with no further change', async () => {
     const operator = await givenOperator(api, { online: true });
     const waiting = await join('Early');
-    await api.app.get(QueueService).broadcast(); // settles once a broadcast started after the join (and any before it) is published
+    await queueAnnounced(api); // the join's broadcast (in the background) is published
     // From here on no snapshot is published (the operator's socket arriving would broadcast one): only the
     // subscription's first snapshot can show the visitor.
     const broadcasts = jest.spyOn(api.app.get(QueueService), 'broadcast').mockResolvedValue(undefined);

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { prepareDatabase } from '../../src/database/prepare-database';
 import { OperatorsService } from '../../src/operators/operators.service';
+import { QueueService } from '../../src/sessions/queue.service';
 import { REDIS } from '../../src/realtime/redis.providers';
 import { gqlOk } from './api-client';
 import { TEST_DATABASE_URL } from './global-setup';
@@ -88,7 +89,15 @@ export async function givenOperator(
   return { token, id: data.loginOperator.operator.id, email, password };
 }
 
-/** A visitor with a WAITING session (optionally with a first message). */
+/**
+ * Resolves once the queue broadcasts started so far (a start's, an accept's: they run in the background
+ * after the mutation answers) have been published, so a test's own events come after them.
+ */
+export function queueAnnounced(api: TestApi): Promise<void> {
+  return api.app.get(QueueService).broadcast();
+}
+
+/** A visitor with a WAITING session (optionally with a first message), its queue broadcast published. */
 export async function givenWaitingSession(
   api: TestApi,
   content?: string,
@@ -100,13 +109,15 @@ export async function givenWaitingSession(
     { input: content ? { content } : {} },
     visitor.token,
   );
+  await queueAnnounced(api);
   return { visitor, sessionId: data.startSession.id };
 }
 
-/** A session accepted by an operator. */
+/** A session accepted by an operator, its queue broadcast published. */
 export async function givenActiveSession(api: TestApi, content = 'Hello, I need help') {
   const waiting = await givenWaitingSession(api, content);
   const operator = await givenOperator(api, { online: true });
   await gqlOk(api.httpUrl, 'mutation($id: ID!) { acceptSession(sessionId: $id) { id } }', { id: waiting.sessionId }, operator.token);
+  await queueAnnounced(api);
   return { ...waiting, operator };
 }
