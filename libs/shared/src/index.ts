@@ -2,3 +2,4 @@ export * from './lib/error-codes';
 export * from './lib/limits';
 export * from './lib/content';
 export * from './lib/backoff';
+export * from './lib/retry-policy';

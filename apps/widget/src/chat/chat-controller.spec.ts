@@ -1,5 +1,5 @@
 import { ErrorCode, MAX_MESSAGE_LENGTH } from '@parley/shared';
-import { ChatController, EVENTS_SETTLED_MS, retryDelayMs } from './chat-controller';
+import { ChatController, EVENTS_SETTLED_MS } from './chat-controller';
 import { OperationError } from './transport';
 import { BASE_URL, type FakeTransport, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
 
@@ -397,11 +397,6 @@ describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Red
   afterEach(() => {
     jest.useRealTimers();
     jest.restoreAllMocks();
-  });
-
-  it('waits 1 s to 30 s, doubling, with equal jitter (half fixed, half random)', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 40].map((attempt) => retryDelayMs(attempt, () => 1))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-    expect([0, 1, 5, 40].map((attempt) => retryDelayMs(attempt, () => 0))).toEqual([500, 1000, 15000, 15000]);
   });
 
   it('subscribes again after the backoff, from the last seq received without a gap, and says meanwhile that it is reconnecting', async () => {

@@ -1,12 +1,12 @@
 import {
-  equalJitterBackoffMs,
   ErrorCode,
   MAX_MESSAGE_LENGTH,
   MAX_PAGE_URL_LENGTH,
   MAX_RATING_COMMENT_LENGTH,
   MAX_VISITOR_NAME_LENGTH,
   normalizeText,
-  RETRYABLE_ERROR_CODES,
+  resendsByItself,
+  retryDelayMs,
 } from '@parley/shared';
 import { graphqlWsUrl } from '../common/config';
 import type { ChatPanel, WidgetHost } from '../common/host';
@@ -45,10 +45,6 @@ const TYPING_REPEAT_MS = 4000;
 /** An operator typing indicator without news disappears after this long (ms). */
 const OPERATOR_TYPING_TTL_MS = 8000;
 const MAX_INT = 2147483647;
-/** First wait before restarting live events or `resume()` after a retryable failure (ms); doubles per failure. */
-export const RETRY_BASE_MS = 1000;
-/** The longest wait between such restarts (ms): an outage costs the API one attempt per widget every 15–30 s. */
-export const RETRY_MAX_MS = 30000;
 /**
  * A restarted events subscription that has not failed for this long counts as working again (ms): the
  * notice goes and the backoff starts over. graphql-ws does not confirm a subscription, and a quiet chat
@@ -76,16 +72,6 @@ const FINAL_CODES: ReadonlySet<string | undefined> = new Set([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.SESSION_CLOSED,
 ]);
-
-/**
- * Wait before restart `attempt` (0-based) of live events or `resume()` (ms): {@link RETRY_BASE_MS} doubling
- * up to {@link RETRY_MAX_MS}, with equal jitter (`equalJitterBackoffMs`: half of it fixed, half random), so
- * widgets that lost their events in the same outage do not all come back in the same second, yet none
- * retries much sooner.
- */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  return equalJitterBackoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS, random);
-}
 
 type SessionEvent = SessionEventsSubscription['sessionEvents'];
 
@@ -131,13 +117,12 @@ function retryable(error: unknown): boolean {
 }
 
 /**
- * Whether a message refused with `error` is sent again by itself: the API said so (`RETRYABLE_ERROR_CODES`:
- * `SERVICE_UNAVAILABLE`, `RATE_LIMITED`), or no answer came (the connection failed). Any other refusal,
- * `INTERNAL_SERVER_ERROR` included, waits for the visitor's Retry.
+ * Whether a message refused with `error` is sent again by itself (`resendsByItself` of `@parley/shared`, the
+ * console's rule too): the API said so (`SERVICE_UNAVAILABLE`, `RATE_LIMITED`), or no answer came (the
+ * connection failed). Any other refusal, `INTERNAL_SERVER_ERROR` included, waits for the visitor's Retry.
  */
 function mayPass(error: unknown): boolean {
-  const code = codeOf(error);
-  return code === undefined || (RETRYABLE_ERROR_CODES as readonly string[]).includes(code);
+  return resendsByItself(codeOf(error));
 }
 
 /**
