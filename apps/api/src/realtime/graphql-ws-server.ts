@@ -45,6 +45,15 @@ export interface WsTransportExtra {
    * finishing it), until graphql-ws has finished with them; absent when there are none.
    */
   completing?: Set<string>;
+  /**
+   * Ids of this socket's operations, as graphql-ws' `ctx.subscriptions` holds them but kept apart so that
+   * counting them is `size` (an operator runs dozens; counting the keys of graphql-ws' dictionary for every
+   * operation was 1 % of the API's busy time, bench/NOTES.md §41): an id counts from the moment graphql-ws
+   * reserved it (before `onSubscribe`, so the operation being subscribed counts itself) until graphql-ws has
+   * finished its operation (`onComplete`), `onSubscribe` refused it, or the client completed it (graphql-ws
+   * forgets it then too). Made with the socket's first operation.
+   */
+  operations?: Set<string>;
 }
 
 /** A running {@link serveGraphqlWs}. */
@@ -107,11 +116,15 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
         return [new GraphQLError(`Subscriber for ${id} already exists`)];
       }
+      (ctx.extra.operations ??= new Set()).add(id);
       const result = options.onSubscribe?.(ctx, id, payload);
       if (result instanceof Promise) return result.then((value) => refusedEnds(ctx.extra, id, value));
       return refusedEnds(ctx.extra, id, result);
     },
     onComplete: (ctx, id, payload) => {
+      // graphql-ws calls onComplete for every operation onSubscribe let run, however it ended (answered,
+      // completed by the client, failed: onError comes first, its socket closed).
+      ctx.extra.operations?.delete(id);
       finished(ctx.extra, id);
       return options.onComplete?.(ctx, id, payload);
     },
@@ -170,6 +183,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             const { type, id } = message as { type?: unknown; id?: unknown };
             if (type === MessageType.Complete && typeof id === 'string' && extra.context && id in extra.context.subscriptions) {
               (extra.completing ??= new Set()).add(id); // graphql-ws forgets the id now, its operation ends later
+              extra.operations?.delete(id);
             }
             // graphql-ws' handler keeps its argument for as long as a subscription runs: handing it the
             // parsed message (its parseMessage takes one as well as text) rather than the frame's text
@@ -238,12 +252,16 @@ export function sendFrame(socket: WebSocket, data: string): Promise<void> | void
 }
 
 /**
- * `onSubscribe`'s answer, as it is. An operation it refuses (errors) never runs, and graphql-ws calls no
- * hook for it when the client completes it meanwhile (in the same packet, whose messages are handled
- * before graphql-ws reads the answer): its id is finished once those messages have been handled.
+ * `onSubscribe`'s answer, as it is. An operation it refuses (errors) never runs: it no longer counts among
+ * the socket's operations, and graphql-ws calls no hook for it when the client completes it meanwhile (in
+ * the same packet, whose messages are handled before graphql-ws reads the answer): its id is finished once
+ * those messages have been handled.
  */
 function refusedEnds<T>(extra: WsTransportExtra, id: string, answer: T): T {
-  if (Array.isArray(answer)) queueMicrotask(() => finished(extra, id));
+  if (Array.isArray(answer)) {
+    extra.operations?.delete(id);
+    queueMicrotask(() => finished(extra, id));
+  }
   return answer;
 }
 

@@ -89,8 +89,8 @@ export class WsGuardrails {
    * subscription's variable missing or of the wrong type).
    */
   check(ctx: WsHookContext, payload: SubscribePayload): GraphQLError[] | ExecutionArgs {
-    // graphql-ws has already reserved this operation's id in ctx.subscriptions.
-    if (countBeyond(ctx.subscriptions, this.config.wsMaxSubscriptionsPerSocket)) {
+    // This operation already counts among the socket's (serveGraphqlWs counts from the moment its id is reserved).
+    if (((ctx.extra as WsExtra).operations?.size ?? 0) > this.config.wsMaxSubscriptionsPerSocket) {
       return [
         new GraphQLError(`At most ${this.config.wsMaxSubscriptionsPerSocket} operations may run at once on one connection`, {
           extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 },
@@ -119,13 +119,6 @@ export class WsGuardrails {
       return [withCode(error as GraphQLError, ErrorCode.BAD_USER_INPUT)];
     }
   }
-}
-
-/** Whether `record` has more than `limit` keys; counts without building the key array (operators run dozens of subscriptions). */
-function countBeyond(record: object, limit: number): boolean {
-  let count = 0;
-  for (const key in record) if (Object.hasOwn(record, key) && ++count > limit) return true;
-  return false;
 }
 
 /** The operation to run cannot be told (GraphQL spec, "Executing Requests": GetOperation): graphql-js's own wording, `BAD_USER_INPUT`. */
