@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import Redis from 'ioredis';
 import { Subscription } from 'rxjs';
 import { ChatSessionStatus } from '../common/enums';
+import { GroupedWarning } from '../common/grouped-warning';
+import { describeUnavailable, isServiceUnavailable } from '../common/service-unavailable';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { sql } from '../database/sql';
@@ -17,6 +19,8 @@ import { estimateWaitSeconds } from './queue-estimate';
 import { QueueVersions } from './queue-versions';
 
 const PREVIEW_LENGTH = 140;
+/** How long (ms) unversioned first positions after a first one are counted into one warning line. */
+const UNVERSIONED_REPORT_MS = 10_000;
 /** A session's preview: its first visitor message (SQL over `chat_session s`). */
 const FIRST_VISITOR_MESSAGE = `SELECT content FROM message m WHERE m.session_id = s.id AND m.sender_role = 'VISITOR' ORDER BY m.seq LIMIT 1`;
 
@@ -33,6 +37,13 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   private broadcasting?: Promise<void>;
   private nextBroadcast?: Promise<void>;
   private readonly versions: QueueVersions;
+  /** First positions of `sessionEvents` sent without a version ({@link currentPlace}): one line, then counts. */
+  private readonly unversioned = new GroupedWarning(
+    this.logger,
+    UNVERSIONED_REPORT_MS,
+    (detail) => `Queue version unknown: ${detail}; a sessionEvents subscription's first queue position was sent unversioned`,
+    (count) => `Queue version unknown for ${count} more first queue position(s) within ${UNVERSIONED_REPORT_MS / 1000} s`,
+  );
 
   constructor(
     private readonly em: EntityManager,
@@ -55,6 +66,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     this.presenceChanges?.unsubscribe();
     this.stopRebroadcasting?.();
+    this.unversioned.flush();
   }
 
   /**
@@ -139,6 +151,31 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
     return { ...estimator.place(Number(rows[0].position)), operatorsOnline: estimator.operatorsOnline };
   }
 
+  /**
+   * {@link placeOf} now, versioned with the counter's current value read before it
+   * ({@link QueueVersions.current}): the first `QueuePositionChanged` of a `sessionEvents` subscription, whose
+   * listener is in place before this is called. As for {@link currentSnapshot}, every broadcast that took a
+   * version up to this one read the queue after its change committed, and that change is in this place too;
+   * `SessionEventStream` then drops those broadcasts' positions (see `QueueSnapshotStream` for the argument).
+   *
+   * When Redis cannot be read (unreachable, or the connection closed: `isServiceUnavailable`), the place is
+   * still answered, without a version, with one warning line (those after it counted in one line per 10 s):
+   * the stream then takes the next versioned position whatever its version, and orders positions by position
+   * alone until then. While Redis hangs (connected, not answering), this waits for it as the first
+   * `queueUpdated` snapshot does; a Redis that hung already failed the stream's `SUBSCRIBE` before this, within
+   * `REDIS_COMMAND_TIMEOUT_MS` (`ChannelStream`).
+   * @throws the database's error; the Redis client's when it is not an outage (`isServiceUnavailable`).
+   */
+  async currentPlace(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace & { operatorsOnline: number; version?: number }> {
+    const version = await this.versions.current().catch((error: unknown) => {
+      if (!isServiceUnavailable(error)) throw error;
+      const reason = describeUnavailable(error);
+      this.unversioned.add(reason, reason);
+      return undefined;
+    });
+    return { ...(await this.placeOf(session)), version };
+  }
+
   /** The session as the API shows it: with its queue place when WAITING, and its preview. */
   async toModel(session: ChatSession): Promise<ChatSessionModel> {
     const [place, first] = await Promise.all([
@@ -151,7 +188,8 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Pushes every waiting visitor its position and estimate (`QueuePositionChanged`) and operators the
-   * snapshot (`queueUpdated`). Called after each change to the queue: join, accept, leave, presence.
+   * snapshot (`queueUpdated`), both with the same version. Called after each change to the queue: join,
+   * accept, leave, presence.
    *
    * Coalesced per instance: while a broadcast runs, every further call shares one follow-up broadcast
    * that starts when it ends, so it reads a snapshot taken after all those changes. The returned promise
@@ -165,7 +203,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
    * ({@link QueueVersions.next}) BEFORE it is read, after the change that called this was committed: the
    * snapshot with the highest version includes every change whose broadcast took a lower one, and a
    * `queueUpdated` subscription drops a snapshot whose version is not above the last it delivered
-   * (`QueueSnapshotStream`).
+   * (`QueueSnapshotStream`), as a `sessionEvents` subscription does a position (`SessionEventStream`).
    */
   broadcast(): Promise<void> {
     if (!this.broadcasting) {
@@ -191,6 +229,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
         position: s.queuePosition!,
         estimatedWaitSeconds: s.estimatedWaitSeconds ?? null,
         operatorsOnline,
+        version,
       })),
     );
     await this.events.publishQueue({ ...snapshot, version });

@@ -77,17 +77,66 @@ describe('SessionEventStream', () => {
     await stream.return();
   });
 
+  /** A queue position as a broadcast publishes it: with its version, and `operatorsOnline` to tell them apart. */
+  const versioned = (position: number, version: number | undefined, operatorsOnline = 1): SessionEventPayload => ({
+    __typename: 'QueuePositionChanged',
+    sessionId: 's',
+    position,
+    estimatedWaitSeconds: position * 60,
+    operatorsOnline,
+    version,
+  });
+  const typing: SessionEventPayload = { __typename: 'TypingChanged', sessionId: 's', senderRole: SenderRole.OPERATOR, isTyping: true };
+  /** Each queue position delivered as [position, operatorsOnline, version], other events by their type name. */
+  const places = (events: SessionEventPayload[]) =>
+    events.map((e) => (e.__typename === 'QueuePositionChanged' ? [e.position, e.operatorsOnline, e.version] : e.__typename));
+
   it('drops queue positions once the session left the queue (accepted or closed)', async () => {
     const topic = `test:${randomUUID()}`;
-    const position = (p: number): SessionEventPayload => ({ __typename: 'QueuePositionChanged', sessionId: 's', position: p, estimatedWaitSeconds: 60, operatorsOnline: 1 });
     const stream = new SessionEventStream(source([], topic), null);
     await new Promise((r) => setTimeout(r, 100));
-    await pubSub.publish(topic, position(1));
+    await pubSub.publish(topic, versioned(1, 1));
     await pubSub.publish(topic, { __typename: 'OperatorJoined', sessionId: 's', operator: { id: 'o', name: 'Olga', presence: Presence.ONLINE } });
-    await pubSub.publish(topic, position(1)); // a broadcast computed before the accept
+    await pubSub.publish(topic, versioned(1, 2)); // a broadcast that read the queue before the accept (its version is newer)
     await pubSub.publish(topic, { __typename: 'TypingChanged', sessionId: 's', senderRole: SenderRole.OPERATOR, isTyping: true });
     const events = await take(stream, 3);
     expect(events.map((e) => e.__typename)).toEqual(['QueuePositionChanged', 'OperatorJoined', 'TypingChanged']);
+    await stream.return();
+  });
+
+  it('drops a queue position whose version is not above the last one delivered, even at the same position', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stream = new SessionEventStream(source([], topic, [versioned(2, 10)]), null);
+    expect(places(await take(stream, 1))).toEqual([[2, 1, 10]]);
+    await pubSub.publish(topic, versioned(2, 12, 0)); // an operator went offline
+    await pubSub.publish(topic, versioned(2, 11, 1)); // a broadcast from before that, published late by another instance
+    await pubSub.publish(topic, versioned(2, 12, 1)); // not newer either
+    await pubSub.publish(topic, versioned(2, 13, 2)); // newer: delivered, though the position is the same
+    await pubSub.publish(topic, typing);
+    expect(places(await take(stream, 3))).toEqual([[2, 0, 12], [2, 2, 13], 'TypingChanged']);
+    await stream.return();
+  });
+
+  it("takes the initial position's version as the baseline: an older broadcast's position after it is dropped", async () => {
+    const topic = `test:${randomUUID()}`;
+    // The place as read at subscription, after the counter's GET (10) and after the last operator went offline.
+    const stream = new SessionEventStream(source([], topic, [versioned(1, 10, 0)]), null);
+    expect(places(await take(stream, 1))).toEqual([[1, 0, 10]]);
+    await pubSub.publish(topic, versioned(1, 9, 1)); // a broadcast versioned before the GET, published after it
+    await pubSub.publish(topic, versioned(1, 11, 0));
+    expect(places(await take(stream, 1))).toEqual([[1, 0, 11]]);
+    await stream.return();
+  });
+
+  it('after an unversioned initial position (Redis could not be read), orders by position until the next versioned one, then by version', async () => {
+    const topic = `test:${randomUUID()}`;
+    const stream = new SessionEventStream(source([], topic, [versioned(3, undefined, 1)]), null);
+    expect(places(await take(stream, 1))).toEqual([[3, 1, undefined]]);
+    await pubSub.publish(topic, versioned(4, 5, 1)); // older than the initial place: further back
+    await pubSub.publish(topic, versioned(3, 6, 0)); // taken, whatever its version
+    await pubSub.publish(topic, versioned(3, 5, 1)); // older than that one
+    await pubSub.publish(topic, typing);
+    expect(places(await take(stream, 2))).toEqual([[3, 0, 6], 'TypingChanged']);
     await stream.return();
   });
 

@@ -9,7 +9,11 @@ export interface SessionEventSource extends ChannelSource {
   loadMessages(afterSeq: number, beforeSeq: number | undefined, limit: number): Promise<MessageModel[]>;
   /** The session's current highest seq (live-only subscriptions start from it). */
   currentLastSeq(): Promise<number>;
-  /** Events to send right after the replay (e.g. the current queue position). */
+  /**
+   * Events to send right after the replay: a waiting session's current queue position, versioned with the
+   * queue counter's value read BEFORE the place was (`QueueService.currentPlace`), or without a version when
+   * Redis could not be read.
+   */
   initialEvents(): Promise<SessionEventPayload[]>;
   /**
    * See {@link ChannelSource.onResubscribed}. Without it, messages published while Redis was away reach
@@ -30,9 +34,9 @@ const PAGE = 200;
  *    current last seq),
  * 3. then delivers live events in order. A `MessageCreated` whose seq was already delivered is dropped
  *    (no duplicate); one that skips seqs first gets the missing ones from PostgreSQL (no gap).
- *    A `QueuePositionChanged` with a higher position than one already delivered, or after `OperatorJoined`
- *    or `SessionClosed`, is stale and dropped
- *    (positions never go up).
+ *    A `QueuePositionChanged` is stale and dropped when its version is not above the last one delivered
+ *    (the initial position's is the first baseline), when its position is higher than the last one delivered,
+ *    or when it comes after `OperatorJoined` or `SessionClosed` (see {@link acceptPosition}).
  * 4. When Redis comes back after an outage, the subscription is active again by itself and the stream
  *    delivers from PostgreSQL every message stored meanwhile (their live events were lost with Redis),
  *    so the client needs to do nothing.
@@ -43,6 +47,8 @@ export class SessionEventStream extends ChannelStream<SessionEventPayload> {
   private lastSeq = 0;
   /** The last queue position delivered (undefined before the first); 0 once out of the queue. */
   private lastPosition?: number;
+  /** The version of the last versioned queue position delivered (0 before the first: every version is above). */
+  private positionVersion = 0;
 
   constructor(
     private readonly source: SessionEventSource,
@@ -57,7 +63,7 @@ export class SessionEventStream extends ChannelStream<SessionEventPayload> {
           this.lastSeq = Math.max(0, afterSeq);
           await this.fill(undefined);
         }
-        for (const event of await source.initialEvents()) this.deliver(event);
+        for (const event of await source.initialEvents()) this.accept(event);
       },
       () => this.fill(undefined),
     );
@@ -89,12 +95,35 @@ export class SessionEventStream extends ChannelStream<SessionEventPayload> {
       this.lastSeq = seq;
       this.source.metrics?.delivered(event.message.sentAt);
     } else if (event.__typename === 'QueuePositionChanged') {
-      if (this.lastPosition !== undefined && event.position > this.lastPosition) return;
-      this.lastPosition = event.position;
+      if (!this.acceptPosition(event)) return;
     } else if (event.__typename === 'OperatorJoined' || event.__typename === 'SessionClosed') {
       this.lastPosition = 0; // out of the queue: a snapshot taken before that is stale
     }
     this.deliver(event);
+  }
+
+  /**
+   * Whether queue position `event` is to be delivered; if so, it becomes the last one delivered. It is not
+   * (stale) when:
+   * - its version is not above the last one delivered (the initial position's is the first baseline): its
+   *   broadcast took its version before that one's did (or before the initial position's `GET`), so read an
+   *   older queue, and says what is already known, maybe with an older `operatorsOnline` or estimate. As
+   *   `QueueSnapshotStream` drops snapshots; see there why nothing is lost.
+   * - the session is out of the queue (`lastPosition` 0, after `OperatorJoined` or `SessionClosed`): a
+   *   broadcast that read the queue before the accept or close may publish after it, with a version above the
+   *   last position's.
+   * - its position is higher than the last one delivered. Positions only go down (FIFO: nobody overtakes), so
+   *   between versioned positions the first rule already drops these; this one is for a position without a
+   *   version (the initial one when Redis could not be read, or one from an instance without versions), after
+   *   which the next versioned position is taken whatever its version: the schema's "positions only go down"
+   *   holds then too.
+   */
+  private acceptPosition(event: Extract<SessionEventPayload, { __typename: 'QueuePositionChanged' }>): boolean {
+    if (event.version !== undefined && event.version <= this.positionVersion) return false;
+    if (this.lastPosition !== undefined && event.position > this.lastPosition) return false;
+    if (event.version !== undefined) this.positionVersion = event.version;
+    this.lastPosition = event.position;
+    return true;
   }
 
   /** Delivers stored messages after `lastSeq` (and before `beforeSeq`), page by page. */

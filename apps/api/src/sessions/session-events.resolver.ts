@@ -56,8 +56,7 @@ export class SessionEventsResolver {
         initialEvents: async () => {
           const head = await readSessionHead(this.em, sessionId);
           if (head?.status !== ChatSessionStatus.WAITING) return [];
-          const place = await this.queue.placeOf(head);
-          return [{ __typename: 'QueuePositionChanged', sessionId, ...place }];
+          return [{ __typename: 'QueuePositionChanged', sessionId, ...(await this.queue.currentPlace(head)) }];
         },
         onResubscribed: (listener) => this.reconnects.listen(listener),
         metrics: this.metrics.sessionStream(),

@@ -50,10 +50,26 @@ export class ParticipantPresenceChangedEvent {
   @Field(() => Presence) presence!: Presence;
 }
 
+/**
+ * A {@link QueuePositionChangedEvent} as `sessionEvents` carries it: with the version of the queue it was
+ * read from (`QueueVersions`: an integer, higher = fresher), by which `SessionEventStream` drops one not newer
+ * than the last it delivered. A broadcast's positions carry the version of its `queueUpdated` snapshot; a
+ * subscription's first position, the counter's value read before its place (`QueueService.currentPlace`).
+ * Not in the GraphQL schema: each `sessionEvents` subscription orders its positions itself.
+ */
+export interface VersionedQueuePosition extends QueuePositionChangedEvent {
+  /**
+   * Absent when not known: a subscription's first position when Redis could not be read
+   * (`QueueService.currentPlace`), or one published by an API instance from before versions (a rolling
+   * update). Such a position is ordered by the position alone (positions only go down).
+   */
+  version?: number;
+}
+
 /** What is published to a session's channel: the GraphQL payload plus its type name. */
 export type SessionEventPayload =
   | ({ __typename: 'MessageCreated' } & MessageCreatedEvent)
-  | ({ __typename: 'QueuePositionChanged' } & QueuePositionChangedEvent)
+  | ({ __typename: 'QueuePositionChanged' } & VersionedQueuePosition)
   | ({ __typename: 'OperatorJoined' } & OperatorJoinedEvent)
   | ({ __typename: 'SessionClosed' } & SessionClosedEvent)
   | ({ __typename: 'TypingChanged' } & TypingChangedEvent)
