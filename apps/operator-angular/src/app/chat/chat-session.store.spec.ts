@@ -105,6 +105,7 @@ describe('ChatSessionStore', () => {
     await flush();
     expect(graphql.callsOf('SendMessage').map((v) => (v['input'] as { clientMessageId: string }).clientMessageId)).toEqual([clientMessageId, clientMessageId]);
     expect(chat.outgoing()).toEqual([]);
+    chat.destroy();
   });
 
   it('does not offer a retry when the chat was closed meanwhile', async () => {
@@ -257,6 +258,255 @@ describe('ChatSessionStore', () => {
     expect(chat.closed()).toBe(true);
     expect(chat.closedBy()).toBe('VISITOR');
     expect(chat.send('hello?')).toBe('closed');
+  });
+
+  describe('sends a message refused for a reason that may pass again by itself', () => {
+    type Input = { clientMessageId: string; content: string };
+    const unavailable = () => new RequestError('The database is unreachable', 'SERVICE_UNAVAILABLE', false);
+    const noAnswer = () => new RequestError('Failed to fetch', undefined, true);
+    let lastSeq: number;
+    /** What SendMessage does next; by default it stores the message. */
+    let answer: (input: Input) => unknown;
+    const stores = (input: Input) => ({
+      sendMessage: givenMessage(++lastSeq, { senderRole: 'OPERATOR', senderName: 'Olga', content: input.content, clientMessageId: input.clientMessageId }),
+    });
+    const refuses = (error: () => RequestError) => () => {
+      throw error();
+    };
+    /** Contents of every SendMessage so far, in the order sent. */
+    const sent = () => graphql.callsOf('SendMessage').map((v) => (v['input'] as Input).content);
+
+    async function chatting() {
+      lastSeq = 2;
+      answer = stores;
+      const chat = await started();
+      graphql.on('SendMessage', ({ input }) => answer(input as Input));
+      return chat;
+    }
+
+    /** Advances fake time by `ms`, letting the answers settle after each timer (which may schedule the next). */
+    async function wait(ms: number) {
+      await jest.advanceTimersByTimeAsync(ms);
+      await flush();
+    }
+
+    beforeEach(() => {
+      jest.useFakeTimers();
+      jest.spyOn(Math, 'random').mockReturnValue(1); // the longest wait of each step: 1 s, 2 s, 4 s …
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+      jest.restoreAllMocks();
+    });
+
+    it.each([
+      ['SERVICE_UNAVAILABLE', unavailable],
+      ['RATE_LIMITED', () => new RequestError('Too many messages', 'RATE_LIMITED', false)],
+      ['no answer (network)', noAnswer],
+    ])('after %s: shown as not sent and retrying, then sent with the same clientMessageId after 1 s, stored once', async (_name, error) => {
+      const chat = await chatting();
+      answer = refuses(error);
+      chat.send('still there?');
+      await flush();
+      expect(chat.outgoing()).toEqual([expect.objectContaining({ state: 'failed', autoRetry: true, retryable: true })]);
+      const { clientMessageId } = chat.outgoing()[0];
+      answer = stores;
+      await wait(999);
+      expect(sent()).toEqual(['still there?']);
+      await wait(1);
+      expect(graphql.callsOf('SendMessage').map((v) => (v['input'] as Input).clientMessageId)).toEqual([clientMessageId, clientMessageId]);
+      // The live event of the stored message comes too: still one message, nothing left outgoing.
+      push(chat, { __typename: 'MessageCreated', sessionId: chat.id, message: chat.messages().at(-1) });
+      expect(chat.outgoing()).toEqual([]);
+      expect(chat.messages().filter((m) => m.clientMessageId === clientMessageId)).toHaveLength(1);
+      chat.destroy();
+    });
+
+    it.each([
+      ['INTERNAL_SERVER_ERROR', true],
+      ['BAD_USER_INPUT', false],
+      ['SESSION_CLOSED', false],
+      ['FORBIDDEN', false],
+    ])('after %s: waits for Retry (retryable: %s), nothing is sent by itself', async (code, retryable) => {
+      const chat = await chatting();
+      graphql.on('ChatSessionHistory', () => history([givenMessage(1), givenMessage(2)]));
+      answer = refuses(() => new RequestError('No', code, false));
+      chat.send('hello');
+      await flush();
+      expect(chat.outgoing()).toEqual([expect.objectContaining({ state: 'failed', autoRetry: false, retryable })]);
+      connection.reconnected$.next();
+      await wait(120_000);
+      expect(sent()).toEqual(['hello']);
+      chat.destroy();
+    });
+
+    it('keeps the order written: a later message waits until the earlier one waiting for its resend is stored', async () => {
+      const chat = await chatting();
+      let release!: () => void;
+      answer = refuses(unavailable);
+      chat.send('first');
+      chat.send('second');
+      await flush();
+      // The second was not sent behind the first's back; it waits with it.
+      expect(sent()).toEqual(['first']);
+      expect(chat.outgoing().map((o) => [o.content, o.state, o.autoRetry])).toEqual([
+        ['first', 'failed', true],
+        ['second', 'failed', true],
+      ]);
+      answer = (input) => new Promise((resolve) => (release = () => resolve(stores(input))));
+      await wait(1000);
+      expect(sent()).toEqual(['first', 'first']);
+      await wait(60_000);
+      expect(sent()).toEqual(['first', 'first']); // not before the first is stored
+      chat.send('third'); // written meanwhile: queued after them
+      await flush();
+      expect(sent()).toEqual(['first', 'first']);
+      release();
+      await flush();
+      expect(sent()).toEqual(['first', 'first', 'second']);
+      release();
+      await flush();
+      release();
+      await flush();
+      expect(sent()).toEqual(['first', 'first', 'second', 'third']);
+      expect(chat.messages().slice(2).map((m) => [m.seq, m.content])).toEqual([
+        [3, 'first'],
+        [4, 'second'],
+        [5, 'third'],
+      ]);
+      expect(chat.outgoing()).toEqual([]);
+      chat.destroy();
+    });
+
+    it('a message written while another waits for its resend sends that one first, then itself', async () => {
+      const chat = await chatting();
+      answer = refuses(unavailable);
+      chat.send('first');
+      await flush();
+      answer = stores;
+      chat.send('second');
+      await flush();
+      expect(sent()).toEqual(['first', 'first', 'second']);
+      expect(chat.messages().slice(2).map((m) => m.content)).toEqual(['first', 'second']);
+      chat.destroy();
+    });
+
+    it('backs off 1 s, 2 s, 4 s … on one timer for all waiting messages, starting over once one is stored', async () => {
+      const chat = await chatting();
+      answer = refuses(unavailable);
+      chat.send('a');
+      chat.send('b');
+      await flush();
+      const times: number[] = [];
+      const start = Date.now();
+      graphql.on('SendMessage', ({ input }) => {
+        times.push(Date.now() - start);
+        return answer(input as Input);
+      });
+      await wait(1000 + 2000 + 4000);
+      expect(times).toEqual([1000, 3000, 7000]); // only the first of the two each time
+      answer = stores;
+      await wait(8000);
+      expect(times).toEqual([1000, 3000, 7000, 15000, 15000]);
+      expect(chat.outgoing()).toEqual([]);
+      answer = refuses(unavailable);
+      chat.send('c');
+      await flush();
+      await wait(999);
+      expect(times).toHaveLength(6);
+      await wait(1);
+      expect(times).toHaveLength(7); // 1 s again
+      chat.destroy();
+    });
+
+    it("never resends sooner than a rate limit's retryAfterSeconds, not even when the connection comes back", async () => {
+      const chat = await chatting();
+      answer = refuses(() => new RequestError('Too many messages', 'RATE_LIMITED', false, 5));
+      chat.send('slow down');
+      await flush();
+      answer = stores;
+      await wait(1000); // the backoff alone would have resent now
+      connection.reconnected$.next();
+      await wait(3999);
+      expect(sent()).toEqual(['slow down']);
+      await wait(1);
+      expect(sent()).toEqual(['slow down', 'slow down']);
+      expect(chat.outgoing()).toEqual([]);
+      chat.destroy();
+    });
+
+    it('Retry sends at once (and the earlier waiting messages before it)', async () => {
+      const chat = await chatting();
+      answer = refuses(() => new RequestError('Too many messages', 'RATE_LIMITED', false, 30));
+      chat.send('one');
+      chat.send('two');
+      await flush();
+      answer = stores;
+      chat.retry(chat.outgoing()[1].clientMessageId);
+      await flush();
+      expect(sent()).toEqual(['one', 'one', 'two']);
+      expect(chat.outgoing()).toEqual([]);
+      chat.destroy();
+    });
+
+    it.each([
+      ['the socket reconnects', () => connection.reconnected$.next()],
+      ['the browser is back online', () => connection.retryNow$.next()],
+    ])('resends at once when %s', async (_name, comeBack) => {
+      const chat = await chatting();
+      answer = refuses(noAnswer);
+      chat.send('back?');
+      await flush();
+      await wait(1000 + 2000 + 4000); // the next automatic resend is 8 s away
+      expect(sent()).toHaveLength(4);
+      answer = stores;
+      comeBack();
+      await flush();
+      expect(sent()).toHaveLength(5);
+      expect(chat.outgoing()).toEqual([]);
+      chat.destroy();
+    });
+
+    it('stops the timer on destroy: nothing is sent afterwards', async () => {
+      const chat = await chatting();
+      answer = refuses(unavailable);
+      chat.send('going away');
+      await flush();
+      chat.destroy();
+      expect(jest.getTimerCount()).toBe(0);
+      connection.reconnected$.next();
+      await wait(120_000);
+      expect(sent()).toEqual(['going away']);
+    });
+
+    it('stops resending when the chat closes; Retry stays', async () => {
+      const chat = await chatting();
+      answer = refuses(unavailable);
+      chat.send('bye');
+      await flush();
+      push(chat, { __typename: 'SessionClosed', sessionId: chat.id, closedAt: new Date().toISOString(), closedBy: 'VISITOR', resolution: null });
+      expect(chat.outgoing()).toEqual([expect.objectContaining({ state: 'failed', autoRetry: false, retryable: true })]);
+      await wait(120_000);
+      expect(sent()).toEqual(['bye']);
+      chat.destroy();
+    });
+
+    it('does not resend by itself what a reload restored as failed: the operator decides (Retry)', async () => {
+      const session = givenSession({ status: 'ACTIVE' });
+      const chat = await started([givenMessage(1)], session);
+      graphql.on('SendMessage', refuses(unavailable));
+      chat.send('before the reload');
+      await flush();
+      expect(chat.outgoing()[0].autoRetry).toBe(true);
+      chat.destroy();
+      const again = new ChatSessionStore({ graphql, connection, operator }, session.id, session, true);
+      await again.start();
+      expect(again.outgoing()).toEqual([expect.objectContaining({ content: 'before the reload', state: 'failed', retryable: true, autoRetry: false })]);
+      connection.reconnected$.next();
+      await wait(120_000);
+      expect(graphql.callsOf('SendMessage')).toHaveLength(1);
+      again.destroy();
+    });
   });
 
   describe('while the live stream is retried after the API could not serve it', () => {

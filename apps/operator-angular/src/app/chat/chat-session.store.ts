@@ -10,7 +10,8 @@ import {
   type SessionEventsSubscription,
   SetTypingDocument,
 } from '@parley/graphql';
-import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, normalizeText } from '@parley/shared';
+import { ErrorCode, MAX_MESSAGE_LENGTH, MAX_PAGE_SIZE, normalizeText, resendsByItself, retryDelayMs } from '@parley/shared';
+import { Subscription } from 'rxjs';
 import type { GraphqlService } from '../core/graphql.service';
 import { newClientMessageId } from '../core/ids';
 import { LiveSubscription, type LiveSubscriptionOptions } from '../core/live-subscription';
@@ -69,7 +70,11 @@ export class ChatSessionStore {
   readonly session = signal<ChatSessionFieldsFragment | null>(null);
   /** Stored messages, ascending seq, without gaps between the first and the last. */
   readonly messages = signal<readonly ChatMessage[]>([]);
-  /** The operator's messages not confirmed by the API, in the order written. */
+  /**
+   * The operator's messages not confirmed by the API, in the order written. They go out one at a time in
+   * that order, so none is stored before an earlier one; one that failed for a reason that may pass
+   * (`autoRetry`) is sent again by itself, and those after it wait for it (see {@link send}).
+   */
   readonly outgoing = signal<readonly OutgoingMessage[]>([]);
   readonly loaded = signal(false);
   /** Why loading failed, or `null`. */
@@ -121,6 +126,16 @@ export class ChatSessionStore {
   /** Counts presence events, so a read that started before one does not overwrite it with an older value. */
   private presenceEvents = 0;
   private readonly storageKey: string;
+  /** The pending automatic resend of the messages waiting for it ({@link scheduleResend}). */
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Automatic resends since a message was last stored: the `attempt` of `retryDelayMs` (`@parley/shared`). */
+  private resendAttempt = 0;
+  /** No automatic resend before this time (Unix ms): what a rate limit's `retryAfterSeconds` asked. */
+  private resendNotBefore = 0;
+  /** {@link pump} is sending the queue (one message in flight at a time). */
+  private pumping = false;
+  /** Reconnections of the console's socket, which send the waiting messages at once. */
+  private readonly connectionWatch = new Subscription();
 
   constructor(
     private readonly deps: ChatSessionStoreDeps,
@@ -137,12 +152,21 @@ export class ChatSessionStore {
     this.lastReadSeq.set(typeof stored.lastReadSeq === 'number' ? stored.lastReadSeq : 0);
     if (Array.isArray(stored.outbox)) {
       // A message still "sending" when the page went away has an unknown fate: offer a retry
-      // (the clientMessageId makes it safe) until the history shows it arrived.
+      // (the clientMessageId makes it safe) until the history shows it arrived. Nothing restored is sent
+      // by itself, not even one that was waiting for its automatic resend: the page may have been closed
+      // for hours, and whether an old reply still fits the conversation is the operator's call (Retry).
       this.outgoing.set(
         stored.outbox.map((o) =>
-          o.state === 'sending' ? { ...o, state: 'failed', error: 'Not confirmed before the page was closed', retryable: true } : o,
+          o.state === 'sending'
+            ? { ...o, state: 'failed', error: 'Not confirmed before the page was closed', retryable: true, autoRetry: false }
+            : { ...o, autoRetry: false },
         ),
       );
+    }
+    if (liveMode) {
+      const now = () => this.sendDue(false);
+      this.connectionWatch.add(deps.connection.reconnected$.subscribe(now));
+      this.connectionWatch.add(deps.connection.retryNow$.subscribe(now));
     }
   }
 
@@ -187,6 +211,8 @@ export class ChatSessionStore {
       if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
       this.acceptMessages(messages);
       if (fields.status === 'CLOSED') this.endLive();
+      // The API answered again (this runs after the live stream came back): the waiting messages go now.
+      else this.sendDue(false);
     } catch {
       // The live stream's own retry covers messages; fields are re-read on the next reconnection.
     }
@@ -223,7 +249,14 @@ export class ChatSessionStore {
 
   /**
    * Sends a message: it appears at once as "sending", becomes a stored message when the API confirms,
-   * or stays as "failed" with a retry. @returns why the text was refused, or `null` when it went out.
+   * or stays as "failed" with a retry. Messages go out one at a time in the order written. One refused for
+   * a reason that may pass (`resendsByItself` of `@parley/shared`: `SERVICE_UNAVAILABLE`, `RATE_LIMITED`, or
+   * no answer) is `autoRetry`: sent again by itself with the same `clientMessageId` after `retryDelayMs`
+   * (1 s doubling to 30 s, jittered; never before a rate limit's `retryAfterSeconds`), at once when the
+   * console's connection comes back, when the chat is re-read after its stream came back, and when the
+   * operator writes another message (which then goes after it). Other refusals (`INTERNAL_SERVER_ERROR`)
+   * wait for Retry, or are final (`BAD_USER_INPUT`, `SESSION_CLOSED`, `FORBIDDEN`, …).
+   * @returns why the text was refused, or `null` when it went out.
    */
   send(text: string): SendRefusal | null {
     if (this.closed()) return 'closed';
@@ -242,13 +275,19 @@ export class ChatSessionStore {
     clearTimeout(this.typingIdleTimer);
     if (this.typingSentAt) this.sendTyping(false);
     this.persist();
-    void this.deliver(outgoing.clientMessageId);
+    this.sendDue(false);
     return null;
   }
 
-  /** Sends a failed message again with the same `clientMessageId` (the API stores it at most once). */
+  /**
+   * Sends a failed message again now with the same `clientMessageId` (the API stores it at most once),
+   * after every earlier one waiting for its automatic resend (those go now too, even while a rate limit's
+   * wait lasts: the operator asked).
+   */
   retry(clientMessageId: string): void {
-    void this.deliver(clientMessageId);
+    if (this.outgoing().find((o) => o.clientMessageId === clientMessageId)?.state !== 'failed') return;
+    this.updateOutgoing(clientMessageId, { state: 'sending', error: null, autoRetry: false });
+    this.sendDue(true);
   }
 
   /** Drops a failed message (the operator gave up on it). */
@@ -283,15 +322,17 @@ export class ChatSessionStore {
     this.endLive();
   }
 
-  /** Stops following the chat and all timers. */
+  /** Stops following the chat and all timers (the automatic resend's too). */
   destroy(): void {
     this.destroyed = true;
+    this.connectionWatch.unsubscribe();
     this.endLive();
   }
 
   private endLive(): void {
     this.live()?.stop();
     this.live.set(undefined);
+    this.stopResending();
     clearTimeout(this.visitorTypingTimer);
     clearTimeout(this.typingIdleTimer);
     this.visitorTyping.set(false);
@@ -370,19 +411,113 @@ export class ChatSessionStore {
     }
   }
 
+  /**
+   * Sends what is due: every message waiting for its automatic resend joins the queue again (unless a rate
+   * limit's wait lasts and `force` is false: then a timer sends them when it ends, and what was written
+   * after them waits with them), then {@link pump} sends the queue in order.
+   * @param force the operator asked (Retry): a rate limit's wait does not hold the resend back.
+   */
+  private sendDue(force: boolean): void {
+    if (this.destroyed || !this.liveMode) return;
+    clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+    if (this.outgoing().some(waitsForResend)) {
+      const rateLimitedMs = this.resendNotBefore - Date.now();
+      if (!force && rateLimitedMs > 0) {
+        this.resendTimer = setTimeout(() => this.sendDue(false), rateLimitedMs);
+        this.holdBehindWaiting();
+        return;
+      }
+      this.outgoing.update((list) => list.map((o) => (waitsForResend(o) ? { ...o, state: 'sending', error: null, autoRetry: false } : o)));
+      this.persist();
+    }
+    void this.pump();
+  }
+
+  /**
+   * Sends the queued (`sending`) messages one at a time, in the order written, each after the previous
+   * one's answer, so the API stores them in that order. Stops at a message waiting for its automatic
+   * resend: nothing written after it may be stored before it.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const next = this.outgoing().find((o) => o.state === 'sending' || waitsForResend(o));
+        if (this.destroyed || !next || next.state !== 'sending') break;
+        await this.deliver(next.clientMessageId);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.holdBehindWaiting();
+  }
+
+  /** Sends one message; afterwards it is stored (and gone from {@link outgoing}) or `failed`. */
   private async deliver(clientMessageId: string): Promise<void> {
     const outgoing = this.outgoing().find((o) => o.clientMessageId === clientMessageId);
     if (!outgoing) return;
-    this.updateOutgoing(clientMessageId, { state: 'sending', error: null });
+    this.updateOutgoing(clientMessageId, { state: 'sending', error: null, autoRetry: false });
     try {
       const { sendMessage } = await this.deps.graphql.mutate(SendMessageDocument, {
         input: { sessionId: this.id, content: outgoing.content, clientMessageId },
       });
       this.acceptMessages([sendMessage]);
+      if (this.outgoing().some((o) => o.clientMessageId === clientMessageId)) {
+        this.outgoing.update((list) => list.filter((o) => o.clientMessageId !== clientMessageId));
+        this.persist();
+      }
+      // Stored: the backoff starts over, and messages still waiting for their resend go now, after this one.
+      this.resendAttempt = 0;
+      this.sendDue(false);
     } catch (error) {
       const failure = toRequestError(error);
-      this.updateOutgoing(clientMessageId, { state: 'failed', ...describeSendFailure(failure) });
+      // `network`: the API itself did not answer (a proxy's 502 included), which may pass like no answer at all.
+      const autoRetry = !this.destroyed && this.liveMode && !this.closed() && resendsByItself(failure.network ? undefined : failure.code);
+      this.updateOutgoing(clientMessageId, { state: 'failed', ...describeSendFailure(failure), autoRetry });
+      if (autoRetry) this.scheduleResend(failure.retryAfterSeconds);
       if (failure.code === ErrorCode.SESSION_CLOSED) void this.refresh();
+    }
+  }
+
+  /**
+   * Sends the messages waiting for their automatic resend after `retryDelayMs(attempt)` (ms, the attempt
+   * counted since a message was last stored), or once a rate limit's wait is over if that is later. One
+   * timer per chat: nothing is scheduled while one is pending.
+   * @param retryAfterSeconds the refusal's `retryAfterSeconds` (seconds): no automatic resend sooner.
+   */
+  private scheduleResend(retryAfterSeconds: number | undefined): void {
+    if (retryAfterSeconds) this.resendNotBefore = Math.max(this.resendNotBefore, Date.now() + retryAfterSeconds * 1000);
+    if (this.resendTimer !== undefined || this.destroyed) return;
+    const wait = Math.max(retryDelayMs(this.resendAttempt++), this.resendNotBefore - Date.now());
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = undefined;
+      this.sendDue(false);
+    }, wait);
+  }
+
+  /**
+   * Messages queued behind one waiting for its automatic resend wait with it: shown as not sent (its
+   * reason) and resent after it. Not while {@link pump} runs: it sends the queue itself.
+   */
+  private holdBehindWaiting(): void {
+    if (this.pumping) return;
+    const list = this.outgoing();
+    const first = list.findIndex(waitsForResend);
+    if (first < 0 || !list.some((o, i) => i > first && o.state === 'sending')) return;
+    const { error } = list[first];
+    this.outgoing.set(list.map((o, i) => (i > first && o.state === 'sending' ? { ...o, state: 'failed', error, retryable: true, autoRetry: true } : o)));
+    this.persist();
+  }
+
+  /** No more automatic resends (the chat closed, or the store is going away); Retry still works. */
+  private stopResending(): void {
+    clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+    if (this.outgoing().some(waitsForResend)) {
+      this.outgoing.update((list) => list.map((o) => (waitsForResend(o) ? { ...o, autoRetry: false } : o)));
+      this.persist();
     }
   }
 
@@ -410,6 +545,11 @@ export class ChatSessionStore {
     const stored: StoredChat = { draft: this.draft() || undefined, outbox: outbox.length ? [...outbox] : undefined, lastReadSeq: this.lastReadSeq() || undefined };
     writeStored(this.storageKey, stored.draft || stored.outbox || stored.lastReadSeq ? stored : null);
   }
+}
+
+/** Failed for a reason that may pass: waiting to be sent again by itself. */
+function waitsForResend(o: OutgoingMessage): boolean {
+  return o.state === 'failed' && o.autoRetry === true;
 }
 
 /** Words and retry advice for a failed `sendMessage`. */

@@ -73,6 +73,9 @@ describe('MessageListComponent', () => {
     const failed = root.querySelector('[data-testid=message-outgoing]')!;
     expect(failed.getAttribute('data-state')).toBe('failed');
     expect(failed.textContent).toContain('Not sent');
+    // No answer may pass: it will be sent again by itself, and says so; Retry tries now.
+    expect(failed.getAttribute('data-auto-retry')).toBe('true');
+    expect(failed.querySelector('[data-testid=message-retrying]')?.textContent).toContain('retrying…');
     graphql.on('SendMessage', ({ input }) => ({ sendMessage: givenMessage(2, { senderRole: 'OPERATOR', senderName: 'Olga', content: 'please work', clientMessageId: (input as { clientMessageId: string }).clientMessageId }) }));
     failed.querySelector<HTMLButtonElement>('[data-testid=message-retry]')!.click();
     await flush();

@@ -14,6 +14,12 @@ export interface OutgoingMessage {
   error: string | null;
   /** Whether sending it again can help (false when the chat was closed). */
   retryable: boolean;
+  /**
+   * `failed` for a reason that may pass (`resendsByItself` of `@parley/shared`: `SERVICE_UNAVAILABLE`,
+   * `RATE_LIMITED`, no answer): the console sends it again by itself, after the backoff or when the connection
+   * comes back, as well as on Retry. Absent or false: only Retry sends it again.
+   */
+  autoRetry?: boolean;
   /** When the operator pressed send (ISO-8601). */
   createdAt: string;
 }

@@ -12,6 +12,8 @@ export class RequestError extends Error {
     readonly code: string | undefined,
     /** The API did not answer (offline, restarting, timed out): the same request may succeed later. */
     readonly network: boolean,
+    /** `extensions.retryAfterSeconds` (seconds; set with `RATE_LIMITED`): no try of the same request sooner. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'RequestError';
@@ -25,14 +27,15 @@ export class RequestError extends Error {
 
 interface GraphQLErrorLike {
   message?: unknown;
-  extensions?: { code?: unknown } | null;
+  extensions?: { code?: unknown; retryAfterSeconds?: unknown } | null;
 }
 
 function fromGraphQLErrors(errors: readonly GraphQLErrorLike[]): RequestError {
   const first = errors[0];
   const code = typeof first?.extensions?.code === 'string' ? first.extensions.code : undefined;
   const message = typeof first?.message === 'string' ? first.message : 'The request failed';
-  return new RequestError(message, code, false);
+  const retryAfter = first?.extensions?.retryAfterSeconds;
+  return new RequestError(message, code, false, typeof retryAfter === 'number' && retryAfter > 0 ? retryAfter : undefined);
 }
 
 /** Turns whatever Apollo, graphql-ws or `HttpClient` threw into a {@link RequestError}. */
