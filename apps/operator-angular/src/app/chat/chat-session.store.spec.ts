@@ -322,6 +322,15 @@ describe('ChatSessionStore', () => {
       chat.destroy();
     });
 
+    it('says why while it waits: the server is briefly unavailable', async () => {
+      const chat = await chatting();
+      answer = refuses(unavailable);
+      chat.send('hello');
+      await flush();
+      expect(chat.outgoing()[0]).toMatchObject({ error: 'Not sent: the server is briefly unavailable', autoRetry: true });
+      chat.destroy();
+    });
+
     it.each([
       ['INTERNAL_SERVER_ERROR', true],
       ['BAD_USER_INPUT', false],

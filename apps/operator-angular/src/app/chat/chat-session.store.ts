@@ -560,6 +560,8 @@ export function describeSendFailure(failure: RequestError): Pick<OutgoingMessage
       return { error: 'Not sent: the chat is closed', retryable: false };
     case ErrorCode.RATE_LIMITED:
       return { error: 'Not sent: too many messages, try again in a moment', retryable: true };
+    case ErrorCode.SERVICE_UNAVAILABLE:
+      return { error: 'Not sent: the server is briefly unavailable', retryable: true };
     case ErrorCode.FORBIDDEN:
       return { error: 'Not sent: this chat is no longer assigned to you', retryable: false };
     case ErrorCode.BAD_USER_INPUT:
