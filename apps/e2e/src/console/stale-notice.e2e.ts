@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type ApiProcess, startApi } from '../support/api-process';
 import { launchBrowser, screenshotPath } from '../support/browser';
-import { type TcpProxy, startTcpProxy } from '../widget/support/tcp-proxy';
+import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy';
 import { type OperatorAccount, VisitorDriver, assertConsoleBuilt, emptyWaitingQueue, eventually, givenOperator, queueItem, runTag, signIn } from './support/console-driver';
 
 /** Where the local Redis listens (README: `127.0.0.1:6379`). */

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { E2E_DATABASE_URL } from '../support/api-process';
 import { launchBrowser, screenshotPath } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
 import { refusedOperations, waitForText, WidgetOnPage } from './support/widget-page';
 

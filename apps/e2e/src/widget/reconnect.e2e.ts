@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
 import { waitForText, waitHidden, WidgetOnPage } from './support/widget-page';
 

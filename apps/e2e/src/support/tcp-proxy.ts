@@ -1,13 +1,13 @@
 import { createServer, type Server, Socket } from 'node:net';
-import { freePort } from '../../support/api-process';
+import { freePort } from './api-process';
 
 /**
- * A TCP proxy in front of the API, so a test can cut the visitor's connection for real (every open
- * socket is destroyed and new ones are refused) and bring it back, while the operator talks to the API
- * directly.
+ * A TCP proxy in front of a server (the API, PostgreSQL, Redis), so a test can cut one path to it for real
+ * (every open socket is destroyed and new ones are refused) and bring it back, while everything else
+ * reaches the server directly: e.g. the visitor's connection to the API, or the API's to its database.
  */
 export interface TcpProxy {
-  /** `http://127.0.0.1:<port>`: the API seen through the proxy. */
+  /** `http://127.0.0.1:<port>`: the server seen through the proxy (change the scheme as needed). */
   url: string;
   /** Destroys every proxied connection and refuses new ones until {@link restore}. */
   cut(): void;
