@@ -217,7 +217,7 @@ describe('limits and abuse protection', () => {
         for (let i = 0; i < 4; i++) {
           const input = { sessionId: missing, content: 'lost', clientMessageId: `gone-${i}` };
           expect(errorCode(await wsExecute(ws, SEND_MESSAGE, { input }))).toBe('NOT_FOUND');
-//SUBTMP
+          expect(errorCode(await wsExecute(ws, SESSION_EVENTS, { id: missing, after: 0 }))).toBe('NOT_FOUND');
         }
         for (let i = 0; i < 4; i++) {
           const sub = record(ws, SESSION_EVENTS, { id: sessionId, after: 0 });
