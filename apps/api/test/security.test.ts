@@ -1,6 +1,7 @@
 import { errorCode, gql, gqlOk, GqlResult, record, wsClient, wsExecute } from './support/api-client';
 import { SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
 import { givenActiveSession, givenOperator, givenVisitor, startTestApi, TestApi } from './support/test-app';
+import { eventually } from './support/wait-for';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { getIntrospectionQuery } from 'graphql';
@@ -229,6 +230,41 @@ describe('limits and abuse protection', () => {
         expect(errorCode(await wsExecute(ws, '{ __typename }'))).toBe('RATE_LIMITED'); // three run: the cap holds
       } finally {
         await ws.dispose();
+      }
+    });
+
+    it('counts an operation the client completed at once until it has ended: subscribe + complete pairs in one packet do not pass the cap', async () => {
+      const { visitor, sessionId } = await givenActiveSession(api);
+      const socket = new WebSocket(api.wsUrl, 'graphql-transport-ws');
+      const frames: Array<{ id?: string; type: string; payload?: any }> = [];
+      socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
+      const arrived = (id: string) => frames.find((f) => f.id === id && (f.type === 'next' || f.type === 'error'));
+      try {
+        await new Promise((resolve) => socket.once('open', resolve));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authToken: visitor.token } }));
+        await eventually(() => frames.some((f) => f.type === 'connection_ack'), 'connection_ack');
+        // One write: graphql-ws reads these frames one after the other before any of the messages is stored.
+        const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+        raw.cork();
+        for (let i = 0; i < 3; i++) {
+          const input = { sessionId, content: `packed ${i}`, clientMessageId: `packed-${i}` };
+          socket.send(JSON.stringify({ id: `m${i}`, type: 'subscribe', payload: { query: SEND_MESSAGE, variables: { input } } }));
+          socket.send(JSON.stringify({ id: `m${i}`, type: 'complete' })); // the client gives up on it; it still runs
+        }
+        socket.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } }));
+        raw.uncork();
+        const answer = await eventually(() => arrived('q'), 'the query answered');
+        expect(answer.type === 'error' ? answer.payload[0].extensions.code : answer.payload).toBe('RATE_LIMITED'); // three run: the cap holds
+        // Their places are given back once they have ended.
+        await eventually(async () => (await gqlOk(api.httpUrl, '{ mySessions { nodes { lastSeq } } }', {}, visitor.token)).mySessions.nodes[0].lastSeq >= 5, 'the three messages stored');
+        await new Promise((r) => setTimeout(r, 200));
+        socket.send(JSON.stringify({ id: 'q2', type: 'subscribe', payload: { query: '{ __typename }' } }));
+        expect((await eventually(() => arrived('q2'), 'the second query answered')).payload).toEqual({ data: { __typename: 'Query' } });
+      } finally {
+        await new Promise((resolve) => {
+          socket.once('close', resolve);
+          socket.close();
+        });
       }
     });
 

@@ -4,7 +4,7 @@ import { createClient } from 'graphql-ws';
 import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BACKPRESSURE_BYTES, CLOSE_HANDSHAKE_MS, GraphqlWsServer, sendFrame, serveGraphqlWs } from './graphql-ws-server';
+import { BACKPRESSURE_BYTES, CLOSE_HANDSHAKE_MS, GraphqlWsServer, sendFrame, serveGraphqlWs, WsTransportExtra } from './graphql-ws-server';
 import { eventually } from '../../test/support/wait-for';
 
 const schema = buildSchema(`
@@ -204,6 +204,51 @@ describe('serveGraphqlWs', () => {
     expect(Date.now() - started).toBeLessThan(CLOSE_HANDSHAKE_MS + 1000); // ws alone would wait 30 s
     await ended;
     served = { clients: new Set(), dispose: () => Promise.resolve() };
+  });
+
+  describe("a socket's operations (WsTransportExtra.operations, what WsGuardrails counts against its cap)", () => {
+    /** Serves (with `onSubscribe` when given), keeping each socket's `extra`; a raw socket, acknowledged, with the frames it got. */
+    async function serveAndOpen(onSubscribe?: () => Promise<undefined>) {
+      httpServer = http.createServer();
+      const extras: WsTransportExtra[] = [];
+      const onConnect = (ctx: { extra: WsTransportExtra }) => void extras.push(ctx.extra);
+      served = serveGraphqlWs(httpServer, { schema, roots: { query: rootValue }, onConnect, onSubscribe }, { path: '/graphql', maxPayloadBytes: 64 * 1024 });
+      await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+      const { socket } = await openRaw(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`);
+      const frames: Array<{ id?: string; type: string }> = [];
+      socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as { id?: string; type: string }));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await eventually(() => frames.some((f) => f.type === 'connection_ack'), 'connection_ack', 3000);
+      return { socket, frames, extra: extras[0] };
+    }
+
+    it('still counts an operation the client completed while graphql-ws runs it, until it has ended', async () => {
+      let calls = 0;
+      let release!: () => void;
+      const held = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+      // Like a mutation waiting for its turn (ArrivalOrder): onSubscribe answers later, and the operation runs then.
+      const { socket, frames, extra } = await serveAndOpen(() => {
+        calls++;
+        return held;
+      });
+      socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: '{ hello(name: "a") }' } }));
+      socket.send(JSON.stringify({ id: 'a', type: 'complete' }));
+      await eventually(() => calls === 1 && extra.completing?.has('a'), 'the client completed a while it waited', 3000);
+      expect([...(extra.operations ?? [])]).toEqual(['a']); // graphql-ws will still run it: it takes a place
+      release();
+      await eventually(() => extra.operations?.size === 0 && extra.completing === undefined, 'a ended', 3000);
+      expect(frames.filter((f) => f.id === 'a')).toEqual([]); // completed by the client: nothing sent for it
+    });
+
+    it('forgets an operation graphql-ws answers with errors itself (no onSubscribe: validation)', async () => {
+      const { socket, frames, extra } = await serveAndOpen();
+      socket.send(JSON.stringify({ id: 'bad', type: 'subscribe', payload: { query: '{ nope }' } }));
+      await eventually(() => frames.some((f) => f.id === 'bad' && f.type === 'error'), 'the error', 3000);
+      await eventually(() => extra.operations?.size === 0, 'no place kept for bad', 3000);
+      socket.send(JSON.stringify({ id: 'good', type: 'subscribe', payload: { query: '{ hello(name: "b") }' } }));
+      await eventually(() => frames.some((f) => f.id === 'good' && f.type === 'complete'), 'good answered', 3000);
+      expect(extra.operations?.size).toBe(0);
+    });
   });
 
   it('closes every socket with 1001 Going Away when disposed', async () => {
