@@ -50,8 +50,12 @@ export interface WsTransportExtra {
    * counting them is `size` (an operator runs dozens; counting the keys of graphql-ws' dictionary for every
    * operation was 1 % of the API's busy time, bench/NOTES.md §41): an id counts from the moment graphql-ws
    * reserved it (before `onSubscribe`, so the operation being subscribed counts itself) until graphql-ws has
-   * finished its operation (`onComplete`), `onSubscribe` refused it, or the client completed it (graphql-ws
-   * forgets it then too). Made with the socket's first operation.
+   * finished its operation (`onComplete`; `onError` when graphql-ws refused it itself), `onSubscribe` refused
+   * it, or the client completed a subscription whose stream was running (graphql-ws ends it then). An
+   * operation the client completed before that (a mutation waiting for its turn or executing, a subscription
+   * being set up) still counts until it has ended: graphql-ws forgets its id at once but runs it to its end, so
+   * packing `subscribe` + `complete` pairs would otherwise run any number at once. Made with the socket's first
+   * operation.
    */
   operations?: Set<string>;
 }
@@ -123,12 +127,14 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     },
     onComplete: (ctx, id, payload) => {
       // graphql-ws calls onComplete for every operation onSubscribe let run, however it ended (answered,
-      // completed by the client, failed: onError comes first, its socket closed).
+      // completed by the client, failed: onError comes first, its socket closed); a hook that throws closes the socket.
       ctx.extra.operations?.delete(id);
       finished(ctx.extra, id);
       return options.onComplete?.(ctx, id, payload);
     },
     onError: (ctx, id, payload, errors) => {
+      // Without onComplete after it when graphql-ws refused the operation itself (validation, no operation).
+      ctx.extra.operations?.delete(id);
       finished(ctx.extra, id);
       return options.onError?.(ctx, id, payload, errors);
     },
@@ -183,7 +189,10 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             const { type, id } = message as { type?: unknown; id?: unknown };
             if (type === MessageType.Complete && typeof id === 'string' && extra.context && id in extra.context.subscriptions) {
               (extra.completing ??= new Set()).add(id); // graphql-ws forgets the id now, its operation ends later
-              extra.operations?.delete(id);
+              // A running subscription's stream is ended now (graphql-ws returns it): its place is free at once. An
+              // operation still set up or executed (`null` there: a mutation waiting for its turn, a query) runs on
+              // to its end whatever the client says, and counts until then (onComplete).
+              if (extra.context.subscriptions[id] !== null) extra.operations?.delete(id);
             }
             // graphql-ws' handler keeps its argument for as long as a subscription runs: handing it the
             // parsed message (its parseMessage takes one as well as text) rather than the frame's text
