@@ -140,6 +140,34 @@ describe('SessionEventStream', () => {
     await stream.return();
   });
 
+  it('after Redis comes back, reads the position again and takes its version as the baseline, even when lower', async () => {
+    const topic = `test:${randomUUID()}`;
+    let initial = [versioned(3, 100)];
+    const listeners = new Set<() => void>();
+    const stream = new SessionEventStream(
+      {
+        ...source([], topic),
+        initialEvents: () => Promise.resolve(initial),
+        onResubscribed: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+      null,
+    );
+    expect(places(await take(stream, 1))).toEqual([[3, 1, 100]]);
+    // Redis restarted and its counter with it (or failed over to a replica that was behind), as QueueSnapshotStream allows.
+    initial = [versioned(2, 5)];
+    listeners.forEach((listener) => listener());
+    await pubSub.publish(topic, versioned(2, 6, 0)); // the broadcast after Redis came back: an operator went offline
+    await pubSub.publish(topic, typing);
+    const events: SessionEventPayload[] = [];
+    do events.push(...(await take(stream, 1)));
+    while (events.at(-1)?.__typename !== 'TypingChanged');
+    expect(places(events)).toEqual([[2, 1, 5], [2, 0, 6], 'TypingChanged']);
+    await stream.return();
+  });
+
   it('ends a pending next() and releases the Redis subscription when the client unsubscribes', async () => {
     const topic = `test:${randomUUID()}`;
     const stream = new SessionEventStream(source([], topic), null);
