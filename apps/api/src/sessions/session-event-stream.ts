@@ -12,7 +12,7 @@ export interface SessionEventSource extends ChannelSource {
   /**
    * Events to send right after the replay: a waiting session's current queue position, versioned with the
    * queue counter's value read BEFORE the place was (`QueueService.currentPlace`), or without a version when
-   * Redis could not be read.
+   * Redis could not be read. Read again after Redis came back while the session waits in the queue.
    */
   initialEvents(): Promise<SessionEventPayload[]>;
   /**
@@ -39,6 +39,7 @@ const PAGE = 200;
  *    or when it comes after `OperatorJoined` or `SessionClosed` (see {@link acceptPosition}).
  * 4. When Redis comes back after an outage, the subscription is active again by itself and the stream
  *    delivers from PostgreSQL every message stored meanwhile (their live events were lost with Redis),
+ *    then a waiting session's position read again, taken as the new baseline of versions (see {@link catchUp}),
  *    so the client needs to do nothing.
  *
  * Channel, tasks and delivery are {@link ChannelStream}'s (it can push, see `PushableEvents`).
@@ -65,8 +66,23 @@ export class SessionEventStream extends ChannelStream<SessionEventPayload> {
         }
         for (const event of await source.initialEvents()) this.accept(event);
       },
-      () => this.fill(undefined),
+      () => this.catchUp(),
     );
+  }
+
+  /**
+   * After Redis came back: the messages stored meanwhile, then, while the session waits in the queue, its
+   * position read again, whose version becomes the baseline even when lower than the last one delivered: the
+   * counter may have started again lower (Redis restarted, or failed over to a replica that was behind), and
+   * every later broadcast would be dropped otherwise. As `QueueSnapshotStream` re-reads the queue.
+   */
+  private async catchUp(): Promise<void> {
+    await this.fill(undefined);
+    if (this.lastPosition === undefined || this.lastPosition === 0) return; // no position delivered, or out of the queue
+    for (const event of await this.source.initialEvents()) {
+      if (event.__typename === 'QueuePositionChanged') this.positionVersion = 0;
+      this.accept(event);
+    }
   }
 
   /**
