@@ -108,6 +108,32 @@ describe('ChatSessionStore', () => {
     chat.destroy();
   });
 
+  it('sends a failed message restored in a transcript when the operator presses Retry (not left "Sending…")', async () => {
+    const session = givenSession({ status: 'ACTIVE' });
+    const live = await started([givenMessage(1)], session);
+    graphql.on('SendMessage', () => {
+      throw new RequestError('Failed to fetch', undefined, true);
+    });
+    live.send('sent before the chat closed');
+    await flush();
+    live.destroy();
+    // Reloaded after the visitor closed the chat: the console shows it as a transcript, the reply restored as failed.
+    const closed = givenSession({ ...session, status: 'CLOSED' });
+    graphql.on('ChatSessionHistory', () => history([givenMessage(1)], closed));
+    const transcript = new ChatSessionStore({ graphql, connection, operator }, session.id, closed, false);
+    await transcript.start();
+    const [restored] = transcript.outgoing();
+    expect(restored).toMatchObject({ state: 'failed', retryable: true });
+    graphql.on('SendMessage', () => {
+      throw new RequestError('This chat session is closed', 'SESSION_CLOSED', false);
+    });
+    transcript.retry(restored.clientMessageId);
+    await flush();
+    expect(graphql.callsOf('SendMessage')).toHaveLength(2);
+    expect(transcript.outgoing()).toEqual([expect.objectContaining({ state: 'failed', retryable: false, error: 'Not sent: the chat is closed' })]);
+    transcript.destroy();
+  });
+
   it('does not offer a retry when the chat was closed meanwhile', async () => {
     const chat = await started();
     graphql.on('SendMessage', () => {
