@@ -418,7 +418,8 @@ export class ChatSessionStore {
    * @param force the operator asked (Retry): a rate limit's wait does not hold the resend back.
    */
   private sendDue(force: boolean): void {
-    if (this.destroyed || !this.liveMode) return;
+    // A transcript too: nothing there waits for an automatic resend, but what Retry set `sending` must go.
+    if (this.destroyed) return;
     clearTimeout(this.resendTimer);
     this.resendTimer = undefined;
     if (this.outgoing().some(waitsForResend)) {
