@@ -1,6 +1,6 @@
 import { RequestError } from '../core/request-error';
 import { FakeConnection, FakeGraphql, flush, givenMessage, givenSession } from '../testing/fakes';
-import { ChatSessionStore, HISTORY_PAGE_SIZE, STREAM_SETTLE_MS, TYPING_IDLE_MS, VISITOR_TYPING_TIMEOUT_MS } from './chat-session.store';
+import { ChatSessionStore, HISTORY_PAGE_SIZE, SEND_TIMEOUT_MS, STREAM_SETTLE_MS, TYPING_IDLE_MS, VISITOR_TYPING_TIMEOUT_MS } from './chat-session.store';
 
 const operator = { id: 'op-1', name: 'Olga' };
 
@@ -391,7 +391,7 @@ describe('ChatSessionStore', () => {
       answer = (input) => new Promise((resolve) => (release = () => resolve(stores(input))));
       await wait(1000);
       expect(sent()).toEqual(['first', 'first']);
-      await wait(60_000);
+      await wait(SEND_TIMEOUT_MS - 1000 - 1);
       expect(sent()).toEqual(['first', 'first']); // not before the first is stored
       chat.send('third'); // written meanwhile: queued after them
       await flush();
@@ -409,6 +409,27 @@ describe('ChatSessionStore', () => {
         [4, 'second'],
         [5, 'third'],
       ]);
+      expect(chat.outgoing()).toEqual([]);
+      chat.destroy();
+    });
+
+    it('a send with no answer within SEND_TIMEOUT_MS counts as not answered: resent by itself, and the messages behind it follow in order', async () => {
+      const chat = await chatting();
+      answer = () => new Promise(() => undefined); // the request hangs
+      chat.send('hello?');
+      chat.send('anyone?');
+      await wait(SEND_TIMEOUT_MS - 1);
+      expect(sent()).toEqual(['hello?']);
+      expect(chat.outgoing().map((o) => o.state)).toEqual(['sending', 'sending']);
+      await wait(1);
+      expect(chat.outgoing().map((o) => [o.content, o.state, o.autoRetry])).toEqual([
+        ['hello?', 'failed', true],
+        ['anyone?', 'failed', true],
+      ]);
+      answer = stores;
+      await wait(1000);
+      expect(sent()).toEqual(['hello?', 'hello?', 'anyone?']);
+      expect(chat.messages().slice(2).map((m) => m.content)).toEqual(['hello?', 'anyone?']);
       expect(chat.outgoing()).toEqual([]);
       chat.destroy();
     });

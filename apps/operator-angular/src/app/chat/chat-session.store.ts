@@ -36,6 +36,15 @@ export const TYPING_REFRESH_MS = 4_000;
  * while the stream was away is re-read with the chat on every resubscription (`refresh`).
  */
 export const STREAM_SETTLE_MS = 3_000;
+/**
+ * A `sendMessage` not answered within this long (ms) counts as not answered at all (`RequestError.network`):
+ * shown as not sent and sent again by itself with the same `clientMessageId`, so a request that hangs (an
+ * HTTP connection that neither answers nor fails) does not hold the chat's later messages, which go out one
+ * at a time behind it, for as long as the browser waits. The API stores a `clientMessageId` at most once, so
+ * a resend of a message the hung request did store returns that message. The widget waits 10 s; the
+ * console's sends go over HTTP, through whatever proxy the company runs, so it waits longer.
+ */
+export const SEND_TIMEOUT_MS = 15_000;
 /** Largest GraphQL `Int`: `beforeSeq` for "the latest page". */
 const LATEST = 2_147_483_647;
 
@@ -461,9 +470,10 @@ export class ChatSessionStore {
     if (!outgoing) return;
     this.updateOutgoing(clientMessageId, { state: 'sending', error: null, autoRetry: false });
     try {
-      const { sendMessage } = await this.deps.graphql.mutate(SendMessageDocument, {
-        input: { sessionId: this.id, content: outgoing.content, clientMessageId },
-      });
+      const { sendMessage } = await answeredWithin(
+        this.deps.graphql.mutate(SendMessageDocument, { input: { sessionId: this.id, content: outgoing.content, clientMessageId } }),
+        SEND_TIMEOUT_MS,
+      );
       this.acceptMessages([sendMessage]);
       if (this.outgoing().some((o) => o.clientMessageId === clientMessageId)) {
         this.outgoing.update((list) => list.filter((o) => o.clientMessageId !== clientMessageId));
@@ -546,6 +556,18 @@ export class ChatSessionStore {
     const stored: StoredChat = { draft: this.draft() || undefined, outbox: outbox.length ? [...outbox] : undefined, lastReadSeq: this.lastReadSeq() || undefined };
     writeStored(this.storageKey, stored.draft || stored.outbox || stored.lastReadSeq ? stored : null);
   }
+}
+
+/**
+ * `request`'s answer, or, when none came within `ms` (ms), a {@link RequestError} with `network: true` (the
+ * request itself is left to finish or fail unheard).
+ */
+function answeredWithin<T>(request: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestError(`No answer from the server within ${ms / 1000} s`, undefined, true)), ms);
+  });
+  return Promise.race([request, late]).finally(() => clearTimeout(timer));
 }
 
 /** Failed for a reason that may pass: waiting to be sent again by itself. */
