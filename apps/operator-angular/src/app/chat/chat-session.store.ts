@@ -81,8 +81,9 @@ export class ChatSessionStore {
   readonly messages = signal<readonly ChatMessage[]>([]);
   /**
    * The operator's messages not confirmed by the API, in the order written. They go out one at a time in
-   * that order, so none is stored before an earlier one; one that failed for a reason that may pass
-   * (`autoRetry`) is sent again by itself, and those after it wait for it (see {@link send}).
+   * that order, so none is stored before an earlier one still sending; one that failed for a reason that may
+   * pass (`autoRetry`) is sent again by itself, and those after it wait for it (see {@link send}). One that
+   * failed for good, or waits for Retry, is passed by those written after it.
    */
   readonly outgoing = signal<readonly OutgoingMessage[]>([]);
   readonly loaded = signal(false);
@@ -220,7 +221,8 @@ export class ChatSessionStore {
       if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
       this.acceptMessages(messages);
       if (fields.status === 'CLOSED') this.endLive();
-      // The API answered again (this runs after the live stream came back): the waiting messages go now.
+      // The API answered again (this runs after each resubscription of the live stream): the waiting messages
+      // go now, unless a rate limit's wait lasts.
       else this.sendDue(false);
     } catch {
       // The live stream's own retry covers messages; fields are re-read on the next reconnection.
