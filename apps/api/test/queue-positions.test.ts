@@ -3,8 +3,7 @@ import { QueueService } from '../src/sessions/queue.service';
 import { QueueVersions } from '../src/sessions/queue-versions';
 import { gqlOk, record, Recorder, wsClient } from './support/api-client';
 import { eventsOf, SESSION_EVENTS, SET_TYPING } from './support/operations';
-import { givenOperator, givenWaitingSession, queueAnnounced, resetDatabase, startTestApi, TestApi } from './support/test-app';
-import { eventually } from './support/wait-for';
+import { givenOperator, givenWaitingSession, heldBroadcast, queueAnnounced, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 const SET_PRESENCE = 'mutation($p: Presence!) { setPresence(presence: $p) { presence } }';
 
@@ -12,9 +11,6 @@ type Events = Recorder<{ sessionEvents: Record<string, any> }>;
 
 /** `operatorsOnline` of each `QueuePositionChanged` the widget received, in order. */
 const operatorsOnline = (events: Events) => eventsOf(events.items, 'QueuePositionChanged').map((e) => e.operatorsOnline as number);
-
-/** What a broadcast reads (private: the snapshot with the count of operators online), and the broadcast. */
-type Broadcasting = { readQueue: () => Promise<{ operatorsOnline: number }>; broadcast: () => Promise<void> };
 
 /**
  * A waiting visitor's queue positions when broadcasts of two instances of one deployment reach Redis out of
@@ -34,28 +30,6 @@ describe('queue positions of a waiting visitor across instances', () => {
     await other.close();
     await api.close();
   });
-
-  /**
-   * The other instance's next broadcast, started now and held after it has read the queue: `read` resolves
-   * with what it read, `release` lets it publish, `published` settles once it has.
-   */
-  async function heldBroadcastOfTheOtherInstance() {
-    const queue = other.app.get<QueueService, Broadcasting>(QueueService);
-    const read = queue.readQueue.bind(queue);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let readQueue: { operatorsOnline: number } | undefined;
-    queue.readQueue = async () => {
-      const result = await read();
-      if (readQueue) return result;
-      readQueue = result;
-      await held;
-      return result;
-    };
-    const published = queue.broadcast();
-    await eventually(() => readQueue, "the other instance's broadcast read the queue");
-    return { read: readQueue!, release, published, restore: () => (queue.readQueue = read) };
-  }
 
   /** The visitor's widget on this instance: a `sessionEvents` subscription. */
   function openWidget(token: string, sessionId: string): { client: Client; events: Events } {
@@ -78,7 +52,7 @@ describe('queue positions of a waiting visitor across instances', () => {
     const { visitor, sessionId } = await givenWaitingSession(api, 'Hello');
     const widget = openWidget(visitor.token, sessionId);
     await widget.events.waitFor(() => operatorsOnline(widget.events).length > 0, 10000, 'the first position');
-    const slow = await heldBroadcastOfTheOtherInstance();
+    const slow = await heldBroadcast(other);
     try {
       expect(slow.read.operatorsOnline).toBe(1);
 
@@ -99,7 +73,7 @@ describe('queue positions of a waiting visitor across instances', () => {
   it("never pushes, after a subscription's first position, a broadcast that read the queue before it", async () => {
     const operator = await givenOperator(api, { online: true });
     const { visitor, sessionId } = await givenWaitingSession(api, 'Hello');
-    const slow = await heldBroadcastOfTheOtherInstance();
+    const slow = await heldBroadcast(other);
     expect(slow.read.operatorsOnline).toBe(1);
     await gqlOk(api.httpUrl, SET_PRESENCE, { p: 'AWAY' }, operator.token);
     await queueAnnounced(api); // published before the widget subscribes: it sees no live position of its own

@@ -6,8 +6,7 @@ import { Topics } from '../src/realtime/topics';
 import { QueueService } from '../src/sessions/queue.service';
 import { gqlOk, record, wsClient } from './support/api-client';
 import { ACCEPT_SESSION, CLOSE_SESSION, eventsOf, QUEUE_UPDATED, SEND_MESSAGE, SESSION_EVENTS, START_SESSION } from './support/operations';
-import { givenOperator, givenVisitor, queueAnnounced, resetDatabase, startTestApi, TestApi } from './support/test-app';
-import { eventually } from './support/wait-for';
+import { givenOperator, givenVisitor, heldBroadcast, queueAnnounced, resetDatabase, startTestApi, TestApi } from './support/test-app';
 
 describe('waiting queue', () => {
   let api: TestApi;
@@ -143,28 +142,13 @@ describe('waiting queue', () => {
     try {
       const snapshots = record(ws, QUEUE_UPDATED).recorder;
       await snapshots.waitFor((items) => items.length === 1, 10000, 'the current queue');
-      // The read a broadcast makes (private: the snapshot with the operators online count).
-      type Broadcasting = { readQueue: () => Promise<{ snapshot: { count: number } }>; broadcast: () => Promise<void> };
-      const queue = other.app.get<QueueService, Broadcasting>(QueueService);
-      const read = queue.readQueue.bind(queue);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let readBeforeTheJoin: { count: number } | undefined;
-      queue.readQueue = async () => {
-        const result = await read();
-        if (readBeforeTheJoin) return result;
-        readBeforeTheJoin = result.snapshot;
-        await held;
-        return result;
-      };
-      const slow = queue.broadcast();
-      await eventually(() => readBeforeTheJoin, "the other instance's broadcast read the empty queue");
-      expect(readBeforeTheJoin!.count).toBe(0);
+      const slow = await heldBroadcast(other);
+      expect(slow.read.snapshot.count).toBe(0); // read before the join
 
       await join('One'); // broadcast by this instance, after the other one's read
       await snapshots.waitFor((items) => counts(items).at(-1) === 1, 10000, 'the queue with one');
-      release();
-      await slow; // published: older than the queue with one, whatever order the two reached Redis in
+      slow.release();
+      await slow.published; // published: older than the queue with one, whatever order the two reached Redis in
       await join('Two');
       await snapshots.waitFor((items) => counts(items).at(-1) === 2, 10000, 'the queue with two');
       const received = counts(snapshots.items);

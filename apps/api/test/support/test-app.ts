@@ -10,6 +10,7 @@ import { OperatorsService } from '../../src/operators/operators.service';
 import { QueueService } from '../../src/sessions/queue.service';
 import { REDIS } from '../../src/realtime/redis.providers';
 import { gqlOk } from './api-client';
+import { eventually } from './wait-for';
 import { TEST_DATABASE_URL } from './global-setup';
 
 /** A booted API listening on a free port, with its URLs. */
@@ -95,6 +96,36 @@ export async function givenOperator(
  */
 export function queueAnnounced(api: TestApi): Promise<void> {
   return api.app.get(QueueService).broadcast();
+}
+
+/** What a queue broadcast reads (`QueueService`'s private `readQueue`), as far as tests look at it. */
+export interface QueueRead {
+  snapshot: { count: number };
+  operatorsOnline: number;
+}
+
+/**
+ * Starts a queue broadcast on `api` and holds it once it has read the queue (`readQueue`, wrapped on the real
+ * service; only the first read after this call is held). Resolves once it has read, with `read` (what it read),
+ * `release` (lets it publish), `published` (settles once it has published) and `restore` (unwraps `readQueue`).
+ */
+export async function heldBroadcast(api: TestApi): Promise<{ read: QueueRead; release: () => void; published: Promise<void>; restore: () => void }> {
+  type Broadcasting = { readQueue: () => Promise<QueueRead>; broadcast: () => Promise<void> };
+  const queue = api.app.get<QueueService, Broadcasting>(QueueService);
+  const read = queue.readQueue.bind(queue);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let first: QueueRead | undefined;
+  queue.readQueue = async () => {
+    const result = await read();
+    if (first) return result;
+    first = result;
+    await held;
+    return result;
+  };
+  const published = queue.broadcast();
+  await eventually(() => first, 'the held broadcast read the queue');
+  return { read: first!, release, published, restore: () => (queue.readQueue = read) };
 }
 
 /** A visitor with a WAITING session (optionally with a first message), its queue broadcast published. */
