@@ -11,7 +11,7 @@ import { Presence } from '../src/common/enums';
 import { NotificationChannel, NotificationEvent, NotificationJobData, notificationJobId, NOTIFICATIONS_QUEUE } from '../src/notifications/notification-jobs';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { PresenceService, VisitorPresenceChange } from '../src/presence/presence.service';
-import { UnknownPresence } from '../src/presence/unknown-presence';
+import { UnknownRead } from '../src/common/unknown-read';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../src/realtime/redis.providers';
 import { gql, GqlResult, gqlOk, record, wsClient } from './support/api-client';
 import { FakeTelegram } from './support/notification-sinks';
@@ -56,7 +56,7 @@ describe('fault: Redis hangs while presence is read', () => {
   });
   beforeEach(() => {
     // PresenceService's logger and grouped warnings (private). Each test starts with no window open: its first is written.
-    const presence = api.app.get<PresenceService, { logger: Logger; unknown: UnknownPresence }>(PresenceService);
+    const presence = api.app.get<PresenceService, { logger: Logger; unknown: UnknownRead }>(PresenceService);
     presence.unknown.flush();
     warn = jest.spyOn(presence.logger, 'warn');
   });

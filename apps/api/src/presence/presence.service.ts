@@ -11,7 +11,8 @@ import { Turns } from '../common/turns';
 import { Operator } from '../operators/operator.entity';
 import { REDIS, REDIS_READS } from '../realtime/redis.providers';
 import { ParticipantKind, PresenceStore } from './presence-store';
-import { presenceReadError, UnknownPresence } from './unknown-presence';
+import { presenceReadError } from './unknown-presence';
+import { UnknownRead } from '../common/unknown-read';
 
 /** Emitted on this instance when an operator's presence (as others see it) may have changed. */
 export interface PresenceChange {
@@ -68,7 +69,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private readonly store: PresenceStore;
   /** On the deadline-bound client: the public reads. */
   private readonly reads: PresenceStore;
-  private readonly unknown = new UnknownPresence(this.logger);
+  private readonly unknown = new UnknownRead(this.logger, 'Presence');
   private readonly ttlMs: number;
   private readonly sockets = new Map<object, LocalSocket>();
   private readonly refreshMs: number;
@@ -142,7 +143,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
    * For callers that have an answer when presence cannot be read now: `read`'s answer (one of the reads
    * above), or `fallback` when it failed because Redis did not answer within `REDIS_COMMAND_TIMEOUT_MS`
    * or is unreachable. That is logged as one warning line naming the reason and `consequence`; the ones
-   * after it are counted in one line per 10 s (`UnknownPresence`).
+   * after it are counted in one line per 10 s (`UnknownRead`).
    * @param consequence what the caller answers instead, the same words every time, e.g.
    *   `visitorPresence answered OFFLINE`
    * @throws `read`'s error when it is another one (a bug, not an outage).

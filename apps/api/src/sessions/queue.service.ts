@@ -3,8 +3,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import Redis from 'ioredis';
 import { Subscription } from 'rxjs';
 import { ChatSessionStatus } from '../common/enums';
-import { GroupedWarning } from '../common/grouped-warning';
-import { describeUnavailable, isServiceUnavailable } from '../common/service-unavailable';
+import { UnknownRead } from '../common/unknown-read';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { sql } from '../database/sql';
@@ -19,8 +18,6 @@ import { estimateWaitSeconds } from './queue-estimate';
 import { QueueVersions } from './queue-versions';
 
 const PREVIEW_LENGTH = 140;
-/** How long (ms) unversioned first positions after a first one are counted into one warning line. */
-const UNVERSIONED_REPORT_MS = 10_000;
 /** A session's preview: its first visitor message (SQL over `chat_session s`). */
 const FIRST_VISITOR_MESSAGE = `SELECT content FROM message m WHERE m.session_id = s.id AND m.sender_role = 'VISITOR' ORDER BY m.seq LIMIT 1`;
 
@@ -37,13 +34,8 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   private broadcasting?: Promise<void>;
   private nextBroadcast?: Promise<void>;
   private readonly versions: QueueVersions;
-  /** First positions of `sessionEvents` sent without a version ({@link currentPlace}): one line, then counts. */
-  private readonly unversioned = new GroupedWarning(
-    this.logger,
-    UNVERSIONED_REPORT_MS,
-    (detail) => `Queue version unknown: ${detail}; a sessionEvents subscription's first queue position was sent unversioned`,
-    (count) => `Queue version unknown for ${count} more first queue position(s) within ${UNVERSIONED_REPORT_MS / 1000} s`,
-  );
+  /** Counter reads that failed ({@link currentPlace}): one warning line, then counts. */
+  private readonly unknownVersion = new UnknownRead(this.logger, 'Queue version');
 
   constructor(
     private readonly em: EntityManager,
@@ -66,7 +58,7 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     this.presenceChanges?.unsubscribe();
     this.stopRebroadcasting?.();
-    this.unversioned.flush();
+    this.unknownVersion.flush();
   }
 
   /**
@@ -167,12 +159,11 @@ export class QueueService implements OnModuleInit, OnModuleDestroy {
    * @throws the database's error; the Redis client's when it is not an outage (`isServiceUnavailable`).
    */
   async currentPlace(session: Pick<ChatSession, 'id' | 'queuedAt'>): Promise<QueuePlace & { operatorsOnline: number; version?: number }> {
-    const version = await this.versions.current().catch((error: unknown) => {
-      if (!isServiceUnavailable(error)) throw error;
-      const reason = describeUnavailable(error);
-      this.unversioned.add(reason, reason);
-      return undefined;
-    });
+    const version = await this.unknownVersion.or<number | undefined>(
+      this.versions.current(),
+      undefined,
+      "a sessionEvents subscription's first queue position was sent unversioned",
+    );
     return { ...(await this.placeOf(session)), version };
   }
 
