@@ -1,6 +1,5 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -12,7 +11,7 @@ import { ServiceUnavailableFilter } from './common/service-unavailable.filter';
 import { formatGraphQLError } from './common/format-graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { mikroOrmOptions } from './database/mikro-orm.config';
+import { DatabaseModule } from './database/database.module';
 import { GRAPHQL_PATH, graphqlContext, GraphqlWsTransport } from './graphql-transport';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
@@ -51,7 +50,7 @@ export class AppModule {
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },
         }),
-        MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
+        DatabaseModule.forRoot(config.databaseUrl),
         RealtimeModule,
         MetricsModule,
         LifecycleModule,

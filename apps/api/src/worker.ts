@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { mikroOrmOptions } from './database/mikro-orm.config';
+import { DatabaseModule } from './database/database.module';
 import { prepareDatabase, waitingForMigrations } from './database/prepare-database';
 import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
 import { NotificationJobsModule } from './notifications/notification-jobs.module';
@@ -21,7 +20,7 @@ class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel } }),
-        MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: false }),
+        DatabaseModule.forRoot(config.databaseUrl),
         NotificationJobsModule.forRoot({ ...config, runWorkers: true }),
       ],
     };

@@ -44,6 +44,12 @@ function knexLog() {
 }
 
 /**
+ * Connections in MikroORM's pool of an API process or a worker: all opened at start (`openOrmConnections`)
+ * and kept.
+ */
+export const ORM_CONNECTIONS = 10;
+
+/**
  * MikroORM options for a database URL. Migrations live in `database/migrations` (compiled `.js`
  * at run time; `.ts` sources when the CLI generates one). Schema sync is never used at run time.
  */
@@ -60,10 +66,10 @@ export function mikroOrmOptions(databaseUrl: string): Options {
     // A transaction whose BEGIN failed (a lost connection) fails with BEGIN's error, not knex's "already complete".
     subscribers: [new FailedBeginSubscriber()],
     debug: false,
-    // Up to 10, opened when needed and then kept: reaped after 30 s idle (knex's default), they were closed
-    // all at once when a burst ended; in the benchmark, nine ended together were followed by the API's event
-    // loop late by 30–51 ms (bench/NOTES.md §33). `min` is what knex's pool (tarn) keeps; it opens none ahead.
-    pool: { min: 10, max: 10 },
+    // Kept: reaped after 30 s idle (knex's default), they were closed all at once when a burst ended; in the
+    // benchmark, nine ended together were followed by the API's event loop late by 30–51 ms (bench/NOTES.md
+    // §33). `min` is what knex's pool (tarn) keeps; it opens none ahead (openOrmConnections does, at start).
+    pool: { min: ORM_CONNECTIONS, max: ORM_CONNECTIONS },
     // Kept connections are probed after a minute of silence, so no NAT or firewall forgets them unnoticed.
     // An error's message without the statement that failed (DRIVER_MESSAGE_ONLY).
     driverOptions: { connection: { ...POSTGRES_KEEPALIVE }, log: knexLog(), compileSqlOnError: false },

@@ -2,36 +2,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo, connect, createServer } from 'node:net';
-import { queryServer } from '../../test/support/global-setup';
+import { admin, backendsNamed, serverUrl, urlAs } from '../../test/support/server-backends';
 import { keepaliveSeconds } from '../../test/support/socket-timers';
 import { eventually } from '../../test/support/wait-for';
 import type { AppConfig } from '../config/app-config';
 import { KEEPALIVE_IDLE_MS } from '../database/keep-alive';
 import { MessageWriter } from './message-writer';
-
-/** The test server's maintenance database: these statements read no table. */
-function serverUrl(): string {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = '/postgres';
-  return url.toString();
-}
-
-/** Runs `sql` on its own connection to the test server. */
-const admin = <Row>(sql: string): Promise<Row[]> => queryServer<Row>(serverUrl(), sql);
-
-/** `serverUrl()` as `user`, its connections named `name` (the URL's `application_name` wins over the pool's). */
-function urlAs(name: string, user?: string): string {
-  const url = new URL(serverUrl());
-  url.searchParams.set('application_name', name);
-  if (user) url.username = user;
-  return url.toString();
-}
-
-/** Backends connected now whose `application_name` is `name`. */
-async function backendsNamed(name: string): Promise<number[]> {
-  const rows = await admin<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = '${name}' ORDER BY pid`);
-  return rows.map((r) => r.pid);
-}
 
 /** Runs `count` statements at once, each holding its connection for 300 ms; the backends that ran them. */
 async function backendsFor(writer: MessageWriter, count: number): Promise<Set<number>> {
