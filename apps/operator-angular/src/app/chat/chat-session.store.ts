@@ -487,7 +487,9 @@ export class ChatSessionStore {
     } catch (error) {
       const failure = toRequestError(error);
       // `network`: the API itself did not answer (a proxy's 502 included), which may pass like no answer at all.
-      const autoRetry = !this.destroyed && this.liveMode && !this.closed() && resendsByItself(failure.network ? undefined : failure.code);
+      // An answer with no code that is not that (a proxy's 4xx without a GraphQL body) is not one: it waits for Retry.
+      const mayPass = failure.network || (failure.code !== undefined && resendsByItself(failure.code));
+      const autoRetry = !this.destroyed && this.liveMode && !this.closed() && mayPass;
       this.updateOutgoing(clientMessageId, { state: 'failed', ...describeSendFailure(failure), autoRetry });
       if (autoRetry) this.scheduleResend(failure.retryAfterSeconds);
       if (failure.code === ErrorCode.SESSION_CLOSED) void this.refresh();

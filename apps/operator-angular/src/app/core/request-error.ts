@@ -49,6 +49,8 @@ export function toRequestError(error: unknown): RequestError {
     } catch {
       // not a GraphQL body
     }
+    // A proxy's 429 (RFC 6585 §4) is the API's RATE_LIMITED by another hand; any other 4xx has no code.
+    if (error.statusCode === 429) return new RequestError(error.message, ErrorCode.RATE_LIMITED, false);
     return new RequestError(error.message, error.statusCode >= 500 ? 'INTERNAL_SERVER_ERROR' : undefined, error.statusCode >= 500);
   }
   if (Array.isArray(error)) return fromGraphQLErrors(error as GraphQLErrorLike[]);
