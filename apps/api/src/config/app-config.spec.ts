@@ -65,8 +65,9 @@ describe('loadConfig: notifications', () => {
   it('runs workers in the API by default, with no channel, a 3-minute threshold and capped retries', () => {
     const config = loadConfig({});
     expect(config.runWorkers).toBe(true);
-    expect(config.notifications).toEqual({ waitingThresholdSeconds: 180, attempts: 6, backoffMs: 10_000, jobLockSeconds: 30 });
+    expect(config.notifications).toEqual({ waitingThresholdSeconds: 180, attempts: 6, backoffMs: 10_000, jobLockSeconds: 30, sweepIntervalSeconds: 60 });
     expect(loadConfig({ RUN_WORKERS: 'false' }).runWorkers).toBe(false);
+    expect(loadConfig({ NOTIFY_SWEEP_INTERVAL_SECONDS: '0' }).notifications.sweepIntervalSeconds).toBe(0); // off
   });
 
   it('reads Telegram and e-mail settings, lists split on commas', () => {
@@ -116,5 +117,7 @@ describe('loadConfig: notifications', () => {
     expect(bad({ SMTP_URL: 'smtp://localhost', NOTIFY_EMAILS: 'a@example.com, nope' })).toMatch(/NOTIFY_EMAILS/);
     expect(bad({ NOTIFY_EMAIL_FROM: 'a@example.com, b@example.com' })).toMatch(/NOTIFY_EMAIL_FROM: must be one address/);
     expect(bad({ NOTIFY_ATTEMPTS: '0' })).toMatch(/NOTIFY_ATTEMPTS/);
+    expect(bad({ NOTIFY_SWEEP_INTERVAL_SECONDS: '-1' })).toMatch(/NOTIFY_SWEEP_INTERVAL_SECONDS/);
+    expect(bad({ NOTIFY_SWEEP_INTERVAL_SECONDS: '1.5' })).toMatch(/NOTIFY_SWEEP_INTERVAL_SECONDS/);
   });
 });

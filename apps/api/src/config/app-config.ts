@@ -68,6 +68,7 @@ const schema = z.object({
   NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(6),
   NOTIFY_BACKOFF_MS: positiveInt.default(10_000),
   NOTIFY_JOB_LOCK_SECONDS: positiveInt.default(30),
+  NOTIFY_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must be a bot token like 123456:ABC-DEF… (from @BotFather)').optional(),
   TELEGRAM_CHAT_IDS: commaList(z.string().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/, 'chat ids are numbers (e.g. -1001234567890) or @channelname')),
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
@@ -169,6 +170,12 @@ export interface NotificationsConfig {
   backoffMs: number;
   /** Seconds a worker's claim on a job lasts unrenewed: the job of a worker that died runs again after about this long. */
   jobLockSeconds: number;
+  /**
+   * Seconds between two sweeps of the waiting chat sessions, which re-add `long-wait` jobs whose enqueue was
+   * lost (`WaitingSweep`): one sweep per period for the whole deployment, however many workers. 0 turns the
+   * sweep off (its BullMQ job scheduler is removed by the next sweep job that runs).
+   */
+  sweepIntervalSeconds: number;
   telegram?: {
     /** Bot API token. Secret: never logged. */
     botToken: string;
@@ -206,6 +213,7 @@ function notificationsConfig(v: z.infer<typeof schema>): NotificationsConfig {
     attempts: v.NOTIFY_ATTEMPTS,
     backoffMs: v.NOTIFY_BACKOFF_MS,
     jobLockSeconds: v.NOTIFY_JOB_LOCK_SECONDS,
+    sweepIntervalSeconds: v.NOTIFY_SWEEP_INTERVAL_SECONDS,
     telegram:
       v.TELEGRAM_BOT_TOKEN && v.TELEGRAM_CHAT_IDS
         ? {
