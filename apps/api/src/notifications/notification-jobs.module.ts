@@ -6,11 +6,13 @@ import { NotificationChannels } from './notification-channels';
 import { configuredTargets, NOTIFICATIONS_QUEUE, notificationQueueOptions } from './notification-jobs';
 import { notificationsProcessorProvider } from './notifications.processor';
 import { TelegramChannel } from './telegram/telegram.channel';
+import { WaitingSweep } from './waiting-sweep';
 
 /**
  * The notification queue (BullMQ through `@nestjs/bullmq`, on `REDIS_URL`), the channels, and — when this
  * process runs workers (`RUN_WORKERS`, always in `npm run worker`) and a channel is configured — the
- * processor. Queues and workers are closed on application shutdown by `@nestjs/bullmq`.
+ * processor and the periodic sweep that re-adds lost `long-wait` jobs ({@link WaitingSweep}, on a BullMQ job
+ * scheduler). Queues and workers are closed on application shutdown by `@nestjs/bullmq`.
  */
 @Module({})
 export class NotificationJobsModule {
@@ -20,7 +22,7 @@ export class NotificationJobsModule {
     return {
       module: NotificationJobsModule,
       imports: [BullModule.forRoot(notificationQueueOptions(config)), queue],
-      providers: [TelegramChannel, EmailChannel, NotificationChannels, ...(runsProcessor ? [notificationsProcessorProvider(config)] : [])],
+      providers: [TelegramChannel, EmailChannel, NotificationChannels, ...(runsProcessor ? [WaitingSweep, notificationsProcessorProvider(config)] : [])],
       exports: [queue, NotificationChannels],
     };
   }

@@ -41,6 +41,25 @@ export function notificationJobId(data: NotificationJobData): string {
   return `${data.event}.${data.sessionId}.${targetKey(data.target)}`;
 }
 
+/** A notification job as `Queue.add`/`addBulk` take it: named after its event, with its {@link notificationJobId}. */
+export interface NotificationJob {
+  name: NotificationEvent;
+  data: NotificationJobData;
+  /** `delay`: milliseconds from now before the job may run (BullMQ keeps it in the delayed set until then). */
+  opts: { jobId: string; delay: number };
+}
+
+/**
+ * The job delivering `event` of chat session `sessionId` to `target`, due in `delayMs` milliseconds. Adding it
+ * while a job with its id exists in the queue — waiting, delayed, active, or completed or failed and still kept
+ * — adds nothing (BullMQ job ids, https://docs.bullmq.io/guide/jobs/job-ids: the `add*Job` scripts return the
+ * existing id when the job's key exists), so every producer (`sessionQueued`, the sweep) builds it here.
+ */
+export function notificationJob(event: NotificationEvent, sessionId: string, target: ChannelTarget, delayMs: number): NotificationJob {
+  const data: NotificationJobData = { event, sessionId, target };
+  return { name: event, data, opts: { jobId: notificationJobId(data), delay: delayMs } };
+}
+
 /** Every destination configured now. */
 export function configuredTargets(config: AppConfig): ChannelTarget[] {
   const { telegram, email } = config.notifications;

@@ -10,6 +10,7 @@ import { recordDelivery, wasDelivered } from './notification-deliveries';
 import { NOTIFICATIONS_QUEUE, NotificationJobData, targetKey } from './notification-jobs';
 import { loadSessionNotice } from './notice';
 import { logChangedErrors } from './queue-errors';
+import { WAITING_SWEEP_JOB, WaitingSweep } from './waiting-sweep';
 
 /**
  * Runs notification jobs: one event of one chat session to one destination, at most once to the human.
@@ -23,6 +24,9 @@ import { logChangedErrors } from './queue-errors';
  * `TELEGRAM_MAX_RETRY_AFTER_SECONDS` and e-mail is configured (its own job carries the notification), then
  * the Telegram job fails; anything else is retried with BullMQ's exponential backoff up to
  * `NOTIFY_ATTEMPTS`. Failed jobs stay in the queue's failed set for inspection.
+ *
+ * The same queue carries the periodic sweep of waiting sessions (jobs named {@link WAITING_SWEEP_JOB}, from a
+ * BullMQ job scheduler): run by {@link WaitingSweep.run}, which re-adds lost `long-wait` jobs.
  */
 export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger('Notifications');
@@ -31,6 +35,7 @@ export class NotificationsProcessor extends WorkerHost {
   constructor(
     private readonly em: EntityManager,
     private readonly channels: NotificationChannels,
+    private readonly sweep: WaitingSweep,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -38,6 +43,7 @@ export class NotificationsProcessor extends WorkerHost {
 
   /** @returns what happened, kept as the job's return value. */
   async process(job: Job<NotificationJobData>, token?: string): Promise<string> {
+    if (job.name === WAITING_SWEEP_JOB) return this.sweep.run();
     const { event, sessionId, target } = job.data;
     const em = this.em.fork();
     const what = `${event} notification of chat session ${sessionId} to ${targetKey(target)}`;

@@ -16,7 +16,7 @@ import {
   NotificationChannel,
   NotificationEvent,
   NotificationJobData,
-  notificationJobId,
+  notificationJob,
 } from './notification-jobs';
 import { NotificationError } from './notifications.errors';
 import { testNotice } from './notice';
@@ -46,7 +46,9 @@ export class NotificationsService implements OnModuleInit {
    * A chat session entered the waiting queue. For every configured destination, enqueues a `new-session`
    * job when no operator is online now, and a `long-wait` job due after `NOTIFY_WAITING_THRESHOLD_SECONDS`
    * (it sends only if the session still waits then). Job ids derive from the session, so a second call
-   * adds nothing. Never throws: the session is already stored, so a failure to enqueue is logged.
+   * adds nothing. Never throws: the session is already stored, so a failure to enqueue is logged — and a
+   * `long-wait` job lost that way (or because this process died before Redis took it) is added again by the
+   * workers' sweep of waiting sessions (`WaitingSweep`, waiting-sweep.ts); a lost `new-session` one is not.
    *
    * When Redis cannot tell whether an operator is online (no answer within `REDIS_COMMAND_TIMEOUT_MS`,
    * 2000 ms, or unreachable), nobody is assumed online and `new-session` is enqueued too, with one warning
@@ -59,13 +61,10 @@ export class NotificationsService implements OnModuleInit {
     try {
       const operatorsOnline = await this.presence.readOr(this.presence.onlineCount(), 0, 'new-session notifications sent as if nobody were online');
       const nobodyOnline = operatorsOnline === 0;
-      const job = (event: NotificationEvent, target: ChannelTarget, delay: number) => {
-        const data: NotificationJobData = { event, sessionId, target };
-        return { name: event, data, opts: { jobId: notificationJobId(data), delay } };
-      };
+      const threshold = this.config.notifications.waitingThresholdSeconds * 1000;
       await this.queue.addBulk([
-        ...(nobodyOnline ? this.targets.map((target) => job(NotificationEvent.NEW_SESSION, target, 0)) : []),
-        ...this.targets.map((target) => job(NotificationEvent.LONG_WAIT, target, this.config.notifications.waitingThresholdSeconds * 1000)),
+        ...(nobodyOnline ? this.targets.map((target) => notificationJob(NotificationEvent.NEW_SESSION, sessionId, target, 0)) : []),
+        ...this.targets.map((target) => notificationJob(NotificationEvent.LONG_WAIT, sessionId, target, threshold)),
       ]);
     } catch (error) {
       this.logger.warn(`Could not enqueue notifications of chat session ${sessionId}: ${(error as Error).message}`);
