@@ -31,5 +31,10 @@ export async function onServer(databaseUrl: string, statement: (name: string) =>
  */
 export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_URL = TEST_DATABASE_URL;
+  // The sweep of waiting chat sessions (WaitingSweep) reads every WAITING session of the database: in the API
+  // and worker processes tests start (they inherit this environment), which each have their own Redis prefix
+  // but share this database, it would notify one test's channels about other tests' chats. Tests of the
+  // sweep turn it on (waiting-sweep.test.ts).
+  process.env.NOTIFY_SWEEP_INTERVAL_SECONDS = '0';
   await onServer(TEST_DATABASE_URL, (name) => `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }

@@ -41,6 +41,9 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     HOST: '127.0.0.1',
     // The message writer opens all its connections at start; test files run up to three instances side by side.
     MESSAGE_WRITER_CONNECTIONS: '4',
+    // Off unless a test turns it on: every test deployment shares the one test database, and a sweep would
+    // notify its own channels about the other deployments' waiting chats (see global-setup.ts).
+    NOTIFY_SWEEP_INTERVAL_SECONDS: '0',
     ...env,
   });
   const app = await createApp(config);
