@@ -1,4 +1,4 @@
-import { RequestError } from '../core/request-error';
+import { NO_CONNECTION, RequestError, toRequestError } from '../core/request-error';
 import { FakeConnection, FakeGraphql, flush, givenMessage, givenSession } from '../testing/fakes';
 import { ChatSessionStore, HISTORY_PAGE_SIZE, SEND_TIMEOUT_MS, STREAM_SETTLE_MS, TYPING_IDLE_MS, VISITOR_TYPING_TIMEOUT_MS } from './chat-session.store';
 
@@ -276,6 +276,45 @@ describe('ChatSessionStore', () => {
     expect(graphql.callsOf('CloseSession')).toEqual([{ sessionId: chat.id, resolution: 'Answered' }]);
     expect(chat.closed()).toBe(true);
     expect(graphql.open('SessionEvents')).toHaveLength(0);
+  });
+
+  describe('a close whose answer was lost (the request reached the API, or not)', () => {
+    /** What apollo-angular throws when HttpClient gets no answer (status 0). */
+    const lostAnswer = () => new Error('Http failure response for /graphql: 0 undefined');
+
+    it('reads the chat again: closed there with this resolution, it is done — no error', async () => {
+      const session = givenSession({ status: 'ACTIVE' });
+      const chat = await started(undefined, session);
+      graphql.on('CloseSession', () => Promise.reject(lostAnswer()));
+      graphql.on('ChatSessionHistory', () => history([], { ...session, status: 'CLOSED', resolution: 'Answered', closedAt: new Date().toISOString() }));
+      await expect(chat.close('Answered')).resolves.toBeUndefined();
+      expect(chat.closed()).toBe(true);
+      expect(chat.closedBy()).toBe('OPERATOR');
+      expect(graphql.open('SessionEvents')).toHaveLength(0);
+    });
+
+    it('reads the chat again: still active, the close failed — in readable words, the chat still followed', async () => {
+      const session = givenSession({ status: 'ACTIVE' });
+      const chat = await started(undefined, session);
+      graphql.on('CloseSession', () => Promise.reject(lostAnswer()));
+      const reads = graphql.callsOf('ChatSessionHistory').length;
+      const failure = await chat.close('Answered').then(
+        () => null,
+        (error: unknown) => toRequestError(error),
+      );
+      expect(graphql.callsOf('ChatSessionHistory').length).toBe(reads + 1);
+      expect(failure).toMatchObject({ network: true, message: NO_CONNECTION });
+      expect(chat.closed()).toBe(false);
+      expect(graphql.open('SessionEvents')).toHaveLength(1);
+    });
+
+    it('the read gets no answer either: the close failed, in readable words', async () => {
+      const chat = await started();
+      graphql.on('CloseSession', () => Promise.reject(lostAnswer()));
+      graphql.on('ChatSessionHistory', () => Promise.reject(lostAnswer()));
+      await expect(chat.close('Answered')).rejects.toMatchObject({ network: true, message: NO_CONNECTION });
+      expect(chat.closed()).toBe(false);
+    });
   });
 
   it('notices when the visitor closes the chat', async () => {

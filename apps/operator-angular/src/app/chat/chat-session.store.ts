@@ -204,9 +204,13 @@ export class ChatSessionStore {
   /**
    * Re-reads the chat session's fields and any messages after the resume point — what has no replay
    * (status, resolution) after a connection loss.
+   * @returns whether the API answered (the chat shown is as read now).
    */
-  async refresh(): Promise<void> {
-    if (!this.loaded()) return this.retryLoad();
+  async refresh(): Promise<boolean> {
+    if (!this.loaded()) {
+      await this.retryLoad();
+      return this.loaded();
+    }
     try {
       const events = this.presenceEvents;
       const { session } = await this.deps.graphql.query(ChatSessionHistoryDocument, {
@@ -224,8 +228,10 @@ export class ChatSessionStore {
       // The API answered again (this runs after each resubscription of the live stream): the waiting messages
       // go now, unless a rate limit's wait lasts.
       else this.sendDue(false);
+      return true;
     } catch {
       // The live stream's own retry covers messages; fields are re-read on the next reconnection.
+      return false;
     }
   }
 
@@ -318,7 +324,10 @@ export class ChatSessionStore {
 
   /**
    * Closes the chat session with a resolution. @throws RequestError (BAD_USER_INPUT, FORBIDDEN, …);
-   * `SESSION_CLOSED` counts as done (the visitor closed it first).
+   * `SESSION_CLOSED` counts as done (the visitor closed it first). A close that got no answer
+   * (`RequestError.network`) may have been done all the same (the request reached the API, its answer was
+   * lost): the chat is read again, and counts as done when it is closed; otherwise (or when the read gets no
+   * answer either) the failure is thrown.
    */
   async close(resolution: string): Promise<void> {
     try {
@@ -327,8 +336,15 @@ export class ChatSessionStore {
       this.closedBy.set('OPERATOR');
     } catch (error) {
       const failure = toRequestError(error);
-      if (failure.code !== ErrorCode.SESSION_CLOSED) throw failure;
-      await this.refresh();
+      if (failure.code === ErrorCode.SESSION_CLOSED) {
+        await this.refresh();
+      } else if (failure.network) {
+        if (!(await this.refresh()) || !this.closed()) throw failure;
+        // Closed with this resolution: this close was done (the visitor closing meanwhile leaves none).
+        if (this.session()?.resolution === resolution) this.closedBy.set('OPERATOR');
+      } else {
+        throw failure;
+      }
     }
     this.endLive();
   }

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { MAT_DIALOG_DATA, MatDialogRef } from '@angular/material/dialog';
-import { RequestError } from '../core/request-error';
+import { RequestError, toRequestError } from '../core/request-error';
 import { flush } from '../testing/fakes';
 import { CloseChatDialogComponent, QUICK_RESOLUTIONS } from './close-chat-dialog.component';
 
@@ -59,5 +59,17 @@ describe('CloseChatDialogComponent', () => {
     await submit();
     expect(dialogClose).not.toHaveBeenCalled();
     expect(root.querySelector('[data-testid=close-error]')?.textContent).toContain('assigned to another operator');
+  });
+
+  it('says a network failure in words, never the browser\'s text', async () => {
+    const { root, submit } = await render();
+    close.mockRejectedValue(toRequestError(new Error('Http failure response for /graphql: 0 undefined')));
+    const textarea = root.querySelector<HTMLTextAreaElement>('[data-testid=resolution-input]')!;
+    textarea.value = 'Solved';
+    textarea.dispatchEvent(new Event('input'));
+    await submit();
+    const error = root.querySelector('[data-testid=close-error]')?.textContent ?? '';
+    expect(error).toContain('Could not close the chat: No connection to the server');
+    expect(error).not.toContain('Http failure');
   });
 });

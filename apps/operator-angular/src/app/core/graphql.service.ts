@@ -3,7 +3,7 @@ import type { TypedDocumentNode } from '@apollo/client';
 import { Apollo } from 'apollo-angular';
 import { Observable, firstValueFrom } from 'rxjs';
 import type { SubscriptionResult } from './live-subscription';
-import { toRequestError } from './request-error';
+import { RequestError, toRequestError } from './request-error';
 
 type Variables = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ export class GraphqlService {
         this.apollo.query<TData, TVariables>({ query: document, variables, fetchPolicy: 'no-cache' } as never),
       );
       if (result.error) throw toRequestError(result.error);
-      if (result.data == null) throw new Error('The API returned no data');
+      if (result.data == null) throw new RequestError('The API returned no data', undefined, true);
       return result.data;
     } catch (error) {
       throw toRequestError(error);
@@ -38,7 +38,7 @@ export class GraphqlService {
         this.apollo.mutate<TData, TVariables>({ mutation: document, variables, fetchPolicy: 'no-cache' } as never),
       );
       if (result.error) throw toRequestError(result.error);
-      if (result.data == null) throw new Error('The API returned no data');
+      if (result.data == null) throw new RequestError('The API returned no data', undefined, true);
       return result.data;
     } catch (error) {
       throw toRequestError(error);

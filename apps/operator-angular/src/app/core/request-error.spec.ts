@@ -1,6 +1,6 @@
 import { ServerError } from '@apollo/client/errors';
 import { ErrorCode } from '@parley/shared';
-import { toRequestError } from './request-error';
+import { NO_ANSWER, NO_CONNECTION, toRequestError } from './request-error';
 
 describe('toRequestError', () => {
   /** What Apollo throws for an HTTP answer that is not a GraphQL result (jsdom has no `Response`: its status is what is read). */
@@ -12,8 +12,25 @@ describe('toRequestError', () => {
     expect(failure).toMatchObject({ code: 'SERVICE_UNAVAILABLE', network: false, message: 'Unavailable' });
   });
 
-  it("reads a proxy's 5xx without a GraphQL body as the API not answering", () => {
-    expect(toRequestError(answered(502, '<html>Bad Gateway</html>'))).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', network: true });
+  it("reads a proxy's 5xx without a GraphQL body as the API not answering, in words an operator reads", () => {
+    const failure = toRequestError(answered(502, '<html>Bad Gateway</html>'));
+    expect(failure).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', network: true, message: `${NO_ANSWER} (HTTP 502)` });
+    expect(failure.message).not.toContain('Response not successful');
+  });
+
+  it("reads no answer at all (what apollo-angular throws for HttpClient's status 0, fetch's TypeError) as no connection, keeping the browser's text as the cause", () => {
+    // apollo-angular turns an HttpErrorResponse with status 0 into `new Error(err.message)`.
+    const lost = new Error('Http failure response for /graphql: 0 undefined');
+    const failure = toRequestError(lost);
+    expect(failure).toMatchObject({ code: undefined, network: true, message: NO_CONNECTION });
+    expect(failure.cause).toBe(lost);
+    expect(failure.retryable).toBe(true);
+    expect(toRequestError(new TypeError('Failed to fetch')).message).toBe(NO_CONNECTION);
+  });
+
+  it('passes a RequestError through unchanged (its own words, e.g. a timeout)', () => {
+    const own = toRequestError(new Error('x'));
+    expect(toRequestError(own)).toBe(own);
   });
 
   it("reads a proxy's 429 without a GraphQL body as a rate limit (RFC 6585 §4)", () => {

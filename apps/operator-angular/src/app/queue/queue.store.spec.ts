@@ -5,7 +5,7 @@ import { AuthService } from '../core/auth.service';
 import { ConnectionService } from '../core/connection.service';
 import { GraphqlService } from '../core/graphql.service';
 import { NotifierService } from '../core/notifier.service';
-import { RequestError } from '../core/request-error';
+import { NO_CONNECTION, RequestError } from '../core/request-error';
 import { FakeConnection, FakeGraphql, flush, givenSession } from '../testing/fakes';
 import { QueueStore } from './queue.store';
 
@@ -150,11 +150,62 @@ describe('QueueStore', () => {
   it('keeps the chat in the queue when accepting fails for another reason', async () => {
     start();
     graphql.on('AcceptSession', () => {
-      throw new RequestError('Failed to fetch', undefined, true);
+      throw new RequestError('Something broke', 'INTERNAL_SERVER_ERROR', false);
     });
     const outcome = await store.accept(waiting[0]);
-    expect(outcome.kind).toBe('failed');
+    expect(outcome).toEqual({ kind: 'failed', visitor: 'Ada', message: 'Something broke' });
     expect(store.count()).toBe(1);
+    expect(graphql.callsOf('ChatSessionHistory')).toEqual([]);
+  });
+
+  describe('an accept whose answer was lost: reads the chat session again before saying anything', () => {
+    /** What apollo-angular throws when HttpClient gets no answer (status 0). */
+    const lostAnswer = () => Promise.reject(new Error('Http failure response for /graphql: 0 undefined'));
+    const me = { id: 'op-1', name: 'Olga' };
+
+    it('accepted by me there (the request did reach the API): accepted, no error, in my chats', async () => {
+      start();
+      const session = waiting[0];
+      graphql.on('AcceptSession', lostAnswer);
+      graphql.on('ChatSessionHistory', () => ({ session: { ...session, status: 'ACTIVE', operator: me, messages: [] } }));
+      const outcome = await store.accept(session);
+      expect(outcome.kind).toBe('accepted');
+      expect(graphql.callsOf('ChatSessionHistory')[0]).toMatchObject({ id: session.id });
+      expect(store.count()).toBe(0);
+      expect(TestBed.inject(ActiveChatsStore).get(session.id)?.session()?.status).toBe('ACTIVE');
+    });
+
+    it('accepted by another operator meanwhile: taken', async () => {
+      start();
+      graphql.on('AcceptSession', lostAnswer);
+      graphql.on('ChatSessionHistory', () => ({ session: { ...waiting[0], status: 'ACTIVE', operator: { id: 'op-2', name: 'Pavel' }, messages: [] } }));
+      expect(await store.accept(waiting[0])).toEqual({ kind: 'taken', visitor: 'Ada' });
+      expect(store.count()).toBe(0);
+      expect(TestBed.inject(ActiveChatsStore).get(waiting[0].id)).toBeUndefined();
+    });
+
+    it('closed meanwhile: gone', async () => {
+      start();
+      graphql.on('AcceptSession', lostAnswer);
+      graphql.on('ChatSessionHistory', () => ({ session: { ...waiting[0], status: 'CLOSED', messages: [] } }));
+      expect(await store.accept(waiting[0])).toEqual({ kind: 'gone', visitor: 'Ada' });
+    });
+
+    it('still waiting (the request never arrived): failed, in readable words, still in the queue', async () => {
+      start();
+      graphql.on('AcceptSession', lostAnswer);
+      graphql.on('ChatSessionHistory', () => ({ session: { ...waiting[0], messages: [] } }));
+      expect(await store.accept(waiting[0])).toEqual({ kind: 'failed', visitor: 'Ada', message: NO_CONNECTION });
+      expect(store.count()).toBe(1);
+    });
+
+    it('the read gets no answer either: failed, in readable words, still in the queue', async () => {
+      start();
+      graphql.on('AcceptSession', lostAnswer);
+      graphql.on('ChatSessionHistory', lostAnswer);
+      expect(await store.accept(waiting[0])).toEqual({ kind: 'failed', visitor: 'Ada', message: NO_CONNECTION });
+      expect(store.count()).toBe(1);
+    });
   });
 });
 

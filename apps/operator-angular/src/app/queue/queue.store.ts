@@ -1,12 +1,19 @@
 import { DestroyRef, Injectable, type Signal, computed, inject, signal } from '@angular/core';
-import { AcceptSessionDocument, type ChatSessionFieldsFragment, QueueUpdatedDocument, type QueueUpdatedSubscription } from '@parley/graphql';
+import {
+  AcceptSessionDocument,
+  type ChatSessionFieldsFragment,
+  ChatSessionHistoryDocument,
+  QueueUpdatedDocument,
+  type QueueUpdatedSubscription,
+} from '@parley/graphql';
 import { ErrorCode } from '@parley/shared';
+import { AuthService } from '../core/auth.service';
 import { ConnectionService } from '../core/connection.service';
 import { visitorLabel } from '../core/format';
 import { GraphqlService } from '../core/graphql.service';
 import { LiveSubscription } from '../core/live-subscription';
 import { NotifierService } from '../core/notifier.service';
-import { toRequestError } from '../core/request-error';
+import { type RequestError, toRequestError } from '../core/request-error';
 import { ActiveChatsStore } from '../chat/active-chats.store';
 import type { ChatSessionStore } from '../chat/chat-session.store';
 
@@ -36,6 +43,7 @@ export class QueueStore {
   private readonly connection = inject(ConnectionService);
   private readonly notifier = inject(NotifierService);
   private readonly activeChats = inject(ActiveChatsStore);
+  private readonly auth = inject(AuthService);
   private readonly waiting = signal<readonly ChatSessionFieldsFragment[]>([]);
   private readonly acceptingIds = signal<ReadonlySet<string>>(new Set());
   /** Every chat session id seen in the queue (a new id is a new chat). */
@@ -77,7 +85,12 @@ export class QueueStore {
     this.live.start();
   }
 
-  /** Accepts a waiting chat session for this operator. */
+  /**
+   * Accepts a waiting chat session for this operator. An accept that got no answer (`RequestError.network`)
+   * may have been done all the same (the request reached the API, its answer was lost): the chat session is
+   * read again, and what it says decides — accepted by this operator, taken by another, gone, or still
+   * waiting (then `failed`, in words an operator reads).
+   */
   async accept(session: ChatSessionFieldsFragment): Promise<AcceptOutcome> {
     const visitor = visitorLabel(session.visitor);
     if (this.acceptingIds().has(session.id)) return { kind: 'failed', visitor, message: 'Already accepting' };
@@ -88,6 +101,7 @@ export class QueueStore {
       return { kind: 'accepted', chat: this.activeChats.add(acceptSession) };
     } catch (error) {
       const failure = toRequestError(error);
+      if (failure.network) return await this.settleUnanswered(session.id, visitor, failure);
       switch (failure.code ?? '') {
         case ErrorCode.SESSION_ALREADY_TAKEN:
           this.leave(session.id);
@@ -101,6 +115,31 @@ export class QueueStore {
       }
     } finally {
       this.acceptingIds.update((ids) => new Set([...ids].filter((id) => id !== session.id)));
+    }
+  }
+
+  /** After an accept with no answer: the outcome the chat session, read again, shows (see {@link accept}). */
+  private async settleUnanswered(sessionId: string, visitor: string, failure: RequestError): Promise<AcceptOutcome> {
+    let now: ChatSessionFieldsFragment;
+    try {
+      const { session } = await this.graphql.query(ChatSessionHistoryDocument, { id: sessionId, first: 1 });
+      const { messages: _messages, visitorPresence: _presence, ...fields } = session;
+      now = fields;
+    } catch (error) {
+      // Still no answer: whether the accept was done is unknown. If it was, the queue and "My chats" show it
+      // once the connection is back (both are read again then).
+      return { kind: 'failed', visitor, message: toRequestError(error).message };
+    }
+    switch (now.status) {
+      case 'WAITING':
+        return { kind: 'failed', visitor, message: failure.message };
+      case 'ACTIVE':
+        this.leave(sessionId);
+        if (now.operator?.id === this.auth.operator()?.id) return { kind: 'accepted', chat: this.activeChats.add(now) };
+        return { kind: 'taken', visitor };
+      case 'CLOSED':
+        this.leave(sessionId);
+        return { kind: 'gone', visitor };
     }
   }
 
