@@ -106,6 +106,101 @@ describe('point 1: pre-chat step, then the conversation', () => {
   });
 });
 
+describe('a name or e-mail the API refuses (createVisitor answers BAD_USER_INPUT)', () => {
+  const refusal = 'email must be an e-mail address';
+  const fieldError = (s: Setup, field: string) => s.$(`input[name=${field}]`)?.closest('label')?.querySelector('.error:not([hidden])')?.textContent ?? null;
+
+  it('the pre-chat step refuses what the API refuses: a top-level domain of one letter, a domain without one', () => {
+    for (const email of ['john@gmail.c', 'ops@intranet', 'a@-shop.com']) {
+      document.body.replaceChildren();
+      const s = mount();
+      s.$<HTMLInputElement>('input[name=email]')!.value = email;
+      s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+      expect(fieldError(s, 'email')).toBe('Please enter a valid e-mail address.');
+      expect(s.$('.composer')!.hidden).toBe(true);
+    }
+  });
+
+  it('asks again with the reason under the field, keeps the messages unsent meanwhile, then sends them with the corrected profile', async () => {
+    const s = mount();
+    s.$<HTMLInputElement>('input[name=name]')!.value = 'John Typo';
+    s.$<HTMLInputElement>('input[name=email]')!.value = 'john@example.com'; // taken by the form, refused by this API
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+    typeAndSend(s, 'Hello');
+    typeAndSend(s, 'Anyone there?');
+    const first = await until(() => s.net.anonymous(), 'the anonymous transport');
+    await first.fail('CreateVisitor', ErrorCode.BAD_USER_INPUT, refusal);
+    await until(() => s.$('.composer')!.hidden, 'the composer hidden');
+    expect(s.$('form.prechat')).not.toBeNull();
+    expect(s.$<HTMLInputElement>('input[name=name]')!.value).toBe('John Typo');
+    expect(s.$<HTMLInputElement>('input[name=email]')!.value).toBe('john@example.com');
+    expect(fieldError(s, 'email')).toBe(refusal);
+    expect(s.$('input[name=email]')!.getAttribute('aria-invalid')).toBe('true');
+    expect(fieldError(s, 'name')).toBeNull();
+    expect(s.$('form.prechat > .error')?.textContent).toBe('Please check your details. Your messages are kept and will be sent as soon as you continue.');
+    expect(s.host.store.read().outbox?.map((e) => e.content)).toEqual(['Hello', 'Anyone there?']);
+    expect(s.host.store.read().identity).toBeNull(); // written by an anonymous visitor (no Parley.identify)
+    // Nothing goes out by itself under the refused profile (no resend, no second createVisitor).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(s.net.made).toEqual([first]);
+
+    s.$<HTMLInputElement>('input[name=email]')!.value = 'john@example.org';
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+    expect(s.host.store.read().profile).toEqual({ name: 'John Typo', email: 'john@example.org' });
+    expect([statusOf(s, 'Hello'), statusOf(s, 'Anyone there?')]).toEqual(['Sending…', 'Sending…']);
+    const anonymous = await until(() => s.net.made.length === 2 && s.net.anonymous(), 'a second anonymous transport');
+    const create = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+    expect(create.variables.input).toMatchObject({ name: 'John Typo', email: 'john@example.org' });
+    expect(s.host.store.read().profile).toBeUndefined();
+    const t = s.net.authed()!;
+    t.setState('online');
+    await t.answer('LatestSession', { mySessions: { nodes: [] } });
+    const start = await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) });
+    expect(start.variables.input.content).toBe('Hello');
+    const next = await until(() => t.pending('SendMessage')[0], 'the second message');
+    expect(next.variables.input.content).toBe('Anyone there?');
+  });
+
+  it('after a reload with the refused profile and its messages stored, asks again instead of failing forever', async () => {
+    const stored = { profile: { name: 'John Typo', email: 'john@example.com' }, outbox: [{ clientMessageId: 'c-1', content: 'Hello', createdAt: 1 }] };
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify(stored));
+    const s = mount();
+    await s.net.anonymous()!.fail('CreateVisitor', ErrorCode.BAD_USER_INPUT, refusal);
+    await until(() => s.$('form.prechat'), 'the pre-chat step');
+    expect(fieldError(s, 'email')).toBe(refusal);
+    expect(s.host.store.read().outbox).toEqual(stored.outbox);
+  });
+
+  it('an unsigned Parley.identify refused: one console warning naming the field, and the visitor is asked in the form', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const s = mount({ config: { prechat: 'off' }, identity: { name: 'x', email: 'ops@intranet' } });
+      typeAndSend(s, 'Help');
+      await s.net.anonymous()!.fail('CreateVisitor', ErrorCode.BAD_USER_INPUT, refusal);
+      await until(() => s.$('form.prechat'), 'the pre-chat step');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(/Parley\.identify.*email must be an e-mail address/);
+      expect(s.$<HTMLInputElement>('input[name=email]')!.value).toBe('ops@intranet');
+      expect(fieldError(s, 'email')).toBe(refusal);
+      expect(s.host.store.read()).toMatchObject({ identity: 'e:ops@intranet', outbox: [expect.objectContaining({ content: 'Help' })] });
+
+      s.$<HTMLInputElement>('input[name=email]')!.value = 'ops@intranet.example';
+      s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+      const anonymous = await until(() => s.net.made.length === 2 && s.net.anonymous(), 'a second anonymous transport');
+      const create = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+      expect(create.variables.input).toMatchObject({ name: 'x', email: 'ops@intranet.example' });
+      // Still the page's person: a reload identifying them again keeps this visitor.
+      expect(s.host.store.read()).toMatchObject({ token: 'token-1', identity: 'e:ops@intranet' });
+      const t = s.net.authed()!;
+      t.setState('online');
+      await t.answer('LatestSession', { mySessions: { nodes: [] } });
+      expect((await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) })).variables.input.content).toBe('Help');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
 describe('signed identities (Parley.identify with userId, issuedAt, signature)', () => {
   const signed = { userId: 'user-42', email: 'alice@example.com', name: 'Alice Martin', issuedAt: 1_790_000_000, signature: 'a'.repeat(64) };
 

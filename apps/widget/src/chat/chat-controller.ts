@@ -60,12 +60,19 @@ const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, 
  */
 export const IDENTITY_REFUSED = 'IDENTITY_REFUSED';
 /**
+ * The widget's own code for "`createVisitor` refused the name or e-mail given" (`BAD_USER_INPUT`, from the
+ * pre-chat step or an unsigned `Parley.identify`): the visitor is asked in the pre-chat step, with the API's
+ * reason under the field, and the messages written wait for it (nothing goes out under the refused values).
+ */
+export const PROFILE_REFUSED = 'PROFILE_REFUSED';
+/**
  * Answers that a retry would not change: the session, the visitor or the input is wrong, not the moment.
  * Any other failure of live events or `resume()` (`SERVICE_UNAVAILABLE`, `RATE_LIMITED`, a transport error
  * without a code, a code this widget does not know) is retried with {@link retryDelayMs}.
  */
 const FINAL_CODES: ReadonlySet<string | undefined> = new Set([
   IDENTITY_REFUSED,
+  PROFILE_REFUSED,
   ErrorCode.UNAUTHENTICATED,
   ErrorCode.FORBIDDEN,
   ErrorCode.NOT_FOUND,
@@ -181,6 +188,11 @@ export class ChatController implements ChatPanel {
   private unread = -1;
   /** Incremented whenever the visitor is dropped, so late answers for the previous one are ignored. */
   private lifetime = 0;
+  /**
+   * The {@link identityKey} of an unsigned `Parley.identify` whose name or e-mail `createVisitor` refused:
+   * while the page's identity has this key, the visitor's answer in the pre-chat step is used instead.
+   */
+  private refusedIdentity?: string | null;
 
   constructor(private readonly options: ChatControllerOptions) {
     const { host } = options;
@@ -454,6 +466,8 @@ export class ChatController implements ChatPanel {
     const code = codeOf(error);
     if (code === IDENTITY_REFUSED) {
       this.view.setComposerError(this.t.identityRefused);
+    } else if (code === PROFILE_REFUSED) {
+      this.askProfile((error as Error).message);
     } else if (code === ErrorCode.UNAUTHENTICATED) {
       this.reset();
     } else if ((code === ErrorCode.NOT_FOUND || code === ErrorCode.FORBIDDEN) && this.session) {
@@ -466,6 +480,36 @@ export class ChatController implements ChatPanel {
       this.enterChat();
       this.render();
     }
+  }
+
+  /**
+   * `createVisitor` refused the name or e-mail (`reason`, the API's message: `email must be an e-mail address`,
+   * several joined by `; `): the pre-chat step again, with the values given and each reason under its field.
+   * The messages written stay in the outbox (and storage), not sent, until the visitor continues.
+   */
+  private askProfile(reason: string): void {
+    if (this.phase === 'prechat') return;
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
+    for (const entry of this.outbox.values()) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      entry.op?.cancel();
+      entry.op = undefined;
+      entry.delivery = 'failed';
+      entry.redeliver = false;
+    }
+    const problems: { name?: string; email?: string; form?: string } = {};
+    for (const part of reason.split('; ')) {
+      const field = part.split(' ')[0];
+      if (field === 'name' || field === 'email') problems[field] ??= part;
+      else problems.form = problems.form ? `${problems.form}; ${part}` : part;
+    }
+    const identity = this.options.host.identity();
+    const values = (identityKey(identity) === this.refusedIdentity ? identity : null) ?? this.store.read().profile ?? {};
+    this.phase = 'prechat';
+    this.view.showPrechat(this.options.host.config.prechat, { values, problems });
+    this.render();
   }
 
   // ---- the chat session's state ----
@@ -628,6 +672,8 @@ export class ChatController implements ChatPanel {
     this.enterChat();
     this.render();
     this.view.focusStart();
+    // Back here after `createVisitor` refused the profile: the messages written meanwhile go now, in order.
+    if (!this.transport) for (const entry of this.outbox.values()) if (entry.delivery === 'failed') void this.deliver(entry);
   }
 
   private send(text: string): void {
@@ -728,7 +774,8 @@ export class ChatController implements ChatPanel {
       try {
         const identity = host.identity();
         const signed = signedIdentity(identity);
-        const profile = identity ?? this.store.read().profile ?? {};
+        const usable = identity && identityKey(identity) !== this.refusedIdentity ? identity : null;
+        const profile = usable ?? this.store.read().profile ?? {};
         // The page the visitor is on, without query or fragment (they can hold tokens and personal data).
         const page = typeof location === 'undefined' ? '' : `${location.origin}${location.pathname}`;
         const pageUrl = /^https?:/.test(page) && page.length <= MAX_PAGE_URL_LENGTH ? page : undefined;
@@ -745,6 +792,13 @@ export class ChatController implements ChatPanel {
           })
           .result.catch((error: unknown) => {
             const code = codeOf(error);
+            if (!signed && code === ErrorCode.BAD_USER_INPUT) {
+              if (usable) {
+                this.refusedIdentity = identityKey(usable);
+                console.warn(`Parley: Parley.identify was refused: ${(error as Error).message}. The visitor is asked in the chat instead.`);
+              }
+              throw new OperationError((error as Error).message, PROFILE_REFUSED);
+            }
             if (!signed || (code !== ErrorCode.UNAUTHENTICATED && code !== ErrorCode.BAD_USER_INPUT)) throw error;
             // Tell the site's developers why (the visitor sees a short notice); keep everything for a retry.
             console.warn(`Parley: the signed identity was refused: ${(error as Error).message}`);
@@ -833,7 +887,10 @@ export class ChatController implements ChatPanel {
     const entries = [...this.outbox.values()]
       .filter((e) => e.delivery !== 'refused')
       .map(({ clientMessageId, content, createdAt }) => ({ clientMessageId, content, createdAt }));
-    this.store.update({ outbox: entries.length ? entries : undefined });
+    // Before there is a token, the unsent messages belong to the person the page identified: a reload that
+    // identifies the same person keeps them (see the launcher's `identify`).
+    const owner = entries.length && !this.store.read().token ? { identity: identityKey(this.options.host.identity()) } : {};
+    this.store.update({ outbox: entries.length ? entries : undefined, ...owner });
   }
 
   private input(text: string): void {

@@ -2,6 +2,7 @@ import type { Locale } from '../common/locale';
 import type { PrechatMode } from '../common/config';
 import { MAX_RATING_COMMENT_LENGTH, MAX_VISITOR_NAME_LENGTH, RATING_SCORE_MAX, RATING_SCORE_MIN } from '@parley/shared';
 import { h, replaceChildren } from './dom';
+import { isEmailAddress } from './email';
 import type { ChatTexts } from './texts';
 
 /** What the visitor can do in the panel; the controller implements it. */
@@ -49,7 +50,6 @@ export interface ClosedInfo {
 
 const ICON_CLOSE = 'M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 1 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z';
 const ICON_SEND = 'M3.4 20.4 21.9 12 3.4 3.6 3.4 10.1 16 12 3.4 13.9z';
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function icon(path: string): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
@@ -147,8 +147,12 @@ export class ChatView {
     });
   }
 
-  /** Shows the pre-chat step (name and e-mail, optional or required). */
-  showPrechat(mode: PrechatMode): void {
+/**
+   * Shows the pre-chat step (name and e-mail, optional or required). `refused`: the step again after the API
+   * refused what was given, with those values filled in and the API's reasons under their fields (`form`:
+   * a reason about no field of the form).
+   */
+  showPrechat(mode: PrechatMode, refused?: { values: { name?: string | null; email?: string | null }; problems: { name?: string; email?: string; form?: string } }): void {
     this.mode = 'prechat';
     const required = mode === 'required';
     const field = (label: string, input: HTMLInputElement, error: HTMLParagraphElement) =>
@@ -161,6 +165,7 @@ export class ChatView {
       'form',
       { class: 'prechat', novalidate: true },
       h('p', { class: 'intro' }, this.t.prechatIntro),
+      refused ? h('p', { class: 'error', role: 'alert' }, this.t.profileRefused, refused.problems.form ? ` ${refused.problems.form}` : '') : null,
       field(this.t.nameLabel, name, nameError),
       field(this.t.emailLabel, email, emailError),
       h('button', { type: 'submit', class: 'primary' }, this.t.startChat),
@@ -169,7 +174,11 @@ export class ChatView {
       event.preventDefault();
       const values = { name: name.value.trim(), email: email.value.trim() };
       const nameProblem = required && !values.name ? this.t.fieldRequired : null;
-      const emailProblem = required && !values.email ? this.t.fieldRequired : values.email && !EMAIL.test(values.email) ? this.t.emailInvalid : null;
+      const emailProblem = required && !values.email ? this.t.fieldRequired : values.email && !isEmailAddress(values.email) ? this.t.emailInvalid : null;
+      if (show(nameProblem, emailProblem)) return;
+      this.actions.prechatSubmit(values);
+    });
+    const show = (nameProblem: string | null | undefined, emailProblem: string | null | undefined): boolean => {
       for (const [input, error, problem] of [[name, nameError, nameProblem], [email, emailError, emailProblem]] as const) {
         error.hidden = !problem;
         error.textContent = problem ?? '';
@@ -179,12 +188,17 @@ export class ChatView {
           input.setAttribute('aria-describedby', error.id);
         } else input.removeAttribute('aria-invalid');
       }
-      if (nameProblem) return name.focus();
-      if (emailProblem) return email.focus();
-      this.actions.prechatSubmit(values);
-    });
+      if (nameProblem) name.focus();
+      else if (emailProblem) email.focus();
+      return !!(nameProblem || emailProblem);
+    };
     replaceChildren(this.prechatBox, form);
     this.applyMode();
+    if (refused) {
+      name.value = refused.values.name ?? '';
+      email.value = refused.values.email ?? '';
+      show(refused.problems.name, refused.problems.email);
+    }
   }
 
   /** Shows the conversation (log and composer). */

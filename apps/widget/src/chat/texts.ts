@@ -15,6 +15,8 @@ export interface ChatTexts {
   startChat: string;
   fieldRequired: string;
   emailInvalid: string;
+  /** Above the pre-chat step shown again because the API refused its values (their reasons under the fields). */
+  profileRefused: string;
   emptyChat: string;
   messageLabel: string;
   messagePlaceholder: string;
@@ -70,6 +72,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     startChat: 'Start chat',
     fieldRequired: 'Please fill in this field.',
     emailInvalid: 'Please enter a valid e-mail address.',
+    profileRefused: 'Please check your details. Your messages are kept and will be sent as soon as you continue.',
     emptyChat: 'Write your question below and an operator will answer here.',
     messageLabel: 'Message',
     messagePlaceholder: 'Type your message…',
@@ -120,6 +123,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     startChat: 'Начать чат',
     fieldRequired: 'Заполните это поле.',
     emailInvalid: 'Проверьте адрес e-mail.',
+    profileRefused: 'Проверьте ваши данные. Сообщения сохранены и будут отправлены, как только вы продолжите.',
     emptyChat: 'Напишите вопрос ниже — оператор ответит здесь.',
     messageLabel: 'Сообщение',
     messagePlaceholder: 'Введите сообщение…',

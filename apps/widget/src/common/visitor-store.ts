@@ -10,7 +10,10 @@ export interface OutboxEntry {
 export interface StoredVisitor {
   /** The guest token from `createVisitor`. */
   token?: string;
-  /** Which identity ({@link identityKey}) the token was created for; null for an anonymous visitor. */
+  /**
+   * Which identity ({@link identityKey}) the token was created for, or before there is one, the unsent
+   * messages were written as; null for an anonymous visitor.
+   */
   identity?: string | null;
   /** The visitor's latest chat session. */
   sessionId?: string;

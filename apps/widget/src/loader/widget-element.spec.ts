@@ -211,6 +211,17 @@ describe('identify', () => {
     expect(store.read()).toEqual({});
   });
 
+  it('after a reload, keeps the unsent messages of the person the page identifies again (no token yet), and drops them for another', () => {
+    const store = new VisitorStore(config.baseUrl, localStorage);
+    // What the chat panel stored before the reload: createVisitor refused, the messages wait for this person.
+    store.update({ identity: 'e:ops@intranet', profile: { name: 'Ops' }, outbox: [{ clientMessageId: 'c-1', content: 'Help', createdAt: 1 }] });
+    const w = given({ store });
+    w.element.identify({ name: 'Ops', email: 'OPS@intranet' });
+    expect(store.read().outbox).toHaveLength(1);
+    w.element.identify({ email: 'someone@example.com' });
+    expect(store.read()).toEqual({});
+  });
+
   it('restarts an open panel that has nothing stored yet when the person changes (e.g. signed in after opening)', async () => {
     const w = given();
     w.element.open();

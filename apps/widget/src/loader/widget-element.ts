@@ -135,9 +135,10 @@ export class ParleyWidgetElement extends HTMLElement {
     const previous = identityKey(this.identity);
     this.identity = key ? next : null;
     const stored = this.host.store.read();
-    // What is stored belongs to the person its token was made for; before there is a token (a message
-    // still unsent, a pre-chat profile), to the person identified so far on this page.
-    const owner = stored.token ? (stored.identity ?? null) : previous;
+    // What is stored belongs to the person its token was made for; before there is a token, its unsent
+    // messages to the person they were written as (kept across a reload); else (a pre-chat profile) to the
+    // person identified so far on this page.
+    const owner = stored.token || stored.identity !== undefined ? (stored.identity ?? null) : previous;
     if (owner !== key) {
       // Another person: nothing of the previous one stays, and an open panel starts again for the new one
       // (pre-chat step skipped; a signed user's chat from another device shows up).
