@@ -20,12 +20,51 @@ export class ServiceUnavailableError extends DomainError {
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (class 08 connection exception,
- * except 08P01 protocol_violation, see {@link PROTOCOL_VIOLATION}; 57P01 admin_shutdown, 57P02
- * crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
+ * PostgreSQL SQLSTATEs meaning "the server is not serving right now" (PostgreSQL manual, Appendix A,
+ * "PostgreSQL Error Codes"): class 08 connection exception, except 08P01 protocol_violation (see
+ * {@link PROTOCOL_VIOLATION}); class 57 operator intervention's 57P01 admin_shutdown, 57P02 crash_shutdown,
+ * 57P03 cannot_connect_now; class 53 insufficient resources' 53300 too_many_connections; class 25 invalid
+ * transaction state's 25006 read_only_sql_transaction (see {@link READ_ONLY_SQL_TRANSACTION}). A 55000 is one
+ * only when it refused a connection ({@link isRefusedConnection}).
  */
 function isUnavailableSqlState(code: string): boolean {
-  return (code.startsWith('08') && code !== PROTOCOL_VIOLATION) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+  return (
+    (code.startsWith('08') && code !== PROTOCOL_VIOLATION) ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300' ||
+    code === READ_ONLY_SQL_TRANSACTION
+  );
+}
+
+/**
+ * SQLSTATE 25006 read_only_sql_transaction: a write in a read-only transaction ("cannot execute INSERT in a
+ * read-only transaction", "… during recovery"). Appendix A files it under class 25, invalid transaction state:
+ * the transaction's state refused the statement, not the statement's values. Parley never asks for a read-only
+ * transaction, so its transactions are read-only only when the server makes them so: a standby (in recovery,
+ * every transaction is read-only), e.g. the demoted primary a connection still reaches after a failover, or a
+ * server set `default_transaction_read_only` (a managed service whose disk is full, a failover tool fencing the
+ * old primary). Nothing was written (the statement and its transaction failed), and the same request succeeds
+ * once the writes reach a writable primary: an outage of writes, answered as one.
+ */
+const READ_ONLY_SQL_TRANSACTION = '25006';
+
+/**
+ * SQLSTATE 55000 object_not_in_prerequisite_state: Appendix A's class 55 covers statements refused for the state
+ * of an object they name (e.g. a sequence's `currval` before any `nextval`: a bug, the same on every retry).
+ * Only the one PostgreSQL raises while opening a session, "database … is not currently accepting connections"
+ * (`ALTER DATABASE … ALLOW_CONNECTIONS false`, set for a while around a restore or a rename), is the server not
+ * serving: a session refused at its start, severity FATAL, raised by the routine `CheckMyDatabase` (a name
+ * PostgreSQL does not translate, unlike the message, which is matched too for servers that leave routines out).
+ */
+const NOT_IN_PREREQUISITE_STATE = '55000';
+const REFUSED_CONNECTION_MESSAGE = /is not currently accepting connections/i;
+const REFUSED_CONNECTION_ROUTINE = 'CheckMyDatabase';
+
+function isRefusedConnection(error: Cause): boolean {
+  if (error.code !== NOT_IN_PREREQUISITE_STATE) return false;
+  return error.routine === REFUSED_CONNECTION_ROUTINE || (typeof error.message === 'string' && REFUSED_CONNECTION_MESSAGE.test(error.message));
 }
 
 /**
@@ -46,7 +85,7 @@ const CONNECTION_MESSAGES = [
   /^Command timed out$/, // ioredis: no answer within its commandTimeout (REDIS_COMMAND_TIMEOUT_MS), a Redis that hangs
 ];
 
-type Cause = { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
+type Cause = { code?: unknown; name?: unknown; message?: unknown; routine?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
 
 /** `error` and everything it wraps (`originalError` of GraphQL, `previous` of MikroORM, `cause`), outermost first. */
 function* chain(error: unknown): Generator<Cause> {
@@ -67,7 +106,7 @@ function* chain(error: unknown): Generator<Cause> {
 export function isServiceUnavailable(error: unknown): boolean {
   for (const e of chain(error)) {
     if (e instanceof ServiceUnavailableError) return true;
-    if (typeof e.code === 'string' && (CONNECTION_ERRNOS.has(e.code) || isUnavailableSqlState(e.code))) return true;
+    if (typeof e.code === 'string' && (CONNECTION_ERRNOS.has(e.code) || isUnavailableSqlState(e.code) || isRefusedConnection(e))) return true;
     if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ConnectionException') return true;
     if (typeof e.message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(e.message as string))) return true;
   }
