@@ -36,6 +36,12 @@ export class ChatViewComponent {
   readonly chat = input.required<ChatSessionStore>();
   /** Show the composer and Close (an active chat of this operator) or only the history (a transcript). */
   readonly interactive = input(true);
+  /** Offer Accept while the chat is WAITING (a chat page reached by a link, e.g. from a notification e-mail). */
+  readonly canAccept = input(false);
+  /** The operator's accept of this chat is on its way. */
+  readonly accepting = input(false);
+  /** The operator pressed Accept. */
+  readonly acceptRequested = output<void>();
   /** The operator dismissed a closed chat (move it to the history). */
   readonly dismissed = output<void>();
   /** The operator closed the chat with a resolution. */
@@ -53,6 +59,7 @@ export class ChatViewComponent {
   protected readonly presenceLabel = presenceLabel;
   protected readonly formatDateTime = formatDateTime;
   protected readonly canWrite = computed(() => this.interactive() && this.chat().liveMode && !this.chat().closed());
+  protected readonly waiting = computed(() => this.canAccept() && this.session()?.status === 'WAITING');
 
   constructor() {
     effect(() => {

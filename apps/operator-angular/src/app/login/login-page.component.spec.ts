@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import { provideRouter, Router } from '@angular/router';
+import { ActivatedRoute, convertToParamMap, provideRouter, Router } from '@angular/router';
 import { AuthService } from '../core/auth.service';
 import { GraphqlService } from '../core/graphql.service';
 import { NOTIFICATION_PLATFORM } from '../core/notifier.service';
@@ -51,15 +51,37 @@ describe('LoginPageComponent', () => {
     expect(TestBed.inject(AuthService).signedIn()).toBe(false);
   });
 
+  const signedIn = () => ({
+    loginOperator: { accessToken: 'jwt', expiresAt: new Date(Date.now() + 3_600_000).toISOString(), operator: { id: 'op-1', name: 'Olga', email: 'olga@example.com', presence: 'ONLINE' } },
+  });
+
+  /** Where the console went after sign-in (the URL given to `navigateByUrl`). */
+  function navigatedTo() {
+    const navigate = jest.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
+    return () => navigate.mock.calls.map(([url]) => TestBed.inject(Router).serializeUrl(typeof url === 'string' ? TestBed.inject(Router).parseUrl(url) : url));
+  }
+
   it('signs in and opens the console', async () => {
-    const navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
-    graphql.on('LoginOperator', () => ({
-      loginOperator: { accessToken: 'jwt', expiresAt: new Date(Date.now() + 3_600_000).toISOString(), operator: { id: 'op-1', name: 'Olga', email: 'olga@example.com', presence: 'ONLINE' } },
-    }));
+    const urls = navigatedTo();
+    graphql.on('LoginOperator', signedIn);
     await fillAndSubmit(' olga@example.com ', 'secret');
     expect(graphql.callsOf('LoginOperator')).toEqual([{ email: 'olga@example.com', password: 'secret' }]);
     expect(TestBed.inject(AuthService).token()).toBe('jwt');
-    expect(navigate).toHaveBeenCalledWith(['/']);
+    expect(urls()).toEqual(['/']);
+  });
+
+  it.each([
+    ['/chats/3f0c7a52-9f0e-4c57-9d1e-2b7f7e0f9a11', '/chats/3f0c7a52-9f0e-4c57-9d1e-2b7f7e0f9a11'],
+    ['/history?x=1', '/history?x=1'],
+    ['https://evil.example/chats/1', '/'],
+    ['//evil.example/chats/1', '/'],
+    ['/\\evil.example', '/'],
+  ])('after sign-in opens the page asked for (returnUrl %s → %s), never another site', async (returnUrl, expected) => {
+    TestBed.overrideProvider(ActivatedRoute, { useValue: { snapshot: { queryParamMap: convertToParamMap({ returnUrl }) } } });
+    const urls = navigatedTo();
+    graphql.on('LoginOperator', signedIn);
+    await fillAndSubmit('olga@example.com', 'secret');
+    expect(urls()).toEqual([expected]);
   });
 
   it('does not call the API with an invalid e-mail', async () => {

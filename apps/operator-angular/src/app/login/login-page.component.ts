@@ -5,13 +5,14 @@ import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { Router } from '@angular/router';
+import { ActivatedRoute, Router } from '@angular/router';
 import { LoginOperatorDocument } from '@parley/graphql';
 import { ErrorCode } from '@parley/shared';
 import { AuthService } from '../core/auth.service';
 import { GraphqlService } from '../core/graphql.service';
 import { NotifierService } from '../core/notifier.service';
 import { toRequestError } from '../core/request-error';
+import { RETURN_URL_PARAM, safeReturnUrl } from '../core/return-url';
 
 /** The words the sign-in page shows for a failed `loginOperator`. */
 export function signInFailureMessage(error: unknown): string {
@@ -31,7 +32,11 @@ export function signInFailureMessage(error: unknown): string {
   }
 }
 
-/** Sign-in with e-mail and password (`loginOperator`); the session then survives reloads until it expires. */
+/**
+ * Sign-in with e-mail and password (`loginOperator`); the session then survives reloads until it expires.
+ * Then opens the console page the operator asked for (`?returnUrl=`, set by the sign-in guard), if it is
+ * one of the console's own (`safeReturnUrl`), else the console's start.
+ */
 @Component({
   selector: 'parley-login-page',
   imports: [ReactiveFormsModule, MatCardModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatProgressBarModule],
@@ -42,6 +47,7 @@ export function signInFailureMessage(error: unknown): string {
 export class LoginPageComponent {
   private readonly graphql = inject(GraphqlService);
   private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
   private readonly notifier = inject(NotifierService);
   protected readonly auth = inject(AuthService);
 
@@ -65,7 +71,7 @@ export class LoginPageComponent {
       const { loginOperator } = await this.graphql.mutate(LoginOperatorDocument, { email: email.trim(), password });
       this.auth.start(loginOperator);
       void this.notifier.ensurePermission();
-      await this.router.navigate(['/']);
+      await this.router.navigateByUrl(this.router.parseUrl(safeReturnUrl(this.route.snapshot.queryParamMap.get(RETURN_URL_PARAM))));
     } catch (error) {
       this.error.set(signInFailureMessage(error));
       this.form.controls.password.setValue('');

@@ -9,6 +9,7 @@ import { formatElapsed, visitorLabel } from '../core/format';
 import { safeHttpUrl } from '../core/message-text';
 import { IconComponent } from '../ui/icon.component';
 import { StaleNoticeComponent } from '../ui/stale-notice.component';
+import { acceptNotice } from './accept-notice';
 import { QueueStore } from './queue.store';
 
 /**
@@ -39,19 +40,11 @@ export class QueueListComponent {
 
   protected async accept(session: ChatSessionFieldsFragment): Promise<void> {
     const outcome = await this.queue.accept(session);
-    switch (outcome.kind) {
-      case 'accepted':
-        await this.router.navigate(['/chats', outcome.chat.id]);
-        return;
-      case 'taken':
-        this.snackBar.open(`Another operator already accepted the chat with ${outcome.visitor}.`, 'OK', { duration: 6000 });
-        return;
-      case 'gone':
-        this.snackBar.open(`${outcome.visitor} left before the chat was accepted.`, 'OK', { duration: 6000 });
-        return;
-      case 'failed':
-        this.snackBar.open(`Could not accept the chat with ${outcome.visitor}: ${outcome.message}`, 'OK', { duration: 8000 });
-        return;
+    if (outcome.kind === 'accepted') {
+      await this.router.navigate(['/chats', outcome.chat.id]);
+      return;
     }
+    const notice = acceptNotice(outcome);
+    if (notice) this.snackBar.open(notice.message, 'OK', { duration: notice.durationMs });
   }
 }
