@@ -81,10 +81,18 @@ export class SessionsResolver {
     return this.sessionsService.listVisitorSessions(principal.visitorId, { first, after });
   }
 
+  /**
+   * Takes a WAITING chat session for the calling operator (`SessionsService.acceptSession`). Idempotent for the
+   * holder: the operator who already holds the chat gets it back as a success (a retry after a lost answer is
+   * safe), with no second `OperatorJoined`, SYSTEM line or queue broadcast.
+   * @throws `NOT_FOUND`; `SESSION_ALREADY_TAKEN` when another operator holds it; `SESSION_CLOSED`
+   */
   @Mutation(() => ChatSessionModel, {
     description:
       'Operator: take a WAITING chat session. Exactly one of racing operators wins; the others get ' +
-      'SESSION_ALREADY_TAKEN. Errors: NOT_FOUND, SESSION_ALREADY_TAKEN, SESSION_CLOSED.',
+      'SESSION_ALREADY_TAKEN. Idempotent for the holder: repeated by the operator who already holds the chat ' +
+      '(a retry after a lost answer), it returns the session as a success and announces nothing again. ' +
+      'Errors: NOT_FOUND, SESSION_ALREADY_TAKEN (another operator holds it), SESSION_CLOSED.',
   })
   @Allow('operator')
   acceptSession(

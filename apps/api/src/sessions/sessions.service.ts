@@ -228,10 +228,15 @@ export class SessionsService {
    * exactly one wins. The winner's session gets a SYSTEM line; one `OperatorJoined` is published.
    * Answers once committed: the events and the queue broadcast go to Redis in the background, so a Redis that
    * is down or hangs neither fails the accept after the fact nor holds up the answer.
+   *
+   * Idempotent for the holder: when the session is already ACTIVE and assigned to this operator (a retry after
+   * a lost answer, or two of its own accepts racing), it is answered as it is, as a success, and nothing is
+   * written, announced or broadcast again.
    * @param arrival the operation's turn among its WebSocket connection's mutations (`ArrivalOrder`), passed once
-   *   the assignment is committed, before it is published and the queue broadcast; absent over HTTP
-   * @throws SessionError `NOT_FOUND`, `SESSION_ALREADY_TAKEN` (another operator was first, or it was
-   *   already yours), `SESSION_CLOSED`
+   *   the assignment is committed (or found already this operator's), before it is published and the queue
+   *   broadcast; absent over HTTP
+   * @returns the session, ACTIVE and assigned to this operator, with its history
+   * @throws SessionError `NOT_FOUND`, `SESSION_ALREADY_TAKEN` (another operator holds it), `SESSION_CLOSED`
    */
   async acceptSession(operatorId: string, sessionId: string, arrival?: ArrivalTurn): Promise<ChatSessionModel> {
     const em = this.em.fork();
@@ -255,7 +260,9 @@ export class SessionsService {
     if (!system) {
       const current = await loadSession(this.em.fork(), sessionId);
       if (current.status === ChatSessionStatus.CLOSED) throw SessionError.closed(sessionId);
-      throw SessionError.alreadyTaken(sessionId);
+      if (current.operator?.id !== operatorId) throw SessionError.alreadyTaken(sessionId);
+      arrival?.pass(); // already this operator's: its accept (and OperatorJoined) was committed and announced before
+      return this.queue.toModel(current);
     }
     arrival?.pass(); // committed: the connection's next mutations (a greeting into this chat) may start
     // Announced without waiting for Redis (see startSession): the chat is this operator's now, whatever Redis does.
