@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ErrorCode } from '@parley/shared';
 import { ExecutionArgs, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationTypeNode, ValidationRule } from 'graphql';
-import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config/config.module';
@@ -32,6 +32,14 @@ export type WsHookContext = WsContext<Record<string, unknown> | undefined, unkno
 export const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 /**
+ * Close reason of a socket refused because its page origin is not in `ALLOWED_ORIGINS` (close code 4403, as
+ * for a refused token, whose reason is graphql-ws' `Forbidden`). Clients tell the two apart by this text:
+ * a refused token is answered by creating a new visitor, a refused origin by nothing at all (the widget
+ * shows that chat is not available on this site). Part of the API's contract: do not reword it.
+ */
+export const ORIGIN_REFUSED_REASON = 'Origin not allowed (ALLOWED_ORIGINS)';
+
+/**
  * Limits for WebSocket clients, which Apollo's HTTP plugins never see:
  * the page origin (`ALLOWED_ORIGINS`), sockets per client IP per instance (`WS_MAX_SOCKETS_PER_IP`),
  * operations running at once per socket (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`) and the same GraphQL Armor
@@ -49,14 +57,18 @@ export class WsGuardrails {
   ) {}
 
   /**
-   * Called from graphql-ws `onConnect`. Returns false (graphql-ws then closes with 4403 Forbidden) for a
-   * page origin not allowed; closes with {@link CLOSE_TOO_MANY_SOCKETS} and returns false when the IP
+   * Called from graphql-ws `onConnect`. Closes with 4403 and {@link ORIGIN_REFUSED_REASON} and returns false
+   * for a page origin not allowed; closes with {@link CLOSE_TOO_MANY_SOCKETS} and returns false when the IP
    * already holds `WS_MAX_SOCKETS_PER_IP` sockets.
    */
   admit(ctx: WsHookContext): boolean {
     const extra = ctx.extra as WsExtra;
     const { request, socket } = extra;
-    if (!request || !isAllowedOrigin(request.headers.origin, this.config.allowedOrigins)) return false;
+    if (!request) return false;
+    if (!isAllowedOrigin(request.headers.origin, this.config.allowedOrigins)) {
+      socket.close(CloseCode.Forbidden, ORIGIN_REFUSED_REASON);
+      return false;
+    }
     const ip = clientIp(request, this.config.trustProxy);
     const open = this.socketsPerIp.get(ip) ?? 0;
     if (open >= this.config.wsMaxSocketsPerIp) {

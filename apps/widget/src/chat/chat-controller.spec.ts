@@ -1,6 +1,6 @@
 import { ErrorCode, MAX_MESSAGE_LENGTH } from '@parley/shared';
 import { ChatController, EVENTS_SETTLED_MS } from './chat-controller';
-import { OperationError } from './transport';
+import { OperationError, ORIGIN_REFUSED } from './transport';
 import { BASE_URL, type FakeTransport, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
 
 type Setup = ReturnType<typeof givenHost> & { net: ReturnType<typeof fakeTransports>; chat: ChatController };
@@ -11,6 +11,8 @@ function mount(options: Parameters<typeof givenHost>[0] & { sendTimeoutMs?: numb
   const chat = new ChatController({ host: setup.host, transportFactory: net.factory, sendTimeoutMs: options.sendTimeoutMs });
   return { ...setup, net, chat };
 }
+
+const settle = () => jest.advanceTimersByTimeAsync(0);
 
 function typeAndSend(s: Setup, text: string): void {
   const box = s.$<HTMLTextAreaElement>('.composer textarea')!;
@@ -198,6 +200,50 @@ describe('a name or e-mail the API refuses (createVisitor answers BAD_USER_INPUT
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('a site whose origin the API refuses (not in ALLOWED_ORIGINS)', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('a new visitor: createVisitor refused for the origin shows a final notice, one console error naming ALLOWED_ORIGINS, and nothing is tried again', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const s = mount();
+    s.$<HTMLButtonElement>('form.prechat button[type=submit]')!.click();
+    typeAndSend(s, 'Hello');
+    typeAndSend(s, 'Hello?');
+    jest.useFakeTimers();
+    s.net.anonymous()!.pending('CreateVisitor')[0].reject(new OperationError('refused', ORIGIN_REFUSED));
+    await settle();
+    expect(s.$('.notice')!.hidden).toBe(false);
+    expect(s.$('.notice')!.textContent).toBe('Chat is not available on this site.');
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(error.mock.calls[0][0]).toMatch(/ALLOWED_ORIGINS/);
+    await jest.advanceTimersByTimeAsync(10 * 60000);
+    typeAndSend(s, 'Anyone?');
+    s.$$('.log li button').find((b) => b.textContent === 'Retry')?.click();
+    await settle();
+    expect(s.net.made).toHaveLength(1);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(s.host.store.read().outbox?.map((e) => e.content)).toEqual(['Hello', 'Hello?']); // kept for a later visit
+    expect(s.$('.log button.retry')).toBeNull(); // nothing a visitor could do here
+  });
+
+  it('a returning visitor: the socket refused for the origin shows the notice instead of "Reconnecting", keeps the token, and closes the transport', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const s = mount();
+    const t = await until(() => s.net.authed(), 'the authenticated transport');
+    t.setState('offline');
+    t.refuseOrigin();
+    expect(s.$('.notice')!.textContent).toBe('Chat is not available on this site.');
+    expect(t.disposed).toBe(true);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(s.host.store.read().token).toBe('token-1');
+    expect(s.net.made).toEqual([t]);
   });
 });
 
@@ -482,7 +528,6 @@ describe('point 5: connection lost', () => {
 
 const unavailable = () => new OperationError('Service unavailable', ErrorCode.SERVICE_UNAVAILABLE);
 /** Lets promise callbacks run under fake timers. */
-const settle = () => jest.advanceTimersByTimeAsync(0);
 
 describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Redis or PostgreSQL unreachable)', () => {
   const notice = (s: Setup) => (s.$('.notice')!.hidden ? null : s.$('.notice')!.textContent);

@@ -32,7 +32,7 @@ import { CHAT_CSS } from './chat.styles';
 import { ChatView, type DeliveryState, type DisplayMessage, type QueueInfo } from './chat-view';
 import { randomId } from './random-id';
 import { localizeSystemLine, TEXTS, type ChatTexts } from './texts';
-import { type ConnectionState, OperationError, type Pending, type Transport, type TransportFactory } from './transport';
+import { type ConnectionState, OperationError, ORIGIN_REFUSED, type Pending, type Transport, type TransportFactory } from './transport';
 
 /** How many messages a history page holds (on open, and per "Show earlier messages"). */
 export const HISTORY_PAGE = 50;
@@ -73,6 +73,7 @@ export const PROFILE_REFUSED = 'PROFILE_REFUSED';
 const FINAL_CODES: ReadonlySet<string | undefined> = new Set([
   IDENTITY_REFUSED,
   PROFILE_REFUSED,
+  ORIGIN_REFUSED,
   ErrorCode.UNAUTHENTICATED,
   ErrorCode.FORBIDDEN,
   ErrorCode.NOT_FOUND,
@@ -193,6 +194,8 @@ export class ChatController implements ChatPanel {
    * while the page's identity has this key, the visitor's answer in the pre-chat step is used instead.
    */
   private refusedIdentity?: string | null;
+  /** The API refuses this page's origin (`ALLOWED_ORIGINS`): chat is not available here; nothing is sent. */
+  private unavailable = false;
 
   constructor(private readonly options: ChatControllerOptions) {
     const { host } = options;
@@ -299,6 +302,7 @@ export class ChatController implements ChatPanel {
         void this.resume();
       },
       rejected: () => this.reset(),
+      originRefused: () => this.originRefused(),
     });
   }
 
@@ -468,6 +472,8 @@ export class ChatController implements ChatPanel {
       this.view.setComposerError(this.t.identityRefused);
     } else if (code === PROFILE_REFUSED) {
       this.askProfile((error as Error).message);
+    } else if (code === ORIGIN_REFUSED) {
+      this.originRefused();
     } else if (code === ErrorCode.UNAUTHENTICATED) {
       this.reset();
     } else if ((code === ErrorCode.NOT_FOUND || code === ErrorCode.FORBIDDEN) && this.session) {
@@ -509,6 +515,35 @@ export class ChatController implements ChatPanel {
     const values = (identityKey(identity) === this.refusedIdentity ? identity : null) ?? this.store.read().profile ?? {};
     this.phase = 'prechat';
     this.view.showPrechat(this.options.host.config.prechat, { values, problems });
+    this.render();
+  }
+
+  /**
+   * The API refuses sockets from this page's origin (not in its `ALLOWED_ORIGINS`): a final notice for the
+   * visitor, one console error for the site's developers, and nothing more is tried (no socket, no resend)
+   * until the page is loaded again. What is stored (token, unsent messages) is kept for then.
+   */
+  private originRefused(): void {
+    if (this.unavailable) return;
+    this.unavailable = true;
+    const origin = typeof location === 'undefined' ? 'this page' : location.origin;
+    console.error(`Parley: the server at ${this.options.host.config.baseUrl} refuses this page's origin (${origin}): add it to ALLOWED_ORIGINS on the Parley server. Chat is not available here.`);
+    this.dropEvents();
+    this.resumeGeneration++;
+    this.stopListening?.();
+    this.stopListening = undefined;
+    this.transport?.dispose();
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
+    for (const entry of this.outbox.values()) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      entry.op?.cancel();
+      entry.op = undefined;
+      entry.delivery = 'failed';
+      entry.redeliver = false;
+    }
+    this.loading = false;
     this.render();
   }
 
@@ -673,11 +708,11 @@ export class ChatController implements ChatPanel {
     this.render();
     this.view.focusStart();
     // Back here after `createVisitor` refused the profile: the messages written meanwhile go now, in order.
-    if (!this.transport) for (const entry of this.outbox.values()) if (entry.delivery === 'failed') void this.deliver(entry);
+    if (!this.transport && !this.unavailable) for (const entry of this.outbox.values()) if (entry.delivery === 'failed') void this.deliver(entry);
   }
 
   private send(text: string): void {
-    if (this.phase !== 'chat') return;
+    if (this.phase !== 'chat' || this.unavailable) return;
     const normalized = normalizeText(text, MAX_MESSAGE_LENGTH);
     if (!normalized.ok) {
       if (normalized.reason === 'too-long') this.view.setComposerError(this.t.tooLong(MAX_MESSAGE_LENGTH));
@@ -694,7 +729,7 @@ export class ChatController implements ChatPanel {
 
   private retry(clientMessageId: string): void {
     const entry = this.outbox.get(clientMessageId);
-    if (entry && entry.delivery === 'failed') void this.deliver(entry);
+    if (entry && entry.delivery === 'failed' && !this.unavailable) void this.deliver(entry);
   }
 
   /** Sends one outbox entry (again): with `startSession` when there is no open chat session, else `sendMessage`. */
@@ -1004,7 +1039,7 @@ export class ChatController implements ChatPanel {
     const session = this.session;
     const t = this.t;
     // Live events paused (failing and being restarted) read to the visitor as a lost connection: no news arrives.
-    this.view.setNotice(this.transport && (this.connection === 'offline' || this.paused) ? t.connectionLost : null);
+    this.view.setNotice(this.unavailable ? t.unavailable : this.transport && (this.connection === 'offline' || this.paused) ? t.connectionLost : null);
     const status = session?.status;
     this.view.setSubtitle(
       status === 'WAITING'
@@ -1043,7 +1078,7 @@ export class ChatController implements ChatPanel {
     }
     const pending = [...this.outbox.values()].sort((a, b) => a.createdAt - b.createdAt);
     for (const e of pending) {
-      list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery, retryId: e.clientMessageId });
+      list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery, retryId: this.unavailable ? undefined : e.clientMessageId });
     }
     return list;
   }

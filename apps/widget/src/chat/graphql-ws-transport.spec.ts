@@ -8,8 +8,8 @@ import { buildSchema, GraphQLError } from 'graphql';
 import { CloseCode, makeServer } from 'graphql-ws';
 import { type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { backoffMs, graphqlWsTransport } from './graphql-ws-transport';
-import type { ConnectionState, Transport, TypedDocument } from './transport';
+import { backoffMs, graphqlWsTransport, ORIGIN_REFUSED_REASON } from './graphql-ws-transport';
+import { type ConnectionState, ORIGIN_REFUSED, type Transport, type TypedDocument } from './transport';
 
 const schema = buildSchema('type Query { hello: String! failing: String limited: String slow: String }');
 const rootValue = {
@@ -27,13 +27,28 @@ const FAILING = '{ failing }' as TypedDocument<{ failing: string }, Record<strin
 const LIMITED = '{ limited }' as TypedDocument<{ limited: string }, Record<string, never>>;
 const SLOW = '{ slow }' as TypedDocument<{ slow: string }, Record<string, never>>;
 
-/** A real graphql-ws server (the same library as the API) accepting only the token "good". */
+/**
+ * A real graphql-ws server (the same library as the API) accepting only the token "good"; with `refuseOrigin`,
+ * refusing every socket as the API refuses a page origin not in ALLOWED_ORIGINS (WsGuardrails.admit).
+ */
 async function startServer() {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => wss.once('listening', resolve));
   const sockets = new Set<ServerSocket>();
-  const server = makeServer<{ authToken?: string }>({ schema, roots: { query: rootValue }, onConnect: (ctx) => ctx.connectionParams?.authToken === 'good' });
+  const options = { refuseOrigin: false, connections: 0 };
+  const server = makeServer<{ authToken?: string }, { socket: ServerSocket; request: unknown }>({
+    schema,
+    roots: { query: rootValue },
+    onConnect: (ctx) => {
+      if (options.refuseOrigin) {
+        ctx.extra.socket.close(CloseCode.Forbidden, ORIGIN_REFUSED_REASON);
+        return false;
+      }
+      return ctx.connectionParams?.authToken === 'good';
+    },
+  });
   wss.on('connection', (socket, request) => {
+    options.connections++;
     sockets.add(socket);
     const closed = server.opened(
       {
@@ -52,6 +67,7 @@ async function startServer() {
   const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
   return {
     url,
+    options,
     /** Drops every connection abnormally (like a lost network). */
     dropAll: () => sockets.forEach((s) => s.terminate()),
     close: () => {
@@ -63,8 +79,8 @@ async function startServer() {
 
 function watch(transport: Transport) {
   const states: ConnectionState[] = [];
-  const seen = { connected: 0, rejected: 0 };
-  transport.listen({ state: (s) => states.push(s), connected: () => seen.connected++, rejected: () => seen.rejected++ });
+  const seen = { connected: 0, rejected: 0, originRefused: 0 };
+  transport.listen({ state: (s) => states.push(s), connected: () => seen.connected++, rejected: () => seen.rejected++, originRefused: () => seen.originRefused++ });
   return { states, seen };
 }
 
@@ -114,6 +130,25 @@ describe('graphqlWsTransport (against a real graphql-ws server)', () => {
     expect(states).toContain('offline');
     expect(seen.connected).toBe(0);
     expect(CloseCode.Forbidden).toBe(4403);
+    transport.dispose();
+  });
+
+  it('reports a socket refused for the page origin (4403, ORIGIN_REFUSED_REASON) as originRefused, not rejected, and never connects again', async () => {
+    server.options.refuseOrigin = true;
+    const transport = graphqlWsTransport(server.url, 'good');
+    const { seen } = watch(transport);
+    await until(() => seen.originRefused > 0, 'the refusal');
+    await new Promise((r) => setTimeout(r, 1500)); // past two reconnect backoffs (0.25–0.75 s, then 0.5–1.5 s)
+    expect({ ...seen, connections: server.options.connections }).toEqual({ connected: 0, rejected: 0, originRefused: 1, connections: 1 });
+    transport.dispose();
+  });
+
+  it('fails a request on a socket refused for the page origin with ORIGIN_REFUSED (no token: createVisitor), once', async () => {
+    server.options.refuseOrigin = true;
+    const transport = graphqlWsTransport(server.url, undefined);
+    await expect(transport.request(HELLO, {}).result).rejects.toMatchObject({ code: ORIGIN_REFUSED });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(server.options.connections).toBe(1);
     transport.dispose();
   });
 

@@ -1,5 +1,16 @@
 import { type Client, CloseCode, createClient } from 'graphql-ws';
-import { OperationError, type ConnectionState, type Pending, type SubscriptionSink, type Transport, type TypedDocument } from './transport';
+import { OperationError, ORIGIN_REFUSED, type ConnectionState, type Pending, type SubscriptionSink, type Transport, type TypedDocument } from './transport';
+
+/**
+ * The close reason (with code 4403) of a socket the API refuses because the page's origin is not in its
+ * `ALLOWED_ORIGINS` (apps/api `ORIGIN_REFUSED_REASON`); a refused token gets 4403 with another reason.
+ */
+export const ORIGIN_REFUSED_REASON = 'Origin not allowed (ALLOWED_ORIGINS)';
+
+function refusesOrigin(event: unknown): boolean {
+  const { code, reason } = (event ?? {}) as { code?: unknown; reason?: unknown };
+  return code === CloseCode.Forbidden && reason === ORIGIN_REFUSED_REASON;
+}
 
 /** Delay before reconnect attempt `retries` (0-based), in ms: 0.5 s doubling up to 15 s, with ±50 % jitter. */
 export function backoffMs(retries: number, random: () => number = Math.random): number {
@@ -23,6 +34,7 @@ function toOperationError(error: unknown): OperationError {
       typeof retryAfterSeconds === 'number' ? retryAfterSeconds * 1000 : undefined,
     );
   }
+  if (refusesOrigin(error)) return new OperationError('This page’s origin is not allowed by the Parley server', ORIGIN_REFUSED);
   if (error instanceof Error) return new OperationError(error.message);
   return new OperationError('The connection failed');
 }
@@ -32,7 +44,9 @@ function toOperationError(error: unknown): OperationError {
  * (reconnecting forever with {@link backoffMs}, sooner when the browser comes back online or the tab
  * becomes visible); without one it connects only while an operation runs (`createVisitor`).
  * A socket the API refuses (close code 4403: the guest token expired or is invalid) is reported through
- * `rejected` and not retried.
+ * `rejected` and not retried. One refused for the page's origin (4403 with {@link ORIGIN_REFUSED_REASON})
+ * is reported through `originRefused`, fails the operations waiting (code `ORIGIN_REFUSED`), and is never
+ * tried again.
  */
 export function graphqlWsTransport(url: string, token: string | undefined): Transport {
   const listeners = new Set<Listener>();
@@ -58,7 +72,7 @@ export function graphqlWsTransport(url: string, token: string | undefined): Tran
     lazy: !token,
     connectionParams: token ? { authToken: token } : undefined,
     retryAttempts: Infinity,
-    shouldRetry: () => !disposed,
+    shouldRetry: (event) => !disposed && !refusesOrigin(event),
     keepAlive: token ? PING_INTERVAL_MS : 0,
     retryWait: (retries) =>
       new Promise<void>((resolve) => {
@@ -82,7 +96,9 @@ export function graphqlWsTransport(url: string, token: string | undefined): Tran
         if (disposed) return;
         setState('offline');
         const code = (event as { code?: number } | undefined)?.code;
-        if (code === CloseCode.Forbidden || code === CloseCode.Unauthorized) {
+        if (refusesOrigin(event)) {
+          for (const l of listeners) l.originRefused?.();
+        } else if (code === CloseCode.Forbidden || code === CloseCode.Unauthorized) {
           for (const l of listeners) l.rejected?.();
         }
       },

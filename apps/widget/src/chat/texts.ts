@@ -36,6 +36,8 @@ export interface ChatTexts {
   notSentClosed: string;
   retry: string;
   connectionLost: string;
+  /** Final: the server refuses this site (its origin is not in ALLOWED_ORIGINS). */
+  unavailable: string;
   earlier: string;
   leave: string;
   closedByOperator: string;
@@ -92,6 +94,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     notSentClosed: 'Not sent: the chat is closed',
     retry: 'Retry',
     connectionLost: 'Connection lost. Reconnecting…',
+    unavailable: 'Chat is not available on this site.',
     earlier: 'Show earlier messages',
     leave: 'End chat',
     closedByOperator: 'The operator closed the chat.',
@@ -143,6 +146,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     notSentClosed: 'Не отправлено: чат закрыт',
     retry: 'Повторить',
     connectionLost: 'Связь потеряна. Переподключаемся…',
+    unavailable: 'Чат недоступен на этом сайте.',
     earlier: 'Показать более ранние сообщения',
     leave: 'Завершить чат',
     closedByOperator: 'Оператор завершил чат.',

@@ -8,6 +8,12 @@ export interface TypedDocument<TResult, TVariables> {
 /** Where the connection to the API stands. */
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
+/**
+ * The widget's own code for "the API refuses sockets from this page's origin" (not in its `ALLOWED_ORIGINS`):
+ * final, nothing can be sent from this site until the server's configuration changes.
+ */
+export const ORIGIN_REFUSED = 'ORIGIN_REFUSED';
+
 /** A GraphQL error (or a transport failure) with the API's `extensions.code`, when there is one. */
 export class OperationError extends Error {
   constructor(
@@ -45,8 +51,11 @@ export interface Transport {
   request<R, V>(document: TypedDocument<R, V>, variables: V): Pending<R>;
   /** Starts a subscription; returns a function that ends it. */
   subscribe<R, V>(document: TypedDocument<R, V>, variables: V, sink: SubscriptionSink<R>): () => void;
-  /** Called on every state change; `connected(retry)` after each (re)connection is acknowledged. */
-  listen(listener: { state?(state: ConnectionState): void; connected?(): void; rejected?(): void }): () => void;
+  /**
+   * Called on every state change; `connected` after each (re)connection is acknowledged; `rejected` when the
+   * API refuses the token; `originRefused` when it refuses this page's origin (no reconnection follows).
+   */
+  listen(listener: { state?(state: ConnectionState): void; connected?(): void; rejected?(): void; originRefused?(): void }): () => void;
   /** Closes the connection for good. */
   dispose(): void;
 }

@@ -111,6 +111,11 @@ export class FakeTransport implements Transport {
     for (const l of [...this.listeners]) l.rejected?.();
   }
 
+  /** Simulates the API refusing this page's origin (close code 4403 with the origin's reason). */
+  refuseOrigin(): void {
+    for (const l of [...this.listeners]) l.originRefused?.();
+  }
+
   /** Unanswered requests named `name`. */
   pending(name: string): RecordedRequest[] {
     return this.requests.filter((r) => r.name === name && !r.answered && !r.cancelled);
