@@ -92,4 +92,17 @@ describe('static clients: caching across deploys, and HEAD', () => {
     expect(await response.text()).toBe(FILES[file]);
     expect(response.headers.get('cache-control')).toBe(IMMUTABLE);
   });
+
+  it.each(['/demo', '/console/chats/some-chat', '/console/', '/widget.js', '/widget/chat-OVHUPWLD.js', '/'])(
+    'HEAD %s answers as GET does, without the body',
+    async (url) => {
+      const [got, head] = [await get(url), await get(url, {}, 'HEAD')];
+      expect(got.status).toBeLessThan(400);
+      expect(head.status).toBe(got.status);
+      for (const header of ['content-type', 'content-length', 'cache-control', 'etag', 'location']) {
+        expect([header, head.headers.get(header)]).toEqual([header, got.headers.get(header)]);
+      }
+      expect(await head.text()).toBe('');
+    },
+  );
 });

@@ -33,6 +33,12 @@ function staticOptions(index: string | false) {
   return { index, cacheControl: false, setHeaders: (res: Response, filePath: string) => res.setHeader('Cache-Control', cacheControlFor(filePath)) };
 }
 
+/**
+ * Whether `req` reads a page: GET, or HEAD, which is answered as GET without the body (RFC 9110 §9.3.2;
+ * `res.sendFile` leaves the body out by itself).
+ */
+const reads = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
+
 /** `res.sendFile`'s options for an entry point: asked for again each time ({@link CACHE_REVALIDATE}). */
 const ENTRY_POINT = { cacheControl: false, headers: { 'Cache-Control': CACHE_REVALIDATE } };
 
@@ -57,7 +63,7 @@ export function mountStaticClients(app: INestApplication, staticDir: string): vo
 
   app.use('/console', notBuilt('operator console', consoleDir), express.static(consoleDir, staticOptions('index.html')));
   app.use('/console', (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || path.extname(req.path)) return next();
+    if (!reads(req) || path.extname(req.path)) return next();
     res.sendFile(path.join(consoleDir, 'index.html'), ENTRY_POINT);
   });
 
@@ -66,11 +72,11 @@ export function mountStaticClients(app: INestApplication, staticDir: string): vo
   });
   app.use('/widget', notBuilt('widget', widgetDir), express.static(widgetDir, staticOptions(false)));
   app.use('/demo', notBuilt('widget', widgetDir), (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET') return next();
+    if (!reads(req)) return next();
     res.sendFile(path.join(widgetDir, 'demo', 'index.html'), ENTRY_POINT);
   });
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' && req.path === '/') return res.redirect(302, '/demo');
+    if (reads(req) && req.path === '/') return res.redirect(302, '/demo');
     next();
   });
 }
