@@ -835,8 +835,8 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     const first = sends(t)[0];
     first.reject(unavailable());
     await settle();
-    expect(statusOf(s, 'Still there?')).toBe('Not sent');
-    expect(s.$('.log button.retry')).not.toBeNull();
+    expect(statusOf(s, 'Still there?')).toBe('Not sent yet · retrying…');
+    expect(s.$('.log button.retry')).toBeNull(); // nothing for the visitor to do: it goes by itself
     await jest.advanceTimersByTimeAsync(999);
     expect(sends(t)).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
@@ -935,7 +935,7 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     jest.spyOn(Math, 'random').mockReturnValueOnce(1).mockReturnValueOnce(0);
     anonymous.pending('CreateVisitor')[0].reject(unavailable());
     await settle();
-    expect([statusOf(s, 'First'), statusOf(s, 'Second')]).toEqual(['Not sent', 'Not sent']);
+    expect([statusOf(s, 'First'), statusOf(s, 'Second')]).toEqual(['Not sent yet · retrying…', 'Not sent yet · retrying…']);
     await jest.advanceTimersByTimeAsync(1000);
     s.net.anonymous()!.pending('CreateVisitor')[0].resolve({ createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
     await settle();
@@ -962,14 +962,35 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(sends(t)).toHaveLength(1);
   });
 
-  it('Retry sends it at once, and the automatic resend does not send it a second time', async () => {
-    const { s, t } = await chatting();
-    typeAndSend(s, 'Now');
+  it('shows which messages are being sent again by themselves and which wait for Retry', async () => {
+    const { s, t } = await chatting({ sendTimeoutMs: 5000 });
+    const retryOf = (text: string) => s.$$('.log li').find((l) => l.querySelector('.bubble')?.textContent === text)?.querySelector('button.retry') ?? null;
+    typeAndSend(s, 'unavailable');
     await refuseSend(t);
-    s.$<HTMLButtonElement>('.log button.retry')!.click();
-    expect(sends(t)).toHaveLength(1);
-    await jest.advanceTimersByTimeAsync(60000);
-    expect(sends(t)).toHaveLength(1);
+    typeAndSend(s, 'limited');
+    await refuseSend(t, new OperationError('Too many requests', ErrorCode.RATE_LIMITED, 60000));
+    typeAndSend(s, 'no answer');
+    await refuseSend(t, new OperationError('The connection failed'));
+    typeAndSend(s, 'broken');
+    await refuseSend(t, new OperationError('Unexpected error', 'INTERNAL_SERVER_ERROR'));
+    typeAndSend(s, 'slow');
+    await jest.advanceTimersByTimeAsync(5000); // unanswered: it may still arrive, so not sent again by itself
+    expect(['unavailable', 'limited', 'no answer', 'broken', 'slow'].map((text) => [statusOf(s, text), retryOf(text) !== null])).toEqual([
+      ['Not sent yet · retrying…', false],
+      ['Not sent yet · retrying…', false],
+      ['Not sent yet · retrying…', false],
+      ['Not sent', true],
+      ['Not sent', true],
+    ]);
+    s.$$('.log li').find((l) => l.querySelector('.bubble')?.textContent === 'broken')!.querySelector<HTMLButtonElement>('button.retry')!.click();
+    expect(statusOf(s, 'broken')).toBe('Sending…');
+  });
+
+  it('says "retrying" in Russian too', async () => {
+    const { s, t } = await chatting({ config: { locale: 'ru' } });
+    typeAndSend(s, 'Привет');
+    await refuseSend(t);
+    expect(statusOf(s, 'Привет')).toBe('Ещё не отправлено · повторяем…');
   });
 });
 

@@ -874,7 +874,7 @@ export class ChatController implements ChatPanel {
    * their own `clientMessageId` (the API stores each once): all of them together, in the order they were
    * written, so the first starts the chat session and `seq` follows that order. After {@link retryDelayMs}
    * (the attempt counted since a message was last stored) and never before a rate limit's wait, or at once
-   * when the socket reconnects ({@link flushOutbox}). They show as not sent, with Retry, meanwhile.
+   * when the socket reconnects ({@link flushOutbox}). They show as being retried (no Retry button) meanwhile.
    * @param notBeforeMs a rate limit's `retryAfterSeconds` in ms: no automatic resend sooner.
    */
   private redeliverLater(notBeforeMs = 0): void {
@@ -1078,7 +1078,7 @@ export class ChatController implements ChatPanel {
     }
     const pending = [...this.outbox.values()].sort((a, b) => a.createdAt - b.createdAt);
     for (const e of pending) {
-      list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery, retryId: this.unavailable ? undefined : e.clientMessageId });
+      list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery === 'failed' && e.redeliver ? 'retrying' : e.delivery, retryId: this.unavailable ? undefined : e.clientMessageId });
     }
     return list;
   }

@@ -18,8 +18,11 @@ export interface ViewActions {
   close(): void;
 }
 
-/** Delivery state of one of the visitor's own messages. */
-export type DeliveryState = 'sending' | 'sent' | 'failed' | 'refused';
+/**
+ * Delivery state of one of the visitor's own messages: `retrying` failed for a reason that may pass and is
+ * sent again by itself (no Retry button); `failed` waits for the visitor's Retry.
+ */
+export type DeliveryState = 'sending' | 'sent' | 'retrying' | 'failed' | 'refused';
 
 /** One line of the conversation as shown. */
 export interface DisplayMessage {
@@ -349,12 +352,12 @@ export class ChatView {
   }
 
   private renderLine(el: HTMLLIElement, m: DisplayMessage, showAuthor: boolean): void {
-    el.className = `msg ${m.role.toLowerCase()}${m.delivery === 'sending' ? ' pending' : ''}${m.delivery === 'failed' || m.delivery === 'refused' ? ' failed' : ''}`;
+    el.className = `msg ${m.role.toLowerCase()}${m.delivery === 'sending' || m.delivery === 'retrying' ? ' pending' : ''}${m.delivery === 'failed' || m.delivery === 'refused' ? ' failed' : ''}`;
     el.dataset['key'] = m.key;
     if (m.role === 'SYSTEM') return replaceChildren(el, m.text);
     const meta = h('div', { class: 'meta' }, h('time', { datetime: m.at.toISOString() }, this.time.format(m.at)));
     if (m.role === 'VISITOR' && m.delivery) {
-      const label = { sending: this.t.sending, sent: this.t.sent, failed: this.t.notSent, refused: this.t.notSentClosed }[m.delivery];
+      const label = { sending: this.t.sending, sent: this.t.sent, retrying: this.t.retrying, failed: this.t.notSent, refused: this.t.notSentClosed }[m.delivery];
       meta.appendChild(h('span', { class: `status ${m.delivery}` }, label));
       if (m.delivery === 'failed' && m.retryId) {
         const retryId = m.retryId;

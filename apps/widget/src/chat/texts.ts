@@ -33,6 +33,8 @@ export interface ChatTexts {
   sending: string;
   sent: string;
   notSent: string;
+  /** A message refused for a reason that may pass, which the widget sends again by itself. */
+  retrying: string;
   notSentClosed: string;
   retry: string;
   connectionLost: string;
@@ -91,6 +93,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     sending: 'Sending…',
     sent: 'Sent',
     notSent: 'Not sent',
+    retrying: 'Not sent yet · retrying…',
     notSentClosed: 'Not sent: the chat is closed',
     retry: 'Retry',
     connectionLost: 'Connection lost. Reconnecting…',
@@ -143,6 +146,7 @@ export const TEXTS: Record<Locale, ChatTexts> = {
     sending: 'Отправляется…',
     sent: 'Отправлено',
     notSent: 'Не отправлено',
+    retrying: 'Ещё не отправлено · повторяем…',
     notSentClosed: 'Не отправлено: чат закрыт',
     retry: 'Повторить',
     connectionLost: 'Связь потеряна. Переподключаемся…',
