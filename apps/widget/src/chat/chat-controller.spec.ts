@@ -618,7 +618,7 @@ describe('live events the API cannot serve for a while (SERVICE_UNAVAILABLE: Red
     s.$<HTMLButtonElement>('button.leave')!.click();
     t.pending('LeaveSession')[0].resolve({ closeSession: givenSession({ status: 'CLOSED', queuePosition: null }) });
     await settle();
-    expect(s.$('form.rate')).not.toBeNull();
+    expect(s.$('.closed')!.hidden).toBe(false);
     expect(jest.getTimerCount()).toBe(0);
     expect(notice(s)).toBeNull();
     await jest.advanceTimersByTimeAsync(60000);
@@ -998,6 +998,7 @@ describe('point 6: closing, rating, a new chat', () => {
   it('shows the resolution, takes a rating with a comment, then offers a new chat', async () => {
     const s = mount();
     const t = await startChat(s);
+    await t.push({ __typename: 'OperatorJoined', operator: { name: 'Anna' } });
     await t.push({ __typename: 'SessionClosed', resolution: 'Size M is in stock', closedBy: 'OPERATOR' });
     expect(s.$('.closed')!.hidden).toBe(false);
     expect(s.$('.closed')!.textContent).toContain('The operator closed the chat.');
@@ -1033,10 +1034,36 @@ describe('point 6: closing, rating, a new chat', () => {
   it('lets the visitor end the chat and rate it too', async () => {
     const s = mount();
     const t = await startChat(s);
+    await t.push({ __typename: 'OperatorJoined', operator: { name: 'Anna' } });
+    s.$<HTMLButtonElement>('button.leave')!.click();
+    await t.answer('LeaveSession', { closeSession: givenSession({ status: 'CLOSED', queuePosition: null, operator: { name: 'Anna' } }) });
+    expect(s.$('.closed')!.textContent).toContain('You ended the chat.');
+    expect(s.$('form.rate')).not.toBeNull();
+  });
+
+  it('does not ask for a rating of a chat no operator ever joined, whoever ended it, also on resume', async () => {
+    const s = mount();
+    const t = await startChat(s);
     s.$<HTMLButtonElement>('button.leave')!.click();
     await t.answer('LeaveSession', { closeSession: givenSession({ status: 'CLOSED', queuePosition: null }) });
     expect(s.$('.closed')!.textContent).toContain('You ended the chat.');
-    expect(s.$('form.rate')).not.toBeNull();
+    expect(s.$('.closed')!.textContent).not.toContain('How was this chat?');
+    expect(s.$('form.rate')).toBeNull();
+    expect(s.$('.closed button.new-chat')).not.toBeNull();
+    s.$<HTMLButtonElement>('.closed button.new-chat')!.click();
+    expect(s.$('.composer')!.hidden).toBe(false);
+
+    document.body.replaceChildren();
+    localStorage.clear();
+    localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token: 'token-1', sessionId: 'session-1', sessionOpen: true }));
+    const again = mount();
+    const t2 = again.net.authed()!;
+    t2.setState('online');
+    const closed = givenSession({ status: 'CLOSED', resolution: 'Spam', queuePosition: null, operator: null });
+    await t2.answer('LatestSession', { mySessions: { nodes: [closed] } });
+    await t2.answer('SessionMessages', { session: { ...closed, messages: [givenMessage(1, { senderRole: 'VISITOR', senderName: null })] } });
+    expect(again.$('.closed')!.hidden).toBe(false);
+    expect(again.$('form.rate')).toBeNull();
   });
 
   it('finds a closed chat on resume and asks for the rating it still lacks', async () => {
@@ -1044,7 +1071,7 @@ describe('point 6: closing, rating, a new chat', () => {
     const s = mount();
     const t = s.net.authed()!;
     t.setState('online');
-    const closed = givenSession({ status: 'CLOSED', resolution: 'Done', queuePosition: null });
+    const closed = givenSession({ status: 'CLOSED', resolution: 'Done', queuePosition: null, operator: { name: 'Anna' } });
     await t.answer('LatestSession', { mySessions: { nodes: [closed] } });
     await t.answer('SessionMessages', { session: { ...closed, messages: [givenMessage(1), givenMessage(2, { senderRole: 'SYSTEM', senderName: null, content: 'Chat closed: Done' })] } });
     expect(s.$('form.rate')).not.toBeNull();

@@ -696,7 +696,9 @@ export class ChatController implements ChatPanel {
     this.store.update({ sessionOpen: false, outbox: undefined });
     const firstTime = this.phase !== 'closed';
     this.phase = 'closed';
-    this.view.showClosed({ closedBy: session.closedBy, resolution: session.resolution, rated: session.rated, ratingBusy: this.ratingBusy, ratingError: this.ratingError });
+    // A chat no operator ever joined (never accepted) has nobody to rate: the rating step is not offered.
+    const askRating = session.operatorName !== null;
+    this.view.showClosed({ closedBy: session.closedBy, resolution: session.resolution, rated: session.rated, askRating, ratingBusy: this.ratingBusy, ratingError: this.ratingError });
     if (firstTime && this.options.host.isOpen()) this.view.focusStart();
   }
 

@@ -47,6 +47,8 @@ export interface ClosedInfo {
   closedBy: 'OPERATOR' | 'VISITOR';
   resolution: string | null;
   rated: boolean;
+  /** Whether to ask for a rating: only when an operator took part (a chat nobody accepted has nobody to rate). */
+  askRating: boolean;
   ratingError?: boolean;
   ratingBusy?: boolean;
 }
@@ -218,7 +220,7 @@ export class ChatView {
     const t = this.t;
     const children: HTMLElement[] = [h('p', {}, info.closedBy === 'OPERATOR' ? t.closedByOperator : t.closedByVisitor)];
     if (info.resolution) children.push(h('p', { class: 'resolution' }, `${t.resolution} `, info.resolution));
-    if (!info.rated) {
+    if (!info.rated && info.askRating) {
       const scores = h('div', { class: 'scores' });
       for (let score = RATING_SCORE_MIN; score <= RATING_SCORE_MAX; score++) {
         scores.appendChild(
@@ -240,7 +242,7 @@ export class ChatView {
         if (checked) this.actions.rate(Number(checked.value), comment.value);
       });
       children.push(form);
-    } else {
+    } else if (info.rated) {
       children.push(h('p', { class: 'thanks', role: 'status' }, t.thanks));
     }
     const again = h('button', { type: 'button', class: 'secondary new-chat' }, t.newChat);
