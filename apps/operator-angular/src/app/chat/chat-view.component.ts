@@ -89,7 +89,9 @@ export class ChatViewComponent {
         this.closedByMe.emit();
       },
     };
-    this.dialog.open(CloseChatDialogComponent, { data, width: 'min(520px, 92vw)', autoFocus: 'dialog' });
+    // Focus goes to the dialog's [cdkFocusInitial] element, the required Resolution field: an operator who
+    // just starts typing writes the resolution (focusing the dialog itself would drop those keys).
+    this.dialog.open(CloseChatDialogComponent, { data, width: 'min(520px, 92vw)', autoFocus: 'first-tabbable' });
   }
 
   private focusComposer(): void {
