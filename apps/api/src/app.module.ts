@@ -23,7 +23,7 @@ import { PresenceModule } from './presence/presence.module';
 import { RatingsModule } from './ratings/ratings.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { subscriptionsOverWebSocketOnly } from './realtime/subscriptions-over-websocket.plugin';
-import { graphqlArmor } from './security/graphql-limits';
+import { graphqlArmor, introspectionOff } from './security/graphql-limits';
 import { SecurityModule } from './security/security.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { VisitorsModule } from './visitors/visitors.module';
@@ -68,7 +68,9 @@ export class AppModule {
             autoSchemaFile: options.schemaFile ?? true,
             sortSchema: true,
             path: GRAPHQL_PATH,
-            introspection: config.graphqlIntrospection,
+            // Apollo's own refusal would tell users to pass an option to ApolloServer; ours names GRAPHQL_INTROSPECTION.
+            introspection: true,
+            validationRules: [...armor.validationRules, ...(config.graphqlIntrospection ? [] : [introspectionOff])],
             graphiql: config.graphqlIde,
             playground: false,
             csrfPrevention: true,

@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { WsTransportExtra } from '../realtime/graphql-ws-server';
 import { cachedParse, cachedValidate } from '../common/graphql-document-cache';
 import { clientIp } from './client-ip';
-import { GRAPHQL_LIMITS, graphqlArmor } from './graphql-limits';
+import { GRAPHQL_LIMITS, graphqlArmor, introspectionOff } from './graphql-limits';
 import { isAllowedOrigin } from './origins';
 
 /**
@@ -43,18 +43,20 @@ export const ORIGIN_REFUSED_REASON = 'Origin not allowed (ALLOWED_ORIGINS)';
  * Limits for WebSocket clients, which Apollo's HTTP plugins never see:
  * the page origin (`ALLOWED_ORIGINS`), sockets per client IP per instance (`WS_MAX_SOCKETS_PER_IP`),
  * operations running at once per socket (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`) and the same GraphQL Armor
- * limits (tokens, depth, aliases, directives, cost) as HTTP.
+ * limits (tokens, depth, aliases, directives, cost) and introspection refusal (`GRAPHQL_INTROSPECTION`) as HTTP.
  */
 @Injectable()
 export class WsGuardrails {
   private readonly socketsPerIp = new Map<string, number>();
-  private readonly rules: ValidationRule[] = graphqlArmor().validationRules;
+  private readonly rules: ValidationRule[];
   private schema?: GraphQLSchema;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly moduleRef: ModuleRef,
-  ) {}
+  ) {
+    this.rules = [...graphqlArmor().validationRules, ...(config.graphqlIntrospection ? [] : [introspectionOff])];
+  }
 
   /**
    * Called from graphql-ws `onConnect`. Closes with 4403 and {@link ORIGIN_REFUSED_REASON} and returns false
