@@ -15,6 +15,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT/);
   });
 
+  it('reads TRUST_PROXY as true, false or a number of proxy hops (1 is one hop, not "trust everything"), and says what it takes', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    for (const bad of ['yes', '-1', '1.5', 'loopback']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(
+        'Invalid configuration: TRUST_PROXY: must be true, false or the number of proxies in front of the API (a whole number: 1 behind one proxy)',
+      );
+    }
+  });
+
   it('refuses the development secret in production and turns introspection off there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) });

@@ -11,6 +11,17 @@ const bool = z
 
 const positiveInt = z.coerce.number().int().positive();
 
+/**
+ * `TRUST_PROXY`: `true` (trust every proxy in `X-Forwarded-For`), `false`, or the number of proxies in front of
+ * the API (Express's `trust proxy` hop count: `1` behind one nginx). A number is always a hop count, `1`
+ * included: read as `true`, `TRUST_PROXY=1` would trust every address a client writes into `X-Forwarded-For`
+ * and let it choose the IP its rate limits count.
+ */
+const trustProxy = z
+  .string()
+  .regex(/^(?:true|false|\d+)$/, 'must be true, false or the number of proxies in front of the API (a whole number: 1 behind one proxy)')
+  .transform((v) => (v === 'true' ? true : v === 'false' ? false : Number(v)));
+
 /** A comma-separated list whose items must each pass `item`; blanks around commas are ignored. */
 function commaList(item: z.ZodType<string, string>) {
   return z
@@ -52,7 +63,7 @@ const schema = z.object({
   STATIC_DIR: z.string().min(1).default('dist/apps'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOWED_ORIGINS: z.string().optional(),
-  TRUST_PROXY: z.union([bool, z.coerce.number().int().min(0)]).default(false),
+  TRUST_PROXY: trustProxy.default(false),
   RATE_LIMIT_VISITORS_PER_MINUTE: positiveInt.default(20),
   RATE_LIMIT_SESSIONS_PER_MINUTE: positiveInt.default(10),
   RATE_LIMIT_MESSAGES_PER_MINUTE: positiveInt.default(60),
