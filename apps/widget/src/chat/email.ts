@@ -2,6 +2,8 @@
 // no IP domain, no underscore, no display name, UTF-8 local part allowed), so the pre-chat form refuses what
 // `createVisitor` would refuse. Ported by hand (validator 13: isEmail, isFQDN, isByteLength) rather than
 // bundled: the widget has a size budget. email.spec.ts checks it against validator itself.
+// The patterns below are validator.js's: Copyright (c) 2018 Chris O'Hara, MIT License
+// (https://github.com/validatorjs/validator.js/blob/master/LICENSE).
 const LOCAL_ATOM = /^[a-z\d!#$%&'*+\-/=?^_`{|}~\u00A1-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF]+$/i;
 // eslint-disable-next-line no-control-regex
 const LOCAL_QUOTED = /^([\s\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x21\x23-\x5b\x5d-\x7e\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF]|(\\[\x01-\x09\x0b\x0c\x0d-\x7f\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF]))*$/i;
