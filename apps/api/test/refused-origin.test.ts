@@ -1,6 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ORIGIN_REFUSED_REASON } from '../src/security/ws-guardrails';
+import { ORIGIN_REFUSED_REASON } from '@parley/shared';
 import { givenVisitor, startTestApi, TestApi } from './support/test-app';
 
 /**

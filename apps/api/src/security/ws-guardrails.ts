@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { ErrorCode } from '@parley/shared';
+import { ErrorCode, ORIGIN_REFUSED_REASON } from '@parley/shared';
 import { ExecutionArgs, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationTypeNode, ValidationRule } from 'graphql';
 import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { AppConfig } from '../config/app-config';
@@ -32,14 +32,6 @@ export type WsHookContext = WsContext<Record<string, unknown> | undefined, unkno
 export const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 /**
- * Close reason of a socket refused because its page origin is not in `ALLOWED_ORIGINS` (close code 4403, as
- * for a refused token, whose reason is graphql-ws' `Forbidden`). Clients tell the two apart by this text:
- * a refused token is answered by creating a new visitor, a refused origin by nothing at all (the widget
- * shows that chat is not available on this site). Part of the API's contract: do not reword it.
- */
-export const ORIGIN_REFUSED_REASON = 'Origin not allowed (ALLOWED_ORIGINS)';
-
-/**
  * Limits for WebSocket clients, which Apollo's HTTP plugins never see:
  * the page origin (`ALLOWED_ORIGINS`), sockets per client IP per instance (`WS_MAX_SOCKETS_PER_IP`),
  * operations running at once per socket (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`) and the same GraphQL Armor
@@ -59,7 +51,7 @@ export class WsGuardrails {
   }
 
   /**
-   * Called from graphql-ws `onConnect`. Closes with 4403 and {@link ORIGIN_REFUSED_REASON} and returns false
+   * Called from graphql-ws `onConnect`. Closes with 4403 and `ORIGIN_REFUSED_REASON` (`@parley/shared`) and returns false
    * for a page origin not allowed; closes with {@link CLOSE_TOO_MANY_SOCKETS} and returns false when the IP
    * already holds `WS_MAX_SOCKETS_PER_IP` sockets.
    */

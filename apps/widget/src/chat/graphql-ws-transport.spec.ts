@@ -8,7 +8,8 @@ import { buildSchema, GraphQLError } from 'graphql';
 import { CloseCode, makeServer } from 'graphql-ws';
 import { type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { backoffMs, graphqlWsTransport, ORIGIN_REFUSED_REASON } from './graphql-ws-transport';
+import { ORIGIN_REFUSED_REASON } from '@parley/shared';
+import { backoffMs, graphqlWsTransport } from './graphql-ws-transport';
 import { type ConnectionState, ORIGIN_REFUSED, type Transport, type TypedDocument } from './transport';
 
 const schema = buildSchema('type Query { hello: String! failing: String limited: String slow: String }');

@@ -1,11 +1,6 @@
+import { ORIGIN_REFUSED_REASON } from '@parley/shared';
 import { type Client, CloseCode, createClient } from 'graphql-ws';
 import { OperationError, ORIGIN_REFUSED, type ConnectionState, type Pending, type SubscriptionSink, type Transport, type TypedDocument } from './transport';
-
-/**
- * The close reason (with code 4403) of a socket the API refuses because the page's origin is not in its
- * `ALLOWED_ORIGINS` (apps/api `ORIGIN_REFUSED_REASON`); a refused token gets 4403 with another reason.
- */
-export const ORIGIN_REFUSED_REASON = 'Origin not allowed (ALLOWED_ORIGINS)';
 
 function refusesOrigin(event: unknown): boolean {
   const { code, reason } = (event ?? {}) as { code?: unknown; reason?: unknown };
