@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type ApiProcess, startApi } from '../support/api-process';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, screenshotPath } from '../support/browser';
 import {
   type OperatorAccount,
   VisitorDriver,
@@ -188,6 +188,7 @@ describe('console: chatting with visitors', () => {
     const closed = await ada.nextEvent((e) => e.__typename === 'SessionClosed', 'SessionClosed at the visitor');
     expect(closed.resolution).toBe(`Refund issued for order 1234 (${tag})`);
     await page.getByTestId('chat-list-item').filter({ hasText: `Ada ${tag}` }).waitFor({ state: 'detached' });
+    await ada.rate(4, `Quick refund <b>${tag}</b>`);
 
     await page.getByTestId('history-link').click();
     const search = page.getByTestId('history-search');
@@ -202,5 +203,9 @@ describe('console: chatting with visitors', () => {
     await page.getByTestId('history-item').first().click();
     await page.getByTestId('chat-resolution').filter({ hasText: `Refund issued for order 1234 (${tag})` }).waitFor();
     await page.getByTestId('message-list').getByText('Hello?').waitFor();
+    // The visitor's rating, its comment as text.
+    const rating = page.getByTestId('chat-rating');
+    expect((await rating.textContent())?.replace(/\s+/g, ' ').trim()).toBe(`Rated 4 of 5 by the visitor: “Quick refund <b>${tag}</b>”`);
+    await page.screenshot({ path: screenshotPath('console-transcript-rating.png') });
   });
 });

@@ -132,6 +132,11 @@ export class VisitorDriver {
     await graphql(this.api, 'mutation ($s: ID!, $t: Boolean!) { setTyping(sessionId: $s, isTyping: $t) }', { s: this.sessionId, t: isTyping }, this.token);
   }
 
+  /** Rates the closed chat session (score 1–5), as the widget's rating step does. */
+  async rate(score: number, comment: string): Promise<void> {
+    await graphql(this.api, 'mutation ($s: ID!, $n: Int!, $c: String) { rateSession(sessionId: $s, score: $n, comment: $c) { id } }', { s: this.sessionId, n: score, c: comment }, this.token);
+  }
+
   /** The whole stored history (for checking nothing was lost). */
   async history(): Promise<{ seq: number; content: string; senderRole: string }[]> {
     const { session } = await graphql(this.api, `query ($s: ID!) { session(id: $s) { messages(first: 200) { ${MESSAGE} } } }`, { s: this.sessionId }, this.token);

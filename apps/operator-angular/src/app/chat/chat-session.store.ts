@@ -1,6 +1,7 @@
 import { computed, signal } from '@angular/core';
 import {
   ChatSessionHistoryDocument,
+  type ChatSessionHistoryQuery,
   type ChatSessionFieldsFragment,
   CloseSessionDocument,
   type Presence,
@@ -77,6 +78,8 @@ export type SendRefusal = 'empty' | 'too-long' | 'closed';
 export class ChatSessionStore {
   /** The chat session's fields; `null` until first loaded when opened by id only. */
   readonly session = signal<ChatSessionFieldsFragment | null>(null);
+  /** The visitor's rating of the closed chat (score 1–5, optional comment), as last read with the history; null when none yet. */
+  readonly rating = signal<NonNullable<ChatSessionHistoryQuery['session']['rating']> | null>(null);
   /** Stored messages, ascending seq, without gaps between the first and the last. */
   readonly messages = signal<readonly ChatMessage[]>([]);
   /**
@@ -219,8 +222,9 @@ export class ChatSessionStore {
         first: MAX_PAGE_SIZE,
         withPresence: this.liveMode,
       });
-      const { messages, visitorPresence, ...fields } = session;
+      const { messages, visitorPresence, rating, ...fields } = session;
       this.session.set(fields);
+      this.rating.set(rating ?? null);
       this.takePresence(visitorPresence, events);
       if (messages.length > 0 && messages[0].seq === this.resumeSeq + 1) this.resumeSeq = messages[messages.length - 1].seq;
       this.acceptMessages(messages);
@@ -375,8 +379,9 @@ export class ChatSessionStore {
         first: HISTORY_PAGE_SIZE,
         withPresence: this.liveMode,
       });
-      const { messages, visitorPresence, ...fields } = session;
+      const { messages, visitorPresence, rating, ...fields } = session;
       this.session.set(fields);
+      this.rating.set(rating ?? null);
       this.takePresence(visitorPresence, events);
       this.resumeSeq = Math.max(this.resumeSeq, messages.at(-1)?.seq ?? 0);
       this.acceptMessages(messages);

@@ -18,9 +18,10 @@ describe('ChatViewComponent', () => {
   let chat: ChatSessionStore;
   let open: jest.Mock;
 
-  async function render(interactive = true, visitorPresence?: string) {
+  /** `read`: what ChatSessionHistory answers beside (or over) an ACTIVE session's fields. */
+  async function render(interactive = true, visitorPresence?: string, read: Record<string, unknown> = {}) {
     const session = givenSession({ status: 'ACTIVE', visitor: { ...givenSession().visitor, name: 'Ada', email: 'ada@example.com', pageUrl: 'https://shop.example/cart' } });
-    graphql = new FakeGraphql().on('ChatSessionHistory', () => ({ session: { ...session, visitorPresence, messages: [givenMessage(1)] } }));
+    graphql = new FakeGraphql().on('ChatSessionHistory', () => ({ session: { ...session, visitorPresence, messages: [givenMessage(1)], ...read } }));
     chat = new ChatSessionStore({ graphql, connection: new FakeConnection(), operator: { id: 'op', name: 'Olga' } }, session.id, session, true);
     await chat.start();
     open = jest.fn();
@@ -99,6 +100,22 @@ describe('ChatViewComponent', () => {
     expect(root.querySelector('[data-testid=composer-input]')).toBeNull();
     expect(root.querySelector('[data-testid=chat-closed]')?.textContent).toContain('The visitor closed this chat');
     expect(root.querySelector('[data-testid=dismiss-chat]')).not.toBeNull();
+  });
+
+  describe("the visitor's rating of a closed chat", () => {
+    const closed = { status: 'CLOSED', closedAt: new Date().toISOString(), resolution: 'Refunded' };
+
+    it('is shown with its comment, as text', async () => {
+      const { root } = await render(false, undefined, { ...closed, rating: { score: 4, comment: 'Quick <b>help</b>' } });
+      expect(root.querySelector('[data-testid=chat-rating]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe('Rated 4 of 5 by the visitor: “Quick <b>help</b>”');
+      expect(root.querySelector('[data-testid=chat-rating-comment] b')).toBeNull();
+    });
+
+    it('is not shown when the visitor has not rated', async () => {
+      const { root } = await render(false, undefined, { ...closed, rating: null });
+      expect(root.querySelector('[data-testid=chat-closed]')).not.toBeNull();
+      expect(root.querySelector('[data-testid=chat-rating]')).toBeNull();
+    });
   });
 
   it('shows a transcript read-only', async () => {
