@@ -84,6 +84,7 @@ describe('authorization matrix', () => {
     { field: 'mySessions', kind: 'query', document: '{ mySessions { nodes { id } } }', variables: () => ({}), expect: visitorOnly },
     { field: 'visitorMe', kind: 'query', document: '{ visitorMe { id } }', variables: () => ({}), expect: visitorOnly },
     { field: 'createVisitor', kind: 'mutation', document: 'mutation { createVisitor { token } }', variables: () => ({}), expect: publicOp },
+    { field: 'renewVisitorToken', kind: 'mutation', document: 'mutation { renewVisitorToken { token } }', variables: () => ({}), expect: visitorOnly },
     {
       field: 'loginOperator',
       kind: 'mutation',

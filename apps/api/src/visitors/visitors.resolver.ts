@@ -21,6 +21,18 @@ export class VisitorsResolver {
     return this.visitors.createVisitor(input ?? {});
   }
 
+  @Mutation(() => VisitorAuthModel, {
+    description:
+      'Visitor: a fresh guest token for the same visitor, valid VISITOR_TOKEN_TTL_SECONDS from now (the widget renews ' +
+      'once half of its token’s lifetime has passed). Counted with createVisitor’s rate limit. ' +
+      'Errors: UNAUTHENTICATED (token expired or invalid, or the visitor no longer stored), RATE_LIMITED.',
+  })
+  @Allow('visitor')
+  @RateLimit('createVisitor')
+  renewVisitorToken(@CurrentPrincipal() principal: VisitorPrincipal): Promise<VisitorAuthModel> {
+    return this.visitors.renewToken(principal.visitorId);
+  }
+
   @Query(() => VisitorModel, {
     description: "Visitor: who the guest token belongs to. Errors: UNAUTHENTICATED when that visitor is no longer stored (create a new one).",
   })

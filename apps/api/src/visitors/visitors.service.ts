@@ -42,6 +42,17 @@ export class VisitorsService {
     return { token: this.tokens.signVisitor(visitor.id), visitor: toVisitorModel(visitor) };
   }
 
+  /**
+   * A fresh guest token for the visitor behind a still valid one: the same visitor, its lifetime
+   * (`VISITOR_TOKEN_TTL_SECONDS`) counted from now. The widget asks for one once its token has used half its
+   * lifetime, so a returning visitor's token never runs out in the middle of a chat.
+   * @throws RequestError `UNAUTHENTICATED` when the visitor is no longer stored.
+   */
+  async renewToken(visitorId: string): Promise<VisitorAuthModel> {
+    const visitor = await this.getVisitor(visitorId);
+    return { token: this.tokens.signVisitor(visitorId), visitor };
+  }
+
   /** The visitor behind a guest token. @throws RequestError `UNAUTHENTICATED` when it is no longer stored. */
   async getVisitor(visitorId: string): Promise<VisitorModel> {
     const visitor = await this.em.fork().findOne(Visitor, visitorId);
