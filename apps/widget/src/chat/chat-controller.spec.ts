@@ -1,5 +1,5 @@
 import { ErrorCode, MAX_MESSAGE_LENGTH } from '@parley/shared';
-import { ChatController, EVENTS_SETTLED_MS } from './chat-controller';
+import { ChatController, EVENTS_SETTLED_MS, halfSpent, RENEW_WAIT_MS } from './chat-controller';
 import { OperationError, ORIGIN_REFUSED } from './transport';
 import { BASE_URL, type FakeTransport, fakeTransports, flush, givenHost, givenMessage, givenSession, messageCreated, until } from '../test/fake-transport';
 
@@ -1138,5 +1138,77 @@ describe('point 8: text, never HTML', () => {
     expect(s.$('.who')!.textContent).toBe('<em>Eve</em>');
     expect(s.$('.closed .resolution')!.textContent).toBe('Resolution: <u>done</u>');
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+});
+
+describe('renewing a guest token past half its lifetime', () => {
+  const DAY_S = 24 * 3600;
+  /** A JWT-shaped token issued `ageDays` ago for 30 days (the signature is the API's business). */
+  const tokenAged = (ageDays: number, name: string) => {
+    const iat = Math.floor(Date.now() / 1000) - ageDays * DAY_S;
+    const payload = Buffer.from(JSON.stringify({ sub: 'visitor-1', typ: 'v', iat, exp: iat + 30 * DAY_S })).toString('base64url');
+    return `eyJhbGciOiJIUzI1NiJ9.${payload}.${name}`;
+  };
+  const store = (token: string) => localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify({ token, sessionId: 'session-1', sessionOpen: true }));
+  const stored = () => JSON.parse(localStorage.getItem(`parley:${BASE_URL}`)!).token;
+  afterEach(() => jest.useRealTimers());
+
+  it('tells a token past half its lifetime by its own iat and exp', () => {
+    expect(halfSpent(tokenAged(16, 'a'))).toBe(true);
+    expect(halfSpent(tokenAged(14, 'a'))).toBe(false);
+    expect(halfSpent('token-1')).toBe(false);
+    expect(halfSpent('a.%%%.b')).toBe(false);
+  });
+
+  it('exchanges it before connecting, stores the fresh one and connects with it; a message written meanwhile waits for it', async () => {
+    const old = tokenAged(20, 'old');
+    store(old);
+    const s = mount();
+    const renewal = await until(() => s.net.made[0]?.pending('RenewVisitorToken')[0], 'a RenewVisitorToken request');
+    expect(s.net.made[0].token).toBe(old);
+    typeAndSend(s, 'still there?');
+    await flush();
+    expect(s.net.made.filter((t) => !t.token)).toHaveLength(0); // no new visitor created meanwhile
+    const fresh = tokenAged(0, 'fresh');
+    renewal.resolve({ renewVisitorToken: { token: fresh } });
+    const t = await until(() => s.net.made.find((m) => m.token === fresh), 'a transport with the fresh token');
+    expect(s.net.made[0].disposed).toBe(true);
+    expect(stored()).toBe(fresh);
+    await resumed(s, givenSession({ status: 'ACTIVE', operator: { name: 'Anna' } }));
+    expect(s.net.made.map((m) => m.token)).toEqual([old, fresh]);
+    await until(() => t.pending('SendMessage')[0], 'the message sent on the fresh connection');
+  });
+
+  it('connects with the stored token when the renewal fails', async () => {
+    const old = tokenAged(20, 'old');
+    store(old);
+    const s = mount();
+    await s.net.made[0].fail('RenewVisitorToken', undefined, 'socket closed');
+    await until(() => s.net.made[1], 'the chat transport');
+    expect(s.net.made[1].token).toBe(old);
+    expect(stored()).toBe(old);
+  });
+
+  it('connects with the stored token when the renewal gets no answer within RENEW_WAIT_MS', async () => {
+    jest.useFakeTimers();
+    const old = tokenAged(20, 'old');
+    store(old);
+    const s = mount();
+    await settle();
+    expect(s.net.made[0].pending('RenewVisitorToken')).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(RENEW_WAIT_MS - 1);
+    expect(s.net.made).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(s.net.made.map((m) => m.token)).toEqual([old, old]);
+    expect(s.net.made[0].disposed).toBe(true);
+  });
+
+  it('does not renew a token within the first half of its lifetime', async () => {
+    const young = tokenAged(10, 'young');
+    store(young);
+    const s = mount();
+    await resumed(s);
+    expect(s.net.made.map((m) => m.token)).toEqual([young]);
+    expect(s.net.made[0].pending('RenewVisitorToken')).toHaveLength(0);
   });
 });

@@ -19,6 +19,7 @@ import {
   LeaveSessionDocument,
   type MessageFieldsFragment,
   RateSessionDocument,
+  RenewVisitorTokenDocument,
   SendMessageDocument,
   SessionEventsDocument,
   type SessionEventsSubscription,
@@ -52,6 +53,8 @@ const MAX_INT = 2147483647;
  * client gives up a SUBSCRIBE after 3 reconnect attempts, at most 2 s apart). The first event ends it sooner.
  */
 export const EVENTS_SETTLED_MS = 10000;
+/** How long (ms) a page load waits for `renewVisitorToken` before connecting with the token it has. */
+export const RENEW_WAIT_MS = 10000;
 const STATUS_RANK: Record<ChatSessionStatus, number> = { WAITING: 0, ACTIVE: 1, CLOSED: 2 };
 /**
  * The widget's own code for "the API refused the page's signed identity" (bad signature, expired, or
@@ -254,7 +257,8 @@ export class ChatController implements ChatPanel {
     if (stored.token) {
       this.loading = true;
       this.enterChat();
-      this.openTransport(stored.token);
+      if (halfSpent(stored.token)) this.renewThenConnect(stored.token);
+      else this.openTransport(stored.token);
     } else if (this.needsPrechat() && this.outbox.size === 0) {
       this.phase = 'prechat';
       this.view.showPrechat(this.options.host.config.prechat);
@@ -801,6 +805,35 @@ export class ChatController implements ChatPanel {
     }
   }
 
+  /**
+   * Exchanges a stored token past half its lifetime for a fresh one (`renewVisitorToken`, on a connection
+   * that closes right after), stores it, and connects with it; so a returning visitor's token does not run
+   * out in the middle of a chat (the API closes a socket whose token expires, and an expired token cannot be
+   * renewed). Held in {@link visitor}'s place meanwhile, so a message written now waits for it instead of
+   * creating another visitor. Any failure, or no answer within {@link RENEW_WAIT_MS}, connects with the
+   * stored token, still valid: the next page load asks again; a refused token is then handled as ever.
+   */
+  private renewThenConnect(token: string): void {
+    const lifetime = this.lifetime;
+    this.visitor = (async () => {
+      const temporary = this.options.transportFactory(graphqlWsUrl(this.options.host.config.baseUrl), token);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let next = token;
+      try {
+        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), RENEW_WAIT_MS)));
+        next = (await Promise.race([temporary.request(RenewVisitorTokenDocument, {}).result, late])).renewVisitorToken.token;
+      } catch {
+        // Connect with the stored token.
+      } finally {
+        clearTimeout(timer);
+        temporary.dispose();
+      }
+      if (this.lifetime !== lifetime) return;
+      if (next !== token) this.store.update({ token: next });
+      this.openTransport(next);
+    })();
+  }
+
   /** Creates the visitor (on a token-less connection that closes right after) and connects with its token. */
   private async ensureVisitor(): Promise<void> {
     if (this.transport) return;
@@ -1083,5 +1116,19 @@ export class ChatController implements ChatPanel {
       list.push({ key: `c${e.clientMessageId}`, role: 'VISITOR', author: null, text: e.content, at: new Date(e.createdAt), delivery: e.delivery === 'failed' && e.redeliver ? 'retrying' : e.delivery, retryId: this.unavailable ? undefined : e.clientMessageId });
     }
     return list;
+  }
+}
+
+/**
+ * Whether a guest token (a JWT, RFC 7519) has used more than half its lifetime, by its own `iat` and `exp`
+ * (seconds), read without verifying it (the API does). False for anything that is not such a token.
+ */
+export function halfSpent(token: string, nowMs = Date.now()): boolean {
+  try {
+    const base64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const { iat, exp } = JSON.parse(atob(base64)) as { iat?: unknown; exp?: unknown };
+    return typeof iat === 'number' && typeof exp === 'number' && exp > iat && nowMs / 1000 > iat + (exp - iat) / 2;
+  } catch {
+    return false;
   }
 }

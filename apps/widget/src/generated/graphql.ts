@@ -74,6 +74,11 @@ export type CreateVisitorMutationVariables = Exact<{
 
 export type CreateVisitorMutation = { createVisitor: { token: string, visitor: { id: string } } };
 
+export type RenewVisitorTokenMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RenewVisitorTokenMutation = { renewVisitorToken: { token: string } };
+
 export type LatestSessionQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -203,6 +208,13 @@ export const CreateVisitorDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateVisitorMutation, CreateVisitorMutationVariables>;
+export const RenewVisitorTokenDocument = new TypedDocumentString(`
+    mutation RenewVisitorToken {
+  renewVisitorToken {
+    token
+  }
+}
+    `) as unknown as TypedDocumentString<RenewVisitorTokenMutation, RenewVisitorTokenMutationVariables>;
 export const LatestSessionDocument = new TypedDocumentString(`
     query LatestSession {
   mySessions(first: 1) {
