@@ -163,6 +163,21 @@ describe('a name or e-mail the API refuses (createVisitor answers BAD_USER_INPUT
     expect(next.variables.input.content).toBe('Anyone there?');
   });
 
+  it("creates the visitor without the page's address and language when the API refuses those, not asking the visitor", async () => {
+    const s = mount({ config: { prechat: 'off' } });
+    typeAndSend(s, 'Hello');
+    const anonymous = await until(() => s.net.anonymous(), 'the anonymous transport');
+    await anonymous.fail('CreateVisitor', ErrorCode.BAD_USER_INPUT, 'pageUrl must be an http(s) URL');
+    const again = await anonymous.answer('CreateVisitor', { createVisitor: { token: 'token-1', visitor: { id: 'visitor-1' } } });
+    expect(again.variables.input.pageUrl).toBeUndefined();
+    expect(again.variables.input.locale).toBeUndefined();
+    expect(s.$('form.prechat')).toBeNull();
+    const t = s.net.authed()!;
+    t.setState('online');
+    await t.answer('LatestSession', { mySessions: { nodes: [] } });
+    expect((await t.answer('StartSession', { startSession: givenSession({ lastSeq: 1 }) })).variables.input.content).toBe('Hello');
+  });
+
   it('after a reload with the refused profile and its messages stored, asks again instead of failing forever', async () => {
     const stored = { profile: { name: 'John Typo', email: 'john@example.com' }, outbox: [{ clientMessageId: 'c-1', content: 'Hello', createdAt: 1 }] };
     localStorage.setItem(`parley:${BASE_URL}`, JSON.stringify(stored));
@@ -854,6 +869,25 @@ describe('messages the API cannot store for a while (SERVICE_UNAVAILABLE, RATE_L
     expect(statusOf(s, 'Still there?')).toBe('Sent');
     expect(s.host.store.read().outbox).toBeUndefined();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('still resends by itself after its timer fired with nothing waiting (the chat closed meanwhile), in a new chat', async () => {
+    const { s, t } = await chatting();
+    typeAndSend(s, 'Before the close');
+    await refuseSend(t); // waiting for its resend in 1 s
+    t.events()!.sink.next({ sessionEvents: { __typename: 'SessionClosed', sessionId: 'session-1', closedAt: new Date().toISOString(), closedBy: 'OPERATOR', resolution: null } });
+    await settle();
+    await jest.advanceTimersByTimeAsync(60_000); // the timer fires: nothing waits any more
+    s.$<HTMLButtonElement>('.closed button.new-chat')!.click();
+    typeAndSend(s, 'After the close');
+    await settle();
+    const start = () => t.pending('StartSession');
+    start()[0].reject(unavailable());
+    await settle();
+    expect(statusOf(s, 'After the close')).toBe('Not sent yet · retrying…');
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(start()).toHaveLength(1);
+    expect(start()[0].variables.input.content).toBe('After the close');
   });
 
   it('waits at least as long as a rate limit asks (retryAfterSeconds) before sending again', async () => {

@@ -849,18 +849,23 @@ export class ChatController implements ChatPanel {
         // The page the visitor is on, without query or fragment (they can hold tokens and personal data).
         const page = typeof location === 'undefined' ? '' : `${location.origin}${location.pathname}`;
         const pageUrl = /^https?:/.test(page) && page.length <= MAX_PAGE_URL_LENGTH ? page : undefined;
+        const input = signed
+          ? { identity: signed, pageUrl, locale: host.config.locale }
+          : {
+              name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
+              email: profile.email || undefined,
+              pageUrl,
+              locale: host.config.locale,
+            };
         const { createVisitor } = await anonymous
-          .request(CreateVisitorDocument, {
-            input: signed
-              ? { identity: signed, pageUrl, locale: host.config.locale }
-              : {
-                  name: profile.name ? Array.from(profile.name).slice(0, MAX_VISITOR_NAME_LENGTH).join('') : undefined,
-                  email: profile.email || undefined,
-                  pageUrl,
-                  locale: host.config.locale,
-                },
-          })
+          .request(CreateVisitorDocument, { input })
           .result.catch((error: unknown) => {
+            // The page's address or language refused (a host the API's URL check does not take, say): context
+            // the visitor cannot change, so the visitor is created without them.
+            if (codeOf(error) !== ErrorCode.BAD_USER_INPUT || !/^(pageUrl|locale)\b/.test((error as Error).message)) throw error;
+            return anonymous.request(CreateVisitorDocument, { input: { ...input, pageUrl: undefined, locale: undefined } }).result;
+          })
+          .catch((error: unknown) => {
             const code = codeOf(error);
             if (!signed && code === ErrorCode.BAD_USER_INPUT) {
               if (usable) {
@@ -924,15 +929,17 @@ export class ChatController implements ChatPanel {
    * wait lasts, once it is over instead. Nothing when none waits.
    */
   private redeliver(): void {
+    // Cleared first: a timer left set when nothing waits (the chat closed, a new one started) would keep
+    // redeliverLater from ever scheduling the next resend.
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
     const waiting = [...this.outbox.values()].filter((entry) => entry.delivery === 'failed' && entry.redeliver);
     if (waiting.length === 0) return;
-    clearTimeout(this.redeliveryTimer);
     const rateLimitedMs = this.redeliverNotBefore - Date.now();
     if (rateLimitedMs > 0) {
       this.redeliveryTimer = setTimeout(() => this.redeliver(), rateLimitedMs);
       return;
     }
-    this.redeliveryTimer = undefined;
     for (const entry of waiting) void this.deliver(entry);
   }
 
