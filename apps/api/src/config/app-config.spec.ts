@@ -133,5 +133,6 @@ describe('loadConfig: notifications', () => {
     expect(bad({ NOTIFY_ATTEMPTS: '0' })).toMatch(/NOTIFY_ATTEMPTS/);
     expect(bad({ NOTIFY_SWEEP_INTERVAL_SECONDS: '-1' })).toMatch(/NOTIFY_SWEEP_INTERVAL_SECONDS/);
     expect(bad({ NOTIFY_SWEEP_INTERVAL_SECONDS: '1.5' })).toMatch(/NOTIFY_SWEEP_INTERVAL_SECONDS/);
+    expect(bad({ NOTIFY_SWEEP_INTERVAL_SECONDS: '86401' })).toMatch(/NOTIFY_SWEEP_INTERVAL_SECONDS/); // past a day (and Node's longest timer): refused
   });
 });

@@ -79,7 +79,7 @@ const schema = z.object({
   NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(6),
   NOTIFY_BACKOFF_MS: positiveInt.default(10_000),
   NOTIFY_JOB_LOCK_SECONDS: positiveInt.default(30),
-  NOTIFY_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  NOTIFY_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60), // a day at most: Node's timers hold up to 24.8 days
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must be a bot token like 123456:ABC-DEF… (from @BotFather)').optional(),
   TELEGRAM_CHAT_IDS: commaList(z.string().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/, 'chat ids are numbers (e.g. -1001234567890) or @channelname')),
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
