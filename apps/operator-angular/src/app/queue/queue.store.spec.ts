@@ -191,12 +191,26 @@ describe('QueueStore', () => {
       expect(await store.accept(waiting[0])).toEqual({ kind: 'gone', visitor: 'Ada' });
     });
 
-    it('still waiting (the request never arrived): failed, in readable words, still in the queue', async () => {
+    it('still waiting, and the accept sent once more gets no answer either: failed, in readable words, still in the queue', async () => {
       start();
       graphql.on('AcceptSession', lostAnswer);
       graphql.on('ChatSessionHistory', () => ({ session: { ...waiting[0], messages: [] } }));
       expect(await store.accept(waiting[0])).toEqual({ kind: 'failed', visitor: 'Ada', message: NO_CONNECTION });
+      expect(graphql.callsOf('AcceptSession')).toHaveLength(2); // once more, not more
       expect(store.count()).toBe(1);
+    });
+
+    it("still waiting when read (the first accept was still running behind a proxy's 504, or never arrived): sent once more; the API answers the holder with the chat, accepted", async () => {
+      start();
+      const session = waiting[0];
+      let calls = 0;
+      graphql.on('AcceptSession', () => (++calls === 1 ? lostAnswer() : { acceptSession: { ...session, status: 'ACTIVE', operator: me } }));
+      // Read between the two accepts: still waiting; read by the chat once accepted: active.
+      graphql.on('ChatSessionHistory', () => ({ session: { ...session, ...(calls > 1 ? { status: 'ACTIVE', operator: me } : {}), messages: [] } }));
+      const outcome = await store.accept(session);
+      expect(outcome.kind).toBe('accepted');
+      expect(store.count()).toBe(0);
+      expect(TestBed.inject(ActiveChatsStore).get(session.id)?.session()?.status).toBe('ACTIVE');
     });
 
     it('the read gets no answer either: failed, in readable words, still in the queue', async () => {

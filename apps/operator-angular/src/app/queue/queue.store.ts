@@ -89,37 +89,46 @@ export class QueueStore {
    * Accepts a waiting chat session for this operator. An accept that got no answer (`RequestError.network`)
    * may have been done all the same (the request reached the API, its answer was lost): the chat session is
    * read again, and what it says decides — accepted by this operator, taken by another, gone, or still
-   * waiting (then `failed`, in words an operator reads).
+   * waiting. Still waiting, the accept is sent once more (the API answers a repeat by the holder as a
+   * success, so an accept that was still running then, behind a proxy's 504, is not reported as failed);
+   * failing again, it is `failed`, in words an operator reads.
    */
   async accept(session: ChatSessionFieldsFragment): Promise<AcceptOutcome> {
     const visitor = visitorLabel(session.visitor);
     if (this.acceptingIds().has(session.id)) return { kind: 'failed', visitor, message: 'Already accepting' };
     this.acceptingIds.update((ids) => new Set([...ids, session.id]));
     try {
-      const { acceptSession } = await this.graphql.mutate(AcceptSessionDocument, { sessionId: session.id });
-      this.leave(session.id);
-      return { kind: 'accepted', chat: this.activeChats.add(acceptSession) };
-    } catch (error) {
-      const failure = toRequestError(error);
-      if (failure.network) return await this.settleUnanswered(session.id, visitor, failure);
-      switch (failure.code ?? '') {
-        case ErrorCode.SESSION_ALREADY_TAKEN:
-          this.leave(session.id);
-          return { kind: 'taken', visitor };
-        case ErrorCode.SESSION_CLOSED:
-        case ErrorCode.NOT_FOUND:
-          this.leave(session.id);
-          return { kind: 'gone', visitor };
-        default:
-          return { kind: 'failed', visitor, message: failure.message };
-      }
+      return await this.send(session.id, visitor, true);
     } finally {
       this.acceptingIds.update((ids) => new Set([...ids].filter((id) => id !== session.id)));
     }
   }
 
+  /** One `acceptSession`; with no answer, {@link settleUnanswered} (which may send it once more when `again`). */
+  private async send(sessionId: string, visitor: string, again: boolean): Promise<AcceptOutcome> {
+    try {
+      const { acceptSession } = await this.graphql.mutate(AcceptSessionDocument, { sessionId });
+      this.leave(sessionId);
+      return { kind: 'accepted', chat: this.activeChats.add(acceptSession) };
+    } catch (error) {
+      const failure = toRequestError(error);
+      if (failure.network) return await this.settleUnanswered(sessionId, visitor, failure, again);
+      switch (failure.code ?? '') {
+        case ErrorCode.SESSION_ALREADY_TAKEN:
+          this.leave(sessionId);
+          return { kind: 'taken', visitor };
+        case ErrorCode.SESSION_CLOSED:
+        case ErrorCode.NOT_FOUND:
+          this.leave(sessionId);
+          return { kind: 'gone', visitor };
+        default:
+          return { kind: 'failed', visitor, message: failure.message };
+      }
+    }
+  }
+
   /** After an accept with no answer: the outcome the chat session, read again, shows (see {@link accept}). */
-  private async settleUnanswered(sessionId: string, visitor: string, failure: RequestError): Promise<AcceptOutcome> {
+  private async settleUnanswered(sessionId: string, visitor: string, failure: RequestError, again: boolean): Promise<AcceptOutcome> {
     let now: ChatSessionFieldsFragment;
     try {
       const { session } = await this.graphql.query(ChatSessionHistoryDocument, { id: sessionId, first: 1 });
@@ -132,7 +141,7 @@ export class QueueStore {
     }
     switch (now.status) {
       case 'WAITING':
-        return { kind: 'failed', visitor, message: failure.message };
+        return again ? await this.send(sessionId, visitor, false) : { kind: 'failed', visitor, message: failure.message };
       case 'ACTIVE':
         this.leave(sessionId);
         if (now.operator?.id === this.auth.operator()?.id) return { kind: 'accepted', chat: this.activeChats.add(now) };
