@@ -66,14 +66,15 @@ describe('console: small screen, keyboard', () => {
     await page.waitForURL(`**/chats/${bea.sessionId}`);
     await page.getByTestId('close-chat').click();
     await page.locator('mat-dialog-container').waitFor();
-    await page.waitForTimeout(300); // the dialog's opening animation, after which focus is placed
+    // Focus is placed once the dialog's opening animation ends: wait for it there, not for a guessed time.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'resolution-input');
     await page.keyboard.type('Typed without a click');
     expect(await page.getByTestId('resolution-input').inputValue()).toBe('Typed without a click');
     await page.screenshot({ path: screenshotPath('console-close-dialog-390.png') });
     await page.keyboard.press('Escape');
     await page.locator('mat-dialog-container').waitFor({ state: 'detached' });
 
-    // Closed by the visitor's side (any closer): the chat stays in My chats with its badge.
+    // Closed elsewhere (here through the API, as another tab would): the chat stays in My chats with its badge.
     await graphql(api, 'mutation ($id: ID!) { closeSession(sessionId: $id, resolution: "done") { id } }', { id: bea.sessionId }, olga.token);
     await page.getByTestId('panel-toggle').click();
     const item = page.locator(`[data-testid=chat-list-item][data-session-id="${bea.sessionId}"]`);
