@@ -499,16 +499,7 @@ export class ChatController implements ChatPanel {
    */
   private askProfile(reason: string): void {
     if (this.phase === 'prechat') return;
-    clearTimeout(this.redeliveryTimer);
-    this.redeliveryTimer = undefined;
-    for (const entry of this.outbox.values()) {
-      clearTimeout(entry.timer);
-      entry.timer = undefined;
-      entry.op?.cancel();
-      entry.op = undefined;
-      entry.delivery = 'failed';
-      entry.redeliver = false;
-    }
+    this.holdOutbox();
     const problems: { name?: string; email?: string; form?: string } = {};
     for (const part of reason.split('; ')) {
       const field = part.split(' ')[0];
@@ -537,6 +528,13 @@ export class ChatController implements ChatPanel {
     this.stopListening?.();
     this.stopListening = undefined;
     this.transport?.dispose();
+    this.holdOutbox();
+    this.loading = false;
+    this.render();
+  }
+
+  /** Stops every send and resend of the outbox: its messages stay stored, not sent, and no timer sends them. */
+  private holdOutbox(): void {
     clearTimeout(this.redeliveryTimer);
     this.redeliveryTimer = undefined;
     for (const entry of this.outbox.values()) {
@@ -547,8 +545,6 @@ export class ChatController implements ChatPanel {
       entry.delivery = 'failed';
       entry.redeliver = false;
     }
-    this.loading = false;
-    this.render();
   }
 
   // ---- the chat session's state ----
