@@ -2,11 +2,13 @@
  * Issue 4, point 4 and the JavaScript API: the same chat after a reload and after the browser comes back,
  * two visitors kept apart, `Parley.identify` starting clean for another person, `Parley.on('message')`.
  */
+import jwt from 'jsonwebtoken';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, launchBrowser } from '../support/browser';
+import { DEVELOPMENT_JWT_SECRET } from '../../../api/src/config/app-config';
+import { CHROMIUM, CHROMIUM_ARGS, launchBrowser, screenshotPath } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
 import { waitForText, waitHidden, WidgetOnPage } from './support/widget-page';
@@ -156,5 +158,39 @@ it('offers Parley.open(), Parley.close() and Parley.on("message") to the host pa
   await eventually(async () => ((await w.page.evaluate(() => (window as any).received)) as string[]).includes('OPERATOR:Answer for the host page'), 'the message event');
   expect(await w.page.evaluate(() => (window as any).received)).toEqual(['VISITOR:Hello from the API test', 'SYSTEM:Mark Stone joined the chat', 'OPERATOR:Answer for the host page']);
   expect(await w.page.evaluate(() => (window as any).events)).toEqual(['open', 'close']);
+  await context.close();
+});
+
+it('gives a returning visitor whose token has used half its lifetime a fresh one before connecting, and the chat goes on', async () => {
+  const context = await browser.newContext();
+  let w = await demo(context);
+  await w.open();
+  await w.prechat();
+  await w.send('Will my token last?');
+  const session = await operator.waitForWaiting('Will my token last?');
+  await operator.accept(session.id);
+  await operator.send(session.id, 'It will.');
+  await w.waitForLines(['Will my token last?', 'Mark Stone joined the chat', 'It will.']);
+
+  // The same visitor's token, as if issued 20 days ago for 30 (the API's development secret signs it).
+  const key = `parley:${server.api.url}`;
+  const stored = JSON.parse((await w.page.evaluate((k) => localStorage.getItem(k), key))!);
+  const visitorId = (jwt.decode(stored.token) as { sub: string }).sub;
+  const now = Math.floor(Date.now() / 1000);
+  const old = jwt.sign({ sub: visitorId, typ: 'v', iat: now - 20 * 86400 }, DEVELOPMENT_JWT_SECRET, { expiresIn: 30 * 86400 });
+  await w.page.evaluate(([k, value]) => localStorage.setItem(k, value), [key, JSON.stringify({ ...stored, token: old })]);
+  await w.page.close();
+
+  w = await demo(context);
+  await w.open();
+  await w.waitForLines(['Will my token last?', 'Mark Stone joined the chat', 'It will.']);
+  await operator.send(session.id, 'Still here after the renewal.');
+  await w.line('Still here after the renewal.').waitFor();
+  const renewed = JSON.parse((await w.page.evaluate((k) => localStorage.getItem(k), key))!).token as string;
+  expect(renewed).not.toBe(old);
+  const claims = jwt.decode(renewed) as { sub: string; iat: number; exp: number };
+  expect(claims.sub).toBe(visitorId);
+  expect(claims.iat).toBeGreaterThanOrEqual(now);
+  await w.page.screenshot({ path: screenshotPath('widget-token-renewed.png') });
   await context.close();
 });
