@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { DEVELOPMENT_JWT_SECRET } from '../../../api/src/config/app-config';
 import { CHROMIUM, CHROMIUM_ARGS, launchBrowser, screenshotPath } from '../support/browser';
 import { eventually, OperatorDriver } from './support/operator';
 import { startWidgetApi, type WidgetApi } from './support/widget-api';
@@ -17,8 +16,11 @@ let server: WidgetApi;
 let browser: Browser;
 let operator: OperatorDriver;
 
+/** The API's JWT secret here, so a test can sign a guest token as the API would have, days ago. */
+const JWT_SECRET = 'parley-e2e-resume-secret-0000000000000000';
+
 beforeAll(async () => {
-  server = await startWidgetApi();
+  server = await startWidgetApi({ JWT_SECRET });
   browser = await launchBrowser();
   operator = await OperatorDriver.start(server.api, 'Mark Stone');
   await operator.setPresence('ONLINE');
@@ -172,12 +174,12 @@ it('gives a returning visitor whose token has used half its lifetime a fresh one
   await operator.send(session.id, 'It will.');
   await w.waitForLines(['Will my token last?', 'Mark Stone joined the chat', 'It will.']);
 
-  // The same visitor's token, as if issued 20 days ago for 30 (the API's development secret signs it).
+  // The same visitor's token, as if issued 20 days ago for 30.
   const key = `parley:${server.api.url}`;
   const stored = JSON.parse((await w.page.evaluate((k) => localStorage.getItem(k), key))!);
   const visitorId = (jwt.decode(stored.token) as { sub: string }).sub;
   const now = Math.floor(Date.now() / 1000);
-  const old = jwt.sign({ sub: visitorId, typ: 'v', iat: now - 20 * 86400 }, DEVELOPMENT_JWT_SECRET, { expiresIn: 30 * 86400 });
+  const old = jwt.sign({ sub: visitorId, typ: 'v', iat: now - 20 * 86400 }, JWT_SECRET, { expiresIn: 30 * 86400 });
   await w.page.evaluate(([k, value]) => localStorage.setItem(k, value), [key, JSON.stringify({ ...stored, token: old })]);
   await w.page.close();
 
