@@ -51,7 +51,7 @@ describe('console: the link to a chat', () => {
     const page = await openSignedOut(`/chats/${ada.sessionId}`);
     await page.waitForURL(`**/console/chats/${ada.sessionId}`);
     await page.getByTestId('chat-visitor-name').getByText('Ada Link').waitFor();
-    await page.getByText('hello from Ada Link').waitFor();
+    await page.getByTestId('message-list').getByText('hello from Ada Link').waitFor();
     const accept = page.getByTestId('chat-accept');
     await accept.waitFor();
     await page.screenshot({ path: screenshotPath('console-waiting-chat-link.png') });
