@@ -1190,6 +1190,7 @@ describe('renewing a guest token past half its lifetime', () => {
   it('tells a token past half its lifetime by its own iat and exp', () => {
     expect(halfSpent(tokenAged(16, 'a'))).toBe(true);
     expect(halfSpent(tokenAged(14, 'a'))).toBe(false);
+    expect(halfSpent(tokenAged(31, 'a'))).toBe(false); // past its end: the API would not renew it
     expect(halfSpent('token-1')).toBe(false);
     expect(halfSpent('a.%%%.b')).toBe(false);
   });
@@ -1235,6 +1236,31 @@ describe('renewing a guest token past half its lifetime', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(s.net.made.map((m) => m.token)).toEqual([old, old]);
     expect(s.net.made[0].disposed).toBe(true);
+  });
+
+  it('stops waiting at once when the API refuses the renewal socket, and connects with the stored token', async () => {
+    jest.useFakeTimers();
+    const old = tokenAged(20, 'old');
+    store(old);
+    const s = mount();
+    await settle();
+    s.net.made[0].refuse();
+    await settle();
+    expect(s.net.made.map((m) => m.token)).toEqual([old, old]);
+    expect(s.net.made[0].disposed).toBe(true);
+  });
+
+  it('a reset while the renewal is in flight closes its socket and connects nothing for the previous visitor', async () => {
+    jest.useFakeTimers();
+    store(tokenAged(20, 'old'));
+    const s = mount();
+    await settle();
+    s.chat.destroy();
+    await settle();
+    expect(s.net.made).toHaveLength(1);
+    expect(s.net.made[0].disposed).toBe(true);
+    await jest.advanceTimersByTimeAsync(RENEW_WAIT_MS);
+    expect(s.net.made).toHaveLength(1);
   });
 
   it('does not renew a token within the first half of its lifetime', async () => {

@@ -192,6 +192,8 @@ export class ChatController implements ChatPanel {
   private unread = -1;
   /** Incremented whenever the visitor is dropped, so late answers for the previous one are ignored. */
   private lifetime = 0;
+  /** Ends a {@link renewThenConnect} in flight (its socket closed, its wait over), on a reset. */
+  private cancelRenewal?: () => void;
   /**
    * The {@link identityKey} of an unsigned `Parley.identify` whose name or e-mail `createVisitor` refused:
    * while the page's identity has this key, the visitor's answer in the pre-chat step is used instead.
@@ -435,6 +437,7 @@ export class ChatController implements ChatPanel {
 
   private teardown(): void {
     this.lifetime++;
+    this.cancelRenewal?.();
     this.dropEvents();
     this.resumeGeneration++;
     this.stopListening?.();
@@ -806,22 +809,32 @@ export class ChatController implements ChatPanel {
    * that closes right after), stores it, and connects with it; so a returning visitor's token does not run
    * out in the middle of a chat (the API closes a socket whose token expires, and an expired token cannot be
    * renewed). Held in {@link visitor}'s place meanwhile, so a message written now waits for it instead of
-   * creating another visitor. Any failure, or no answer within {@link RENEW_WAIT_MS}, connects with the
-   * stored token, still valid: the next page load asks again; a refused token is then handled as ever.
+   * creating another visitor. Any failure, a refused socket, or no answer within {@link RENEW_WAIT_MS},
+   * connects with the stored token: still valid, the next page load asks again; refused, it is handled as
+   * ever. A token past its `exp` is not sent here ({@link halfSpent}).
    */
   private renewThenConnect(token: string): void {
     const lifetime = this.lifetime;
     this.visitor = (async () => {
       const temporary = this.options.transportFactory(graphqlWsUrl(this.options.host.config.baseUrl), token);
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let stopListening: (() => void) | undefined;
       let next = token;
       try {
-        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), RENEW_WAIT_MS)));
-        next = (await Promise.race([temporary.request(RenewVisitorTokenDocument, {}).result, late])).renewVisitorToken.token;
+        // Ends the wait: no answer in time, the socket refused (its token, the page's origin), or a reset.
+        const over = new Promise<never>((_, reject) => {
+          const end = () => reject(new Error('no renewal'));
+          timer = setTimeout(end, RENEW_WAIT_MS);
+          stopListening = temporary.listen({ rejected: end, originRefused: end });
+          this.cancelRenewal = end;
+        });
+        next = (await Promise.race([temporary.request(RenewVisitorTokenDocument, {}).result, over])).renewVisitorToken.token;
       } catch {
         // Connect with the stored token.
       } finally {
         clearTimeout(timer);
+        stopListening?.();
+        this.cancelRenewal = undefined;
         temporary.dispose();
       }
       if (this.lifetime !== lifetime) return;
@@ -1123,14 +1136,15 @@ export class ChatController implements ChatPanel {
 }
 
 /**
- * Whether a guest token (a JWT, RFC 7519) has used more than half its lifetime, by its own `iat` and `exp`
- * (seconds), read without verifying it (the API does). False for anything that is not such a token.
+ * Whether a guest token (a JWT, RFC 7519) has used more than half its lifetime and is not past its end, by its
+ * own `iat` and `exp` (seconds), read without verifying it (the API does). False for anything that is not such
+ * a token, and for one past `exp` (the API would refuse to renew it: the widget connects and is refused at once).
  */
 export function halfSpent(token: string, nowMs = Date.now()): boolean {
   try {
     const base64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const { iat, exp } = JSON.parse(atob(base64)) as { iat?: unknown; exp?: unknown };
-    return typeof iat === 'number' && typeof exp === 'number' && exp > iat && nowMs / 1000 > iat + (exp - iat) / 2;
+    return typeof iat === 'number' && typeof exp === 'number' && exp > iat && nowMs / 1000 > iat + (exp - iat) / 2 && nowMs / 1000 < exp;
   } catch {
     return false;
   }
