@@ -22,7 +22,8 @@ describe('console: an accept or close whose answer was lost', () => {
   const tag = runTag();
   const visitors: VisitorDriver[] = [];
   /** The next request of this operation is answered by nobody: 'lost' after the API ran it, 'unsent' before. */
-  let drop: { operation: string; when: 'lost' | 'unsent' } | null = null;
+  /** The next `times` (default 1) requests of `operation` get no answer: run by the API (`lost`) or not (`unsent`). */
+  let drop: { operation: string; when: 'lost' | 'unsent'; times?: number } | null = null;
 
   beforeAll(async () => {
     assertConsoleBuilt();
@@ -36,7 +37,8 @@ describe('console: an accept or close whose answer was lost', () => {
       const body = route.request().postData() ?? '';
       if (!drop || !body.includes(`"operationName":"${drop.operation}"`)) return route.continue();
       const { when } = drop;
-      drop = null;
+      drop.times = (drop.times ?? 1) - 1;
+      if (drop.times <= 0) drop = null;
       if (when === 'lost') await route.fetch(); // the API runs it …
       await route.abort('connectionreset'); // … and the console never hears back
     });
@@ -75,10 +77,21 @@ describe('console: an accept or close whose answer was lost', () => {
     expect(await page.locator('body').textContent()).not.toContain('Http failure');
   });
 
-  it('an accept that never reached the API says so in words and leaves the chat waiting', async () => {
+  it('an accept that never reached the API, still waiting when read, is sent once more: the chat opens, with no error', async () => {
+    const name = `Resent Accept ${tag}`;
+    const dan = await visitor(name);
+    drop = { operation: 'AcceptSession', when: 'unsent' };
+    await queueItem(page, name).getByTestId('queue-accept').click();
+    await page.waitForURL(`**/chats/${dan.sessionId}`);
+    expect(drop).toBeNull(); // the first accept really went unanswered
+    expect(await sessionStatus(dan.sessionId)).toMatchObject({ status: 'ACTIVE' });
+    expect((await snackbars(page)).filter((t) => t.includes('Could not accept'))).toEqual([]);
+  });
+
+  it('an accept that never reached the API, twice, says so in words and leaves the chat waiting', async () => {
     const name = `Unsent Accept ${tag}`;
     const bea = await visitor(name);
-    drop = { operation: 'AcceptSession', when: 'unsent' };
+    drop = { operation: 'AcceptSession', when: 'unsent', times: 2 };
     await queueItem(page, name).getByTestId('queue-accept').click();
     const text = await eventually(async () => (await snackbars(page)).find((t) => t.includes('Could not accept')), 'the failure notice');
     expect(text).toContain(`Could not accept the chat with ${name}: No connection to the server`);
