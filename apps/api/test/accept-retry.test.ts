@@ -34,7 +34,7 @@ describe('acceptSession retried by the operator who holds the chat', () => {
       const first = await gqlOk(api.httpUrl, ACCEPT_SESSION, { id: sessionId }, holder.token);
       await events.waitFor((items) => eventsOf(items, 'OperatorJoined').length === 1, 10000, 'OperatorJoined');
       // Other test files leave chats waiting in the shared database: the snapshot that matters is the one without this chat.
-      const without = (item: { queueUpdated: { sessions: { id: string }[] } } | undefined) => !!item && item.queueUpdated.sessions.every((s) => s.id !== sessionId);
+      const without = (item: Record<string, any> | undefined) => !!item && (item.queueUpdated.sessions as { id: string }[]).every((s) => s.id !== sessionId);
       await queue.waitFor((items) => without(items.at(-1)), 10000, 'the queue without the chat');
       await settle();
       const snapshots = queue.items.length;
