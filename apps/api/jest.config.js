@@ -10,6 +10,7 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', require('../../jest.swc.js')] },
   moduleNameMapper: { '^@parley/shared$': '<rootDir>/../../libs/shared/src/index.ts' },
+  setupFiles: ['<rootDir>/test/support/async-context.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 1,
