@@ -5,7 +5,6 @@ import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
-import { asyncContextOnDemand } from './lifecycle/async-context-on-demand';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase, waitingForMigrations } from './database/prepare-database';
 import { exitGracefullyOnSignals } from './lifecycle/exit-on-signals';
@@ -17,7 +16,6 @@ import { assertRedisReachable, describeStartupError } from './startup-errors';
  * `SIGTERM`/`SIGINT` shut down gracefully and exit 0 (see `exitGracefullyOnSignals`).
  */
 async function main(): Promise<void> {
-  asyncContextOnDemand(); // before anything enters an AsyncLocalStorage context
   const config = loadConfig();
   const applied = await prepareDatabase(config.databaseUrl, waitingForMigrations);
   await assertRedisReachable(config.redisUrl);
